@@ -1,0 +1,36 @@
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+import { rendererConfig } from './vite.renderer.config.ts';
+
+const here = import.meta.dirname;
+// Native and heavy packages stay external: they are loaded from node_modules at run time.
+const external = ['electron', 'onnxruntime-node', 'sharp', 'ws', 'tsx', /^tsx\//];
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(here, 'out/main'),
+      rollupOptions: {
+        input: {
+          index: resolve(here, 'src-main/electron/main.ts'),
+          // The session worker is a sibling chunk: core/runtime/host.ts resolves ./worker-main.js.
+          'worker-main': resolve(here, 'src-main/core/runtime/worker-main.ts'),
+        },
+        external,
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(here, 'out/preload'),
+      rollupOptions: {
+        input: { index: resolve(here, 'src-main/electron/preload/index.ts') },
+        external: ['electron'],
+        // Sandboxed preloads must be CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: rendererConfig,
+});

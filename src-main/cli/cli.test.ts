@@ -1,0 +1,98 @@
+// The CLI as a user runs it: `bin/convscope.mjs` in a child process, JSON on stdout, errors on stderr.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../core/images/index.ts';
+import { zfTestModel } from '../core/onnx/index.ts';
+import { softmax } from '../core/service/model-session.ts';
+
+const run = promisify(execFile);
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/convscope.mjs');
+let tmp: string;
+let model: string;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-cli-'));
+  model = path.join(tmp, 'zf224.onnx');
+  writeFileSync(model, zfTestModel({ inputSize: 224, channels: 3, classes: 10, seed: 3 }));
+  const data = Buffer.alloc(300 * 200 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 7)) & 255;
+  await sharp(data, { raw: { width: 300, height: 200, channels: 3 } }).jpeg().toFile(path.join(tmp, 'photo.jpg'));
+});
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('convscope CLI', () => {
+  it('--help lists the commands', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/convscope info/);
+    expect(r.stdout).toMatch(/convscope predict/);
+  });
+
+  it('info --json describes a 3-channel 224×224 model', async () => {
+    const r = await cli('info', '--model', model, '--json', '--provider', 'cpu');
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.input).toMatchObject({ name: 'input', channels: 3, height: 224, width: 224 });
+    expect(info.provider).toBe('cpu');
+    expect(info.numClasses).toBe(10);
+    expect(info.layers.find((l: { id: string }) => l.id === 'conv1').shape).toEqual([1, 8, 112, 112]);
+    expect(info.preprocessing.channels).toBe('RGB');
+  });
+
+  it('predict --tensor matches onnxruntime on the same tensor, and --image runs the sidecar preprocessing', async () => {
+    const x = new Float32Array(3 * 224 * 224);
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.01);
+    const npy = path.join(tmp, 'x.npy');
+    writeFileSync(npy, writeNpy([1, 3, 224, 224], x));
+    const r = await cli('predict', '--model', model, '--tensor', npy, '--json', '--top', '3');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const session = await ort.InferenceSession.create(model);
+    const logits = (await session.run({ input: new ort.Tensor('float32', x, [1, 3, 224, 224]) })).logits.data as Float32Array;
+    await session.release();
+    const p = softmax(logits);
+    expect(out.top).toHaveLength(3);
+    expect(out.top[0].index).toBe(p.indexOf(Math.max(...p)));
+    out.logits.forEach((v: number, i: number) => expect(v).toBeCloseTo(logits[i], 5));
+
+    const img = await cli('predict', '--model', model, '--image', path.join(tmp, 'photo.jpg'), '--json');
+    expect(img.code, img.stderr).toBe(0);
+    const top = JSON.parse(img.stdout).top;
+    expect(top).toHaveLength(5);
+    expect(top.reduce((s: number, t: { probability: number }) => s + t.probability, 0)).toBeLessThanOrEqual(1.0001);
+  });
+
+  it('errors go to stderr with a non-zero exit, naming what is wrong', async () => {
+    const wrong = path.join(tmp, 'wrong.npy');
+    writeFileSync(wrong, writeNpy([1, 1, 28, 28], new Float32Array(784)));
+    const r1 = await cli('predict', '--model', model, '--tensor', wrong, '--json');
+    expect(r1.code).toBe(1);
+    expect(r1.stdout).toBe('');
+    expect(r1.stderr).toMatch(/wrong\.npy has shape \[1, 1, 28, 28\].*1×3×224×224/);
+    const r2 = await cli('info', '--model', path.join(tmp, 'nope.onnx'));
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/nope\.onnx/);
+    const r3 = await cli('predict', '--model', model);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/--image or --tensor/);
+    expect((await cli('frobnicate')).code).toBe(2);
+  });
+});

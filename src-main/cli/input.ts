@@ -1,0 +1,31 @@
+// What a command feeds the model: an image preprocessed per the sidecar, or a user's own tensor.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../common/errors.ts';
+import { decodeImage, preprocess, readNpy } from '../core/images/index.ts';
+import type { ModelSession } from '../core/service/model-session.ts';
+import { UsageError } from './args.ts';
+
+export interface ModelInput {
+  tensor: Float32Array;
+  source: { image: string } | { tensor: string };
+}
+
+export async function readModelInput(model: ModelSession, image: string | undefined, tensor: string | undefined): Promise<ModelInput> {
+  if ((image === undefined) === (tensor === undefined)) throw new UsageError('give exactly one of --image or --tensor');
+  const { channels, height, width } = model.info.input;
+  if (image !== undefined) {
+    const img = await decodeImage(path.resolve(image), { channels });
+    return { tensor: preprocess(img, model.info.preprocessing), source: { image: path.resolve(image) } };
+  }
+  const file = path.resolve(tensor!);
+  const bytes = await readFile(file).catch((e: Error) => {
+    throw new AppError('NPY_INVALID', `${file}: ${e.message}`, { file });
+  });
+  const npy = readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  const dims = npy.dims.length === 4 && npy.dims[0] === 1 ? npy.dims.slice(1) : npy.dims;
+  if (dims.length !== 3 || dims[0] !== channels || dims[1] !== height || dims[2] !== width) {
+    throw new AppError('INPUT_MISMATCH', `${path.basename(file)} has shape [${npy.dims.join(', ')}] but ${model.info.name} takes 1×${channels}×${height}×${width} (or ${channels}×${height}×${width})`, { file });
+  }
+  return { tensor: npy.data, source: { tensor: file } };
+}

@@ -1,0 +1,126 @@
+// `convscope` command line: the core's capabilities as JSON on stdout, errors on stderr.
+import path from 'node:path';
+import { toErrorInfo } from '../common/errors.ts';
+import { matchClassToLabel } from '../core/images/index.ts';
+import { WorkerThreadHost } from '../core/runtime/host.ts';
+import { chooseProvider } from '../core/runtime/provider.ts';
+import { ModelSession } from '../core/service/model-session.ts';
+import { topK } from '../core/service/service.ts';
+import { parse, required, UsageError } from './args.ts';
+import { readModelInput } from './input.ts';
+
+const HELP = `convscope — debug convolutional networks (ONNX)
+
+Usage:
+  convscope info    --model M [--json] [--provider auto|cpu|cuda]
+  convscope predict --model M (--image I | --tensor T.npy) [--top K] [--json] [--provider …]
+
+  info      model summary: input, outputs, execution provider (and why), layers with
+            op, output shape, parameters and receptive field; the preprocessing in use.
+  predict   class probabilities for one image (preprocessed per the model's sidecar
+            <model>.convscope.json) or for a preprocessed float32 .npy tensor
+            (1×C×H×W or C×H×W), exactly what your own pipeline feeds the model.
+
+Options:
+  --json        print JSON on stdout (default for both commands is a readable summary)
+  --provider    execution provider: auto (CUDA when available, else CPU), cpu, cuda
+  -h, --help    this text
+
+Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error.`;
+
+const common = {
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  provider: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function providerOf(values: Record<string, unknown>): 'auto' | 'cpu' | 'cuda' {
+  const p = (values.provider as string | undefined) ?? process.env.CONVSCOPE_PROVIDER ?? 'auto';
+  if (p !== 'auto' && p !== 'cpu' && p !== 'cuda') throw new UsageError(`--provider must be auto, cpu or cuda, got "${p}"`);
+  return p;
+}
+
+async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>): Promise<T> {
+  const host = new WorkerThreadHost();
+  try {
+    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
+    return await fn(model);
+  } finally {
+    await host.close();
+  }
+}
+
+function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
+}
+
+async function info(argv: string[]): Promise<void> {
+  const values = parse(argv, common);
+  if (values.help) return void console.log(HELP);
+  await withModel(values, async (m) => {
+    const i = m.info;
+    print(Boolean(values.json), i, () =>
+      [
+        `${i.name}  (${(i.sizeBytes / 1e6).toFixed(2)} MB, opset ${i.opset}, ${i.producer || 'unknown producer'})`,
+        `provider: ${i.provider} — ${i.providerReason}`,
+        `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
+        `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.sidecarPath})`,
+        'layers:',
+        ...i.layers.map((l) => {
+          const rf = l.receptiveField ? `rf ${l.receptiveField.size.join('×')} /${l.receptiveField.stride.join('×')}` : '';
+          return `  ${l.id.padEnd(28)} ${l.op.padEnd(12)} [${l.shape.join('×')}]`.padEnd(64) + ` ${String(l.params).padStart(8)}  ${rf}`;
+        }),
+      ].join('\n'),
+    );
+  });
+}
+
+async function predict(argv: string[]): Promise<void> {
+  const values = parse(argv, { ...common, image: { type: 'string' }, tensor: { type: 'string' }, top: { type: 'string' } });
+  if (values.help) return void console.log(HELP);
+  const k = values.top === undefined ? 5 : Number(values.top);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--top must be a positive integer, got "${values.top}"`);
+  await withModel(values, async (m) => {
+    const input = await readModelInput(m, values.image as string | undefined, values.tensor as string | undefined);
+    const t0 = performance.now();
+    const { probabilities, logits } = await m.classify(input.tensor);
+    const ms = performance.now() - t0;
+    const top = topK(probabilities, Math.min(k, probabilities.length), (i) => m.label(i));
+    let trueClass: string | null = null;
+    let trueIndex: number | null = null;
+    if ('image' in input.source) {
+      trueClass = path.basename(path.dirname(input.source.image));
+      trueIndex = matchClassToLabel(trueClass, m.info.labels);
+      if (trueIndex === null) trueClass = null;
+    }
+    const result = { model: m.info.path, ...input.source, provider: m.info.provider, top, trueClass, trueIndex, logits: Array.from(logits), ms };
+    print(Boolean(values.json), result, () =>
+      top.map((t, r) => `${r + 1}. ${t.label.padEnd(20)} ${(t.probability * 100).toFixed(2)}%`).join('\n'),
+    );
+  });
+}
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = { info, predict };
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  const run = commands[cmd];
+  try {
+    if (!run) throw new UsageError(`unknown command "${cmd}"`);
+    await run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`convscope: ${e.message}\nRun "convscope --help" for usage.\n`);
+      return 2;
+    }
+    const info = toErrorInfo(e);
+    process.stderr.write(`convscope: ${info.message}\n`);
+    return 1;
+  }
+}

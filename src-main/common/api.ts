@@ -1,0 +1,116 @@
+// The one contract between the renderer and the core. Every call takes one argument and returns a
+// promise; events are pushed by the core. Both transports (Electron IPC, WebSocket) carry exactly this.
+import type { ImageEntry, LayerInfo, Preprocessing, SkippedFile, TensorSpec } from './types.ts';
+
+export type Provider = 'cuda' | 'cpu';
+
+export interface ModelInfo {
+  path: string;
+  name: string;
+  sizeBytes: number;
+  opset: number;
+  irVersion: number;
+  producer: string;
+  provider: Provider;
+  /** Why this provider: for CPU, why CUDA was not used. */
+  providerReason: string;
+  input: { name: string; dims: (number | string)[]; channels: 1 | 3; height: number; width: number };
+  outputs: TensorSpec[];
+  numClasses: number;
+  layers: LayerInfo[];
+  preprocessing: Preprocessing;
+  sidecarPath: string;
+  sidecarCreated: boolean;
+  labels: string[] | null;
+}
+
+export interface FolderInfo {
+  root: string;
+  count: number;
+  classes: string[];
+  skipped: SkippedFile[];
+}
+
+export interface ClassScore {
+  index: number;
+  label: string;
+  probability: number;
+}
+
+export interface Prediction {
+  path: string;
+  trueClass: string | null;
+  trueIndex: number | null;
+  top: ClassScore[];
+  ms: number;
+}
+
+export interface ImagePreview {
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface BrowseEntry {
+  name: string;
+  kind: 'dir' | 'file';
+}
+
+export interface BrowseResult {
+  path: string;
+  parent: string | null;
+  entries: BrowseEntry[];
+}
+
+export interface AppState {
+  shell: 'electron' | 'server';
+  model: ModelInfo | null;
+  folder: FolderInfo | null;
+  /** Non-fatal problems found at start-up (e.g. a --model that failed to open). */
+  notices: string[];
+}
+
+export interface ProgressEvent {
+  jobId: string;
+  label: string;
+  done: number;
+  total: number;
+  finished: boolean;
+}
+
+export interface ApiCalls {
+  getState(arg: Record<string, never>): Promise<AppState>;
+  openModel(arg: { path: string }): Promise<ModelInfo>;
+  openFolder(arg: { path: string }): Promise<FolderInfo>;
+  listImages(arg: { offset: number; limit: number }): Promise<{ total: number; entries: ImageEntry[] }>;
+  thumbnail(arg: { path: string; size: number }): Promise<Uint8Array>;
+  imagePreview(arg: { path: string }): Promise<ImagePreview>;
+  predict(arg: { path: string; topK?: number }): Promise<Prediction>;
+  savePreprocessing(arg: { preprocessing: Preprocessing }): Promise<ModelInfo>;
+  browse(arg: { path?: string; kind: 'model' | 'folder' }): Promise<BrowseResult>;
+  cancel(arg: { jobId: string }): Promise<{ cancelled: boolean }>;
+}
+
+export interface ApiEvents {
+  progress: ProgressEvent;
+  state: AppState;
+}
+
+export type Method = keyof ApiCalls;
+export type ArgOf<M extends Method> = Parameters<ApiCalls[M]>[0];
+export type ResultOf<M extends Method> = Awaited<ReturnType<ApiCalls[M]>>;
+export type EventName = keyof ApiEvents;
+
+/** The single IPC channel both directions use in the Electron shell. */
+export const IPC_CHANNEL = 'convscope:api';
+export const IPC_EVENT_CHANNEL = 'convscope:event';
+
+/** What the preload exposes on `window.convscope` (and nothing else). */
+export interface PreloadBridge {
+  invoke(method: string, arg: unknown): Promise<unknown>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+  /** Native dialogs exist only in the desktop shell. */
+  pickPath(kind: 'model' | 'folder'): Promise<string | null>;
+  /** The filesystem path of a dropped File (desktop shell only). */
+  pathForFile?(file: unknown): string;
+}

@@ -1,0 +1,54 @@
+// Plain data shared by core, shells and renderer. No DOM, no Node.
+
+/** Preprocessing of a model's input, stored in the sidecar `<model>.convscope.json` (DESIGN §2). */
+export interface Preprocessing {
+  inputSize: [number, number]; // [H, W]
+  channels: 'RGB' | 'BGR' | 'gray';
+  scale: number;
+  mean: number[];
+  std: number[];
+  resize: 'shorter-side+center-crop' | 'stretch';
+  /** A label file relative to the sidecar's folder, or the labels themselves. */
+  labels?: string | string[];
+}
+
+/** Receptive field of one position of a layer, in input pixels, per axis [y, x] (DESIGN §3). */
+export interface ReceptiveField {
+  size: [number, number];
+  stride: [number, number];
+  offset: [number, number];
+}
+
+export type LayerKind = 'conv' | 'relu' | 'pool' | 'norm' | 'fc' | 'other';
+
+export interface LayerInfo {
+  /** ONNX tensor name of the layer's output. */
+  id: string;
+  /** Name of the node that produces it (for a recognised subgraph such as PyTorch's LRN, its last node). */
+  node: string;
+  op: string;
+  kind: LayerKind;
+  /** Output shape for a batch of one, e.g. [1, 32, 32, 32]; empty until the model has been run once. */
+  shape: number[];
+  params: number;
+  receptiveField: ReceptiveField | null;
+}
+
+export type Dim = number | string;
+
+export interface TensorSpec {
+  name: string;
+  dims: Dim[];
+}
+
+export interface ImageEntry {
+  /** Path relative to the folder root, with forward slashes. */
+  path: string;
+  /** Sub-folder name (ImageFolder convention), or null for images at the root. */
+  className: string | null;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}

@@ -1,0 +1,61 @@
+// Long work: every job has an id, reports progress as events and can be cancelled.
+import { AppError } from '../../common/errors.ts';
+import type { ProgressEvent } from '../../common/api.ts';
+
+export interface JobContext {
+  signal: AbortSignal;
+  progress(done: number, total?: number): void;
+}
+
+export class Jobs {
+  private running = new Map<string, AbortController>();
+  private seq = 0;
+
+  constructor(private readonly emit: (e: ProgressEvent) => void) {}
+
+  async run<T>(label: string, total: number, work: (ctx: JobContext) => Promise<T>, id?: string): Promise<T> {
+    const jobId = id ?? `job-${++this.seq}`;
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    let lastTotal = total;
+    let lastDone = 0;
+    let lastEmit = 0;
+    const ctx: JobContext = {
+      signal: controller.signal,
+      progress: (done, t) => {
+        lastDone = done;
+        if (t !== undefined) lastTotal = t;
+        const now = Date.now();
+        // Throttled: a scan of 10,000 images must not flood the transport.
+        if (now - lastEmit >= 100 || done >= lastTotal) {
+          lastEmit = now;
+          this.emit({ jobId, label, done, total: lastTotal, finished: false });
+        }
+      },
+    };
+    this.emit({ jobId, label, done: 0, total, finished: false });
+    try {
+      const result = await work(ctx);
+      if (controller.signal.aborted) throw new AppError('CANCELLED', `${label}: cancelled`);
+      return result;
+    } finally {
+      this.running.delete(jobId);
+      this.emit({ jobId, label, done: lastDone, total: lastTotal, finished: true });
+    }
+  }
+
+  cancel(jobId: string): boolean {
+    const c = this.running.get(jobId);
+    if (!c) return false;
+    c.abort();
+    return true;
+  }
+
+  get active(): string[] {
+    return [...this.running.keys()];
+  }
+}
+
+export function throwIfCancelled(signal: AbortSignal, what: string): void {
+  if (signal.aborted) throw new AppError('CANCELLED', `${what}: cancelled`);
+}

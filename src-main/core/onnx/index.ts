@@ -1,0 +1,31 @@
+// core/onnx: parse and rewrite ONNX models, find their layers, receptive fields and switches.
+export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel } from './model.ts';
+export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
+export { type NodeDesc, type AttrValue } from './nodes.ts';
+export { tapModel, type TappedModel, type Switches } from './tap.ts';
+export {
+  tensorToFloat32,
+  tensorToBigInt64,
+  tensorToNumbers,
+  tensorDims,
+  elementCount,
+  float32Tensor,
+  int64Tensor,
+  rawTensor,
+  halfToFloat,
+  TensorDataError,
+} from './tensor.ts';
+export { windowOutput } from './receptive-field.ts';
+export {
+  GraphBuilder,
+  FloatAttr,
+  floatAttr,
+  type AttrInput,
+  type AutoPad,
+  type BuilderOptions,
+  type ConvOptions,
+  type DenseOptions,
+  type PoolOptions,
+} from './builder.ts';
+export { seededRandom } from './seeded-random.ts';
+export { zfTestModel, type ZfTestModelOptions } from './test-models.ts';

@@ -1,0 +1,111 @@
+// Tapping (DESIGN §3): a copy of the model whose graph also outputs the requested layers and every
+// MaxPool's Indices — the switches the deconvnet unpools through.
+import { clone, create } from '@bufbuild/protobuf';
+import {
+  type ModelProto,
+  ModelProtoSchema,
+  type TypeProto_Tensor,
+  TensorProto_DataType,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+} from 'onnx-buf';
+import { ModelError } from './errors.ts';
+import { analyzeGraph } from './graph.ts';
+import { attrValue, nodeNames } from './nodes.ts';
+
+export interface Switches {
+  /** The MaxPool node's name. */
+  node: string;
+  /** Its input tensor (what the Indices index into) and its pooled output. */
+  input: string;
+  output: string;
+  /** Graph output holding the Indices: int64, flat over N·C·H·W of `input` (row-major, storageOrder 0). */
+  indices: string;
+  kernel: number[];
+  strides: number[];
+  /** ONNX order: [y_begin, x_begin, y_end, x_end]. With autoPad SAME_* they depend on the input size. */
+  pads: number[];
+  dilations: number[];
+  ceilMode: boolean;
+  storageOrder: number;
+  autoPad: string;
+}
+
+export interface TappedModel {
+  model: ModelProto;
+  /** Graph-output names of the requested layers, in request order (a layer's id is its tensor name). */
+  layerOutputs: string[];
+  switches: Switches[];
+}
+
+const FILE = 'the model';
+
+/** Returns a new model; the argument is left as it was. */
+export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedModel {
+  const m = clone(ModelProtoSchema, model);
+  const graph = m.graph;
+  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
+  const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
+  const names = nodeNames(graph);
+  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
+  const taken = new Set([...produced, ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
+  const outputs = new Set(graph.output.map((v) => v.name));
+  const valueInfo = new Map(graph.valueInfo.map((v) => [v.name, v]));
+  const addOutput = (name: string, fallback: TensorProto_DataType) => {
+    if (outputs.has(name)) return;
+    outputs.add(name);
+    const known = valueInfo.get(name)?.type?.value;
+    // ORT insists on an element type for every graph output; shapes it works out itself.
+    const elemType = known?.case === 'tensorType' && known.value.elemType ? known.value.elemType : fallback;
+    const tensorType: TypeProto_Tensor = create(TypeProto_TensorSchema, { elemType });
+    graph.output.push(
+      create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) }),
+    );
+  };
+
+  for (const id of ids) {
+    if (!produced.has(id)) {
+      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap "${id}": no node of the model produces a tensor of that name`, FILE, { layer: id });
+    }
+    addOutput(id, TensorProto_DataType.FLOAT);
+  }
+
+  const opset = Number(m.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
+  const switches: Switches[] = [];
+  graph.node.forEach((n, i) => {
+    if (n.opType !== 'MaxPool' || n.domain !== '') return;
+    if (opset < 8) {
+      throw new ModelError('MODEL_UNSUPPORTED', `MaxPool "${names[i]}" cannot report its switches: opset ${opset} < 8 has no Indices output`, FILE, {
+        node: names[i],
+      });
+    }
+    let indices = n.output[1];
+    if (!indices) {
+      indices = `${names[i]}__switches`;
+      while (taken.has(indices)) indices += '_';
+      taken.add(indices);
+      n.output[1] = indices;
+    }
+    addOutput(indices, TensorProto_DataType.INT64);
+    const attrs = Object.fromEntries(n.attribute.map((a) => [a.name, attrValue(a)]));
+    const kernel = (attrs.kernel_shape as number[] | undefined) ?? [];
+    const rank = kernel.length;
+    switches.push({
+      node: names[i],
+      input: n.input[0],
+      output: n.output[0],
+      indices,
+      kernel,
+      strides: (attrs.strides as number[] | undefined) ?? Array(rank).fill(1),
+      pads: (attrs.pads as number[] | undefined) ?? Array(2 * rank).fill(0),
+      dilations: (attrs.dilations as number[] | undefined) ?? Array(rank).fill(1),
+      ceilMode: attrs.ceil_mode === 1,
+      storageOrder: (attrs.storage_order as number | undefined) ?? 0,
+      autoPad: (attrs.auto_pad as string | undefined) ?? 'NOTSET',
+    });
+  });
+  // ONNX keeps value_info for intermediate values only; a tensor now an output must leave it.
+  graph.valueInfo = graph.valueInfo.filter((v) => !outputs.has(v.name));
+  return { model: m, layerOutputs: [...ids], switches };
+}

@@ -1,0 +1,60 @@
+// The runtime host over the real onnxruntime-node in a real worker thread.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zfTestModel } from '../onnx/index.ts';
+import { WorkerThreadHost } from './host.ts';
+import { chooseProvider, cudaProviderInstalled, nvidiaGpuPresent } from './provider.ts';
+
+const host = new WorkerThreadHost();
+const cpu = chooseProvider('cpu');
+const bytes = zfTestModel({ inputSize: 224, channels: 3, classes: 10, seed: 5 });
+const input = (n: number) => ({ dims: [n, 3, 224, 224], data: new Float32Array(n * 3 * 224 * 224).map((_, i) => Math.cos(i)) });
+
+beforeAll(async () => {
+  await host.load('zf', bytes, cpu);
+});
+afterAll(() => host.close());
+
+describe('provider choice', () => {
+  it('reports CPU with the reason when CUDA cannot be used', () => {
+    expect(cpu).toEqual({ providers: ['cpu'], reason: 'CPU requested' });
+    const auto = chooseProvider('auto');
+    if (!cudaProviderInstalled()) {
+      expect(auto.providers).toEqual(['cpu']);
+      expect(auto.reason).toMatch(/setup:cuda/);
+    } else if (!nvidiaGpuPresent()) {
+      expect(auto.reason).toMatch(/no NVIDIA GPU/);
+    } else {
+      expect(auto.providers[0]).toBe('cuda');
+    }
+    expect(chooseProvider('cuda').reason).toMatch(/^CUDA requested but|CUDA provider and/);
+  });
+});
+
+describe('WorkerThreadHost', () => {
+  it('runs off the main thread: timers keep firing during a long inference', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const t0 = performance.now();
+    const out = await host.run('zf', { input: input(16) }, ['logits']);
+    const elapsed = performance.now() - t0;
+    clearInterval(timer);
+    expect(out.logits.dims).toEqual([16, 10]);
+    // A run on this thread would block every timer until it returned.
+    if (elapsed > 50) expect(ticks).toBeGreaterThan(1);
+  });
+
+  it('checks feeds against the model inputs (ORT would ignore an extra one)', async () => {
+    await expect(host.run('zf', { input: input(1), extra: input(1) }, [])).rejects.toMatchObject({ code: 'INPUT_MISMATCH', message: expect.stringContaining('"extra"') });
+    await expect(host.run('zf', { input: { dims: [1, 1, 224, 224], data: new Float32Array(224 * 224) } }, [])).rejects.toMatchObject({ code: 'INPUT_MISMATCH' });
+    await expect(host.run('zf', { input: { dims: [1, 3, 224, 224], data: new Float32Array(5) } }, [])).rejects.toMatchObject({ code: 'INPUT_MISMATCH' });
+  });
+
+  it('recovers from a dead worker by reloading its sessions', async () => {
+    const before = await host.run('zf', { input: input(1) }, ['logits']);
+    // Simulate a crash of the native runtime: the worker goes away under us.
+    await (host as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await new Promise((r) => setTimeout(r, 20));
+    const after = await host.run('zf', { input: input(1) }, ['logits']);
+    expect(Array.from(after.logits.data as Float32Array)).toEqual(Array.from(before.logits.data as Float32Array));
+  });
+});

@@ -1,0 +1,127 @@
+// One opened model: parsed graph, tapped session in the runtime host, preprocessing and labels.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelInfo } from '../../common/api.ts';
+import { AppError } from '../../common/errors.ts';
+import type { LayerInfo, Preprocessing } from '../../common/types.ts';
+import { analyzeGraph, loadModelFile, serializeModel, tapModel, type GraphSummary } from '../onnx/index.ts';
+import { loadOrCreateSidecar } from '../images/index.ts';
+import type { RuntimeHost } from '../runtime/host.ts';
+import type { OutputTensor } from '../runtime/protocol.ts';
+import type { ProviderChoice } from '../runtime/provider.ts';
+
+export interface Classification {
+  probabilities: Float32Array;
+  logits: Float32Array;
+}
+
+export function softmax(logits: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  const out = new Float32Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
+  for (let i = 0; i < out.length; i++) out[i] /= sum;
+  return out;
+}
+
+export class ModelSession {
+  private constructor(
+    readonly key: string,
+    readonly info: ModelInfo,
+    readonly graph: GraphSummary,
+    private readonly host: RuntimeHost,
+    private readonly endsInSoftmax: boolean,
+  ) {}
+
+  static cacheKey(file: string, mtimeMs: number, size: number): string {
+    return `${path.resolve(file)}|${mtimeMs}|${size}`;
+  }
+
+  static async open(file: string, host: RuntimeHost, choice: ProviderChoice): Promise<ModelSession> {
+    const abs = path.resolve(file);
+    const st = await stat(abs).catch((e: NodeJS.ErrnoException) => {
+      throw new AppError('MODEL_READ_FAILED', `${abs}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file: abs });
+    });
+    if (!st.isFile()) throw new AppError('MODEL_READ_FAILED', `${abs} is not a file`, { file: abs });
+    const { model } = await loadModelFile(abs);
+    const graph = analyzeGraph(model, abs);
+    const tapped = tapModel(model, 'all');
+    const key = ModelSession.cacheKey(abs, st.mtimeMs, st.size);
+    const loaded = await host.load(key, serializeModel(tapped.model), choice).catch((e: AppError) => {
+      throw new AppError(e.code ?? 'MODEL_UNSUPPORTED', `${path.basename(abs)}: ${e.message}`, { ...e.details, file: abs });
+    });
+
+    const { channels, height, width, name: inputName } = graph.input;
+    const sidecar = await loadOrCreateSidecar(abs, channels, [height, width]);
+
+    // One zero forward pass measures every layer's shape: exact, whatever the op mix.
+    const zeros = new Float32Array(channels * height * width);
+    const outputs = await host.run(key, { [inputName]: { dims: [1, channels, height, width], data: zeros } }, []);
+    const layers: LayerInfo[] = graph.layers.map((l) => ({
+      id: l.id,
+      node: l.node,
+      op: l.op,
+      kind: l.kind,
+      params: l.params,
+      receptiveField: l.receptiveField,
+      shape: outputs[l.id] ? [...outputs[l.id].dims] : [],
+    }));
+    const firstOutput = graph.outputs[0];
+    const out = outputs[firstOutput.name];
+    if (!out || out.type !== 'float32') {
+      throw new AppError('MODEL_UNSUPPORTED', `${path.basename(abs)}: output "${firstOutput.name}" is not a float tensor of class scores`, { file: abs });
+    }
+    const numClasses = out.dims[out.dims.length - 1];
+    const lastNode = graph.nodes.find((n) => n.outputs.includes(firstOutput.name));
+    const info: ModelInfo = {
+      path: abs,
+      name: path.basename(abs),
+      sizeBytes: st.size,
+      opset: graph.opset,
+      irVersion: graph.irVersion,
+      producer: graph.producer,
+      provider: loaded.provider,
+      providerReason: loaded.providerReason,
+      input: { ...graph.input },
+      outputs: graph.outputs,
+      numClasses,
+      layers,
+      preprocessing: sidecar.preprocessing,
+      sidecarPath: sidecar.path,
+      sidecarCreated: sidecar.created,
+      labels: sidecar.labels,
+    };
+    return new ModelSession(key, info, graph, host, lastNode?.op === 'Softmax');
+  }
+
+  withPreprocessing(p: Preprocessing, labels: string[] | null): ModelSession {
+    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarCreated: false }, this.graph, this.host, this.endsInSoftmax);
+  }
+
+  /** Runs a batch (N×C×H×W, flat) and returns the requested tensors (default: the model's first output). */
+  async forward(batch: Float32Array, n: number, fetches?: string[]): Promise<Record<string, OutputTensor>> {
+    const { channels, height, width, name } = this.info.input;
+    if (batch.length !== n * channels * height * width) {
+      throw new AppError('INPUT_MISMATCH', `expected ${n}×${channels}×${height}×${width} input values, got ${batch.length}`);
+    }
+    const names = fetches ?? [this.info.outputs[0].name];
+    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: batch } }, names);
+  }
+
+  async classify(tensor: Float32Array): Promise<Classification> {
+    const name = this.info.outputs[0].name;
+    const outputs = await this.forward(tensor, 1, [name]);
+    const logits = outputs[name].data as Float32Array;
+    const probabilities = this.endsInSoftmax ? Float32Array.from(logits) : softmax(logits);
+    return { probabilities, logits: Float32Array.from(logits) };
+  }
+
+  label(index: number): string {
+    return this.info.labels?.[index] ?? `class ${index}`;
+  }
+
+  async close(): Promise<void> {
+    await this.host.release(this.key);
+  }
+}

@@ -1,0 +1,182 @@
+// The service over real parts: models built with GraphBuilder, real files, real sharp, real
+// onnxruntime-node (checked against a direct ORT run of the untapped model).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../common/api.ts';
+import { GraphBuilder, zfTestModel } from '../onnx/index.ts';
+import { decodeImage, preprocess } from '../images/index.ts';
+import { ConvscopeService } from './service.ts';
+import { softmax } from './model-session.ts';
+
+let tmp: string;
+let service: ConvscopeService;
+const progress: ProgressEvent[] = [];
+
+async function png(file: string, seed: number, size = 48): Promise<void> {
+  const data = Buffer.alloc(size * size * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) & 0x7fffffff) >> 23;
+  await sharp(data, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-service-'));
+  writeFileSync(path.join(tmp, 'zf.onnx'), zfTestModel({ inputSize: 64, channels: 3, classes: 5, seed: 7 }));
+  mkdirSync(path.join(tmp, 'images/cat'), { recursive: true });
+  mkdirSync(path.join(tmp, 'images/dog'));
+  await png(path.join(tmp, 'images/cat/a.png'), 1);
+  await png(path.join(tmp, 'images/cat/b.png'), 2, 80);
+  await png(path.join(tmp, 'images/dog/c.png'), 3, 30);
+  writeFileSync(path.join(tmp, 'images/notes.txt'), 'not an image');
+  writeFileSync(path.join(tmp, 'images/dog/corrupt.png'), readFileSync(path.join(tmp, 'images/cat/a.png')).subarray(0, 60));
+  mkdirSync(path.join(tmp, 'empty'));
+  writeFileSync(path.join(tmp, 'empty/readme.md'), '# nothing here');
+  writeFileSync(path.join(tmp, 'labels.txt'), 'cat\ndog\nbird\nfish\nfrog\n');
+  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service.on((event, payload) => {
+    if (event === 'progress') progress.push(payload as ProgressEvent);
+  });
+});
+
+afterAll(async () => {
+  await service.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('opening a model', () => {
+  it('reports input, provider with reason, layers with measured shapes and receptive fields, and creates the sidecar', async () => {
+    const info = await service.openModel({ path: path.join(tmp, 'zf.onnx') });
+    expect(info.input).toMatchObject({ channels: 3, height: 64, width: 64 });
+    expect(info.provider).toBe('cpu');
+    expect(info.providerReason).toBe('CPU requested');
+    expect(info.numClasses).toBe(5);
+    const conv1 = info.layers.find((l) => l.id === 'conv1')!;
+    expect(conv1.shape).toEqual([1, 8, 32, 32]);
+    expect(conv1.params).toBe(8 * 3 * 7 * 7 + 8);
+    expect(conv1.receptiveField).toMatchObject({ size: [7, 7], stride: [2, 2] });
+    expect(info.layers.find((l) => l.id === 'pool1')!.shape).toEqual([1, 8, 16, 16]);
+    expect(info.sidecarCreated).toBe(true);
+    expect(JSON.parse(readFileSync(info.sidecarPath, 'utf8'))).toMatchObject({ channels: 'RGB', mean: [0.485, 0.456, 0.406] });
+    expect(progress.some((p) => p.finished && p.label.includes('zf.onnx'))).toBe(true);
+  });
+
+  it('predicts exactly what onnxruntime computes on the untapped model for the same preprocessed image', async () => {
+    await service.openFolder({ path: path.join(tmp, 'images') });
+    const p = await service.predict({ path: 'cat/b.png', topK: 5 });
+    expect(p.trueClass).toBe('cat');
+    const info = (await service.getState()).model!;
+    const tensor = preprocess(await decodeImage(path.join(tmp, 'images/cat/b.png'), { channels: 3 }), info.preprocessing);
+    const session = await ort.InferenceSession.create(path.join(tmp, 'zf.onnx'));
+    const out = await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, 64, 64]) });
+    const expected = softmax(out.logits.data as Float32Array);
+    await session.release();
+    const best = expected.indexOf(Math.max(...expected));
+    expect(p.top[0].index).toBe(best);
+    for (const t of p.top) expect(t.probability).toBeCloseTo(expected[t.index], 6);
+    expect(p.top.map((t) => t.probability)).toEqual([...p.top.map((t) => t.probability)].sort((a, b) => b - a));
+  });
+
+  it('uses labels from the sidecar and matches folder names to them', async () => {
+    const info = (await service.getState()).model!;
+    await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: '../labels.txt'.replace('../', '') } });
+    const p = await service.predict({ path: 'dog/c.png' });
+    expect(p.trueIndex).toBe(1);
+    expect(p.top[0].label).toMatch(/^(cat|dog|bird|fish|frog)$/);
+  });
+});
+
+describe('image folders', () => {
+  it('lists images by class, skipping non-images with a reason', async () => {
+    const f = await service.openFolder({ path: path.join(tmp, 'images') });
+    expect(f.count).toBe(4);
+    expect(f.classes).toEqual(['cat', 'dog']);
+    expect(f.skipped.find((s) => s.path === 'notes.txt')?.reason).toMatch(/not an image/);
+    const page = await service.listImages({ offset: 1, limit: 2 });
+    expect(page.total).toBe(4);
+    expect(page.entries.map((e) => e.path)).toEqual(['cat/b.png', 'dog/c.png']);
+  });
+
+  it('serves thumbnails and previews as PNG bytes', async () => {
+    const thumb = await service.thumbnail({ path: 'cat/b.png', size: 32 });
+    const meta = await sharp(thumb).metadata();
+    expect(meta.format).toBe('png');
+    expect(Math.max(meta.width!, meta.height!)).toBe(32);
+    const preview = await service.imagePreview({ path: 'cat/b.png' });
+    expect(preview).toMatchObject({ width: 80, height: 80 });
+  });
+
+  it('names a corrupt image, lists it as skipped, and keeps working', async () => {
+    await expect(service.predict({ path: 'dog/corrupt.png' })).rejects.toMatchObject({ code: 'IMAGE_DECODE_FAILED', message: expect.stringContaining('corrupt.png') });
+    const state = await service.getState();
+    expect(state.folder!.skipped.some((s) => s.path === 'dog/corrupt.png')).toBe(true);
+    expect((await service.predict({ path: 'cat/a.png' })).top).toHaveLength(5);
+  });
+
+  it('refuses paths outside the open folder', async () => {
+    await expect(service.thumbnail({ path: '../zf.onnx', size: 32 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('says an empty folder has no images, naming it, and keeps the previous folder', async () => {
+    await expect(service.openFolder({ path: path.join(tmp, 'empty') })).rejects.toMatchObject({ code: 'FOLDER_EMPTY', message: expect.stringContaining('empty') });
+    await expect(service.openFolder({ path: path.join(tmp, 'missing') })).rejects.toMatchObject({ code: 'FOLDER_NOT_FOUND' });
+    expect((await service.getState()).folder!.count).toBe(4);
+  });
+});
+
+describe('bad models: a message naming the file and what is wrong, and the app stays usable', () => {
+  const cases: [string, () => Uint8Array | null, string, RegExp][] = [
+    ['random.onnx', () => { const b = new Uint8Array(4096); let s = 9; for (let i = 0; i < b.length; i++) b[i] = (s = (s * 69069 + 1) >>> 0) >>> 24; return b; }, 'MODEL_NOT_ONNX', /random\.onnx/],
+    ['empty.onnx', () => new Uint8Array(0), 'MODEL_EMPTY', /empty\.onnx/],
+    ['truncated.onnx', () => zfTestModel({ inputSize: 32 }).subarray(0, 3000), 'MODEL_NOT_ONNX', /truncated/],
+    ['flat-input.onnx', () => {
+      const b = new GraphBuilder();
+      b.output(b.gemm(b.input('x', ['N', 20]), { out: 3 }));
+      return b.build();
+    }, 'MODEL_NO_IMAGE_INPUT', /flat-input\.onnx/],
+    ['unknown-op.onnx', () => {
+      const b = new GraphBuilder();
+      const x = b.input('input', ['N', 1, 8, 8]);
+      b.output(b.node('FrobnicateV9', [x], {}, 1, { domain: 'com.example', shapes: [['N', 1, 8, 8]] })[0]);
+      return b.build();
+    }, 'MODEL_UNSUPPORTED', /unknown-op\.onnx.*(FrobnicateV9|com\.example)/],
+    ['shape-mismatch.onnx', () => zfTestModel({ inputSize: 32 }), 'MODEL_UNSUPPORTED', /shape-mismatch\.onnx.*Gemm/],
+    ['folder.onnx', () => null, 'MODEL_READ_FAILED', /folder\.onnx/],
+  ];
+  for (const [name, make, code, pattern] of cases) {
+    it(`${name} → ${code}`, async () => {
+      const file = path.join(tmp, name);
+      const bytes = make();
+      if (bytes) writeFileSync(file, bytes);
+      else mkdirSync(file);
+      const err = await service.openModel({ path: file }).then(() => null, (e: unknown) => e as { code: string; message: string });
+      expect(err).not.toBeNull();
+      expect(err!.code).toBe(code);
+      expect(err!.message).toMatch(pattern);
+      // The previously opened model is still the current one, and still works.
+      expect((await service.getState()).model!.name).toBe('zf.onnx');
+      expect((await service.predict({ path: 'cat/a.png' })).top.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('a sidecar whose preprocessing does not fit the model is named with the field', async () => {
+    writeFileSync(path.join(tmp, 'gray.onnx'), zfTestModel({ inputSize: 64, channels: 1, classes: 3 }));
+    writeFileSync(path.join(tmp, 'gray.convscope.json'), JSON.stringify({ inputSize: [64, 64], channels: 'gray', scale: 255, mean: [0.1, 0.2, 0.3], std: [1], resize: 'stretch' }));
+    await expect(service.openModel({ path: path.join(tmp, 'gray.onnx') })).rejects.toMatchObject({
+      code: 'SIDECAR_INVALID',
+      message: expect.stringMatching(/gray\.convscope\.json.*mean/),
+    });
+    const ok = await service.openModel({ path: path.join(tmp, 'zf.onnx') });
+    expect(ok.name).toBe('zf.onnx');
+  });
+
+  it('refuses preprocessing edits that do not fit, without losing the saved sidecar', async () => {
+    const info = (await service.getState()).model!;
+    const before = readFileSync(info.sidecarPath, 'utf8');
+    await expect(service.savePreprocessing({ preprocessing: { ...info.preprocessing, inputSize: [32, 32] } })).rejects.toMatchObject({ code: 'SIDECAR_INVALID' });
+    expect(readFileSync(info.sidecarPath, 'utf8')).toBe(before);
+  });
+});

@@ -1,0 +1,237 @@
+// The core's implementation of the API contract. Both shells (Electron IPC, HTTP/WebSocket) and the
+// tests talk to this one object through the dispatcher.
+import { readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApiCalls, ApiEvents, AppState, BrowseResult, ClassScore, FolderInfo, ImagePreview, ModelInfo, Prediction } from '../../common/api.ts';
+import { AppError } from '../../common/errors.ts';
+import type { ImageEntry, Preprocessing } from '../../common/types.ts';
+import {
+  decodeImage, encodePng, listImageFolder, loadOrCreateSidecar, matchClassToLabel, preprocess, saveSidecar, ThumbnailCache,
+  type FolderListing,
+} from '../images/index.ts';
+import { Jobs } from '../jobs/jobs.ts';
+import { WorkerThreadHost, type RuntimeHost } from '../runtime/host.ts';
+import { chooseProvider } from '../runtime/provider.ts';
+import type { Provider } from '../../common/api.ts';
+import { ModelSession } from './model-session.ts';
+import { resolveInside } from './paths.ts';
+
+type Listener = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
+
+export interface ServiceOptions {
+  shell: 'electron' | 'server';
+  host?: RuntimeHost;
+  provider?: 'auto' | Provider;
+}
+
+const PREVIEW_MAX = 1024;
+
+export function topK(probabilities: Float32Array, k: number, label: (i: number) => string): ClassScore[] {
+  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
+  return order.slice(0, k).map((index) => ({ index, label: label(index), probability: probabilities[index] }));
+}
+
+export class ConvscopeService implements ApiCalls {
+  private readonly host: RuntimeHost;
+  private readonly listeners = new Set<Listener>();
+  private readonly thumbnails = new ThumbnailCache({ maxEntries: 2000 });
+  private readonly sessions = new Map<string, ModelSession>();
+  readonly jobs: Jobs;
+  private model: ModelSession | null = null;
+  private folder: FolderListing | null = null;
+  private byPath = new Map<string, ImageEntry>();
+  private notices: string[] = [];
+
+  constructor(private readonly options: ServiceOptions) {
+    this.host = options.host ?? new WorkerThreadHost();
+    this.jobs = new Jobs((e) => this.emit('progress', e));
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]): void {
+    for (const l of this.listeners) l(event, payload);
+  }
+
+  addNotice(text: string): void {
+    this.notices.push(text);
+  }
+
+  /** Folders the user opened: the only places the server may serve files from. */
+  roots(): string[] {
+    const r: string[] = [];
+    if (this.model) r.push(path.dirname(this.model.info.path));
+    if (this.folder) r.push(this.folder.root);
+    return r;
+  }
+
+  get currentModel(): ModelSession | null {
+    return this.model;
+  }
+
+  private folderInfo(): FolderInfo | null {
+    if (!this.folder) return null;
+    const f = this.folder;
+    return { root: f.root, count: f.entries.length, classes: f.classes, skipped: f.skipped };
+  }
+
+  async getState(): Promise<AppState> {
+    return { shell: this.options.shell, model: this.model?.info ?? null, folder: this.folderInfo(), notices: [...this.notices] };
+  }
+
+  private async publishState(): Promise<void> {
+    this.emit('state', await this.getState());
+  }
+
+  async openModel({ path: file }: { path: string }): Promise<ModelInfo> {
+    const abs = path.resolve(file);
+    const choice = chooseProvider(this.options.provider ?? 'auto');
+    const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 1, async () => {
+      // A cached session is reused only while the file is unchanged (path + mtime + size).
+      const fresh = await ModelSession.open(abs, this.host, choice);
+      const cached = this.sessions.get(fresh.key);
+      if (cached && cached !== fresh) await cached.close().catch(() => {});
+      return fresh;
+    });
+    this.sessions.set(session.key, session);
+    if (this.sessions.size > 4) {
+      const [oldKey, old] = this.sessions.entries().next().value as [string, ModelSession];
+      if (old !== session) {
+        this.sessions.delete(oldKey);
+        await old.close().catch(() => {});
+      }
+    }
+    this.model = session;
+    await this.publishState();
+    return session.info;
+  }
+
+  async openFolder({ path: dir }: { path: string }): Promise<FolderInfo> {
+    const abs = path.resolve(dir);
+    const listing = await this.jobs.run(`Listing ${path.basename(abs)}`, 1, (ctx) => listImageFolder(abs, { signal: ctx.signal }));
+    if (listing.entries.length === 0) {
+      const why = listing.skipped.length ? ` (${listing.skipped.length} other files skipped)` : '';
+      throw new AppError('FOLDER_EMPTY', `${abs} contains no images${why}`, { file: abs, skipped: listing.skipped.slice(0, 20) });
+    }
+    this.folder = listing;
+    this.byPath = new Map(listing.entries.map((e) => [e.path, e]));
+    await this.publishState();
+    return this.folderInfo()!;
+  }
+
+  async listImages({ offset, limit }: { offset: number; limit: number }): Promise<{ total: number; entries: ImageEntry[] }> {
+    const f = this.requireFolder();
+    return { total: f.entries.length, entries: f.entries.slice(offset, offset + limit) };
+  }
+
+  private requireFolder(): FolderListing {
+    if (!this.folder) throw new AppError('NO_FOLDER', 'No image folder is open.');
+    return this.folder;
+  }
+
+  private requireModel(): ModelSession {
+    if (!this.model) throw new AppError('NO_MODEL', 'No model is open.');
+    return this.model;
+  }
+
+  private async imageFile(rel: string): Promise<{ file: string; entry: ImageEntry }> {
+    const f = this.requireFolder();
+    const entry = this.byPath.get(rel);
+    if (!entry) throw new AppError('NOT_FOUND', `${rel} is not an image of the open folder ${f.root}`);
+    return { file: await resolveInside(f.root, rel), entry };
+  }
+
+  /** A file that fails to decode joins the folder's skipped list (with the reason); the error still propagates. */
+  private async noteFailure<T>(rel: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (e) {
+      const f = this.folder;
+      const code = (e as { code?: string }).code;
+      if (f && (code === 'IMAGE_DECODE_FAILED' || code === 'IMAGE_TOO_LARGE' || code === 'IMAGE_UNREADABLE') && !f.skipped.some((s) => s.path === rel)) {
+        f.skipped.push({ path: rel, reason: (e as Error).message });
+        await this.publishState();
+      }
+      throw e;
+    }
+  }
+
+  async thumbnail({ path: rel, size }: { path: string; size: number }): Promise<Uint8Array> {
+    const { file } = await this.imageFile(rel);
+    return this.noteFailure(rel, this.thumbnails.get(file, size));
+  }
+
+  async imagePreview({ path: rel }: { path: string }): Promise<ImagePreview> {
+    const { file } = await this.imageFile(rel);
+    const img = await this.noteFailure(rel, decodeImage(file, { channels: 3 }));
+    if (Math.max(img.width, img.height) > PREVIEW_MAX) {
+      return { png: await this.thumbnails.get(file, PREVIEW_MAX), width: img.width, height: img.height };
+    }
+    return { png: await encodePng(img), width: img.width, height: img.height };
+  }
+
+  /** Decodes an image of the open folder and preprocesses it for the open model (C×H×W). */
+  async inputTensor(rel: string): Promise<{ tensor: Float32Array; entry: ImageEntry }> {
+    const model = this.requireModel();
+    const { file, entry } = await this.imageFile(rel);
+    const img = await this.noteFailure(rel, decodeImage(file, { channels: model.info.input.channels }));
+    return { tensor: preprocess(img, model.info.preprocessing), entry };
+  }
+
+  async predict({ path: rel, topK: k = 5 }: { path: string; topK?: number }): Promise<Prediction> {
+    const model = this.requireModel();
+    const t0 = performance.now();
+    const { tensor, entry } = await this.inputTensor(rel);
+    const { probabilities } = await model.classify(tensor);
+    const trueIndex = entry.className === null ? null : matchClassToLabel(entry.className, model.info.labels);
+    return {
+      path: rel,
+      trueClass: entry.className,
+      trueIndex,
+      top: topK(probabilities, Math.min(k, probabilities.length), (i) => model.label(i)),
+      ms: performance.now() - t0,
+    };
+  }
+
+  async savePreprocessing({ preprocessing }: { preprocessing: Preprocessing }): Promise<ModelInfo> {
+    const model = this.requireModel();
+    const { channels, height, width } = model.info.input;
+    await saveSidecar(model.info.sidecarPath, preprocessing, { channels, inputSize: [height, width] });
+    const reread = await loadOrCreateSidecar(model.info.path, channels, [height, width]);
+    this.model = model.withPreprocessing(reread.preprocessing, reread.labels);
+    this.sessions.set(this.model.key, this.model);
+    await this.publishState();
+    return this.model.info;
+  }
+
+  async browse({ path: dir, kind }: { path?: string; kind: 'model' | 'folder' }): Promise<BrowseResult> {
+    const start = dir ? path.resolve(dir) : this.model ? path.dirname(this.model.info.path) : this.folder?.root ?? os.homedir();
+    let dirents;
+    try {
+      dirents = await readdir(start, { withFileTypes: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new AppError(code === 'ENOENT' ? 'NOT_FOUND' : 'FOLDER_UNREADABLE', `${start}: ${code === 'ENOENT' ? 'no such folder' : (e as Error).message}`, { file: start });
+    }
+    const entries = dirents
+      .filter((d) => !d.name.startsWith('.'))
+      .filter((d) => d.isDirectory() || (kind === 'model' && d.isFile() && d.name.toLowerCase().endsWith('.onnx')))
+      .map((d) => ({ name: d.name, kind: d.isDirectory() ? ('dir' as const) : ('file' as const) }))
+      .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name, undefined, { numeric: true }) : a.kind === 'dir' ? -1 : 1));
+    const parent = path.dirname(start);
+    return { path: start, parent: parent === start ? null : parent, entries };
+  }
+
+  async cancel({ jobId }: { jobId: string }): Promise<{ cancelled: boolean }> {
+    return { cancelled: this.jobs.cancel(jobId) };
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.host.close();
+  }
+}
