@@ -1,6 +1,6 @@
 // The service over real parts: models built with GraphBuilder, real files, real sharp, real
 // onnxruntime-node (checked against a direct ORT run of the untapped model).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -80,9 +80,21 @@ describe('opening a model', () => {
     expect(p.top.map((t) => t.probability)).toEqual([...p.top.map((t) => t.probability)].sort((a, b) => b - a));
   });
 
+  it('reuses the cached session while the file is unchanged, and reloads it when it changes', async () => {
+    const file = path.join(tmp, 'zf.onnx');
+    const first = await service.openModel({ path: file });
+    const again = await service.openModel({ path: file });
+    expect(again).toBe(first);
+    writeFileSync(file, zfTestModel({ inputSize: 64, channels: 3, classes: 5, seed: 7 }));
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const reloaded = await service.openModel({ path: file });
+    expect(reloaded).not.toBe(first);
+    expect(reloaded.layers.map((l) => l.id)).toEqual(first.layers.map((l) => l.id));
+  });
+
   it('uses labels from the sidecar and matches folder names to them', async () => {
     const info = (await service.getState()).model!;
-    await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: '../labels.txt'.replace('../', '') } });
+    await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
     const p = await service.predict({ path: 'dog/c.png' });
     expect(p.trueIndex).toBe(1);
     expect(p.top[0].label).toMatch(/^(cat|dog|bird|fish|frog)$/);

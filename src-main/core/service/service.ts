@@ -1,6 +1,6 @@
 // The core's implementation of the API contract. Both shells (Electron IPC, HTTP/WebSocket) and the
 // tests talk to this one object through the dispatcher.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiCalls, ApiEvents, AppState, BrowseResult, ClassScore, FolderInfo, ImagePreview, ModelInfo, Prediction } from '../../common/api.ts';
@@ -89,18 +89,20 @@ export class ConvscopeService implements ApiCalls {
 
   async openModel({ path: file }: { path: string }): Promise<ModelInfo> {
     const abs = path.resolve(file);
+    // Sessions are cached per model file while it is unchanged (path + mtime + size).
+    const st = await stat(abs).catch(() => null);
+    const cached = st ? this.sessions.get(ModelSession.cacheKey(abs, st.mtimeMs, st.size)) : undefined;
+    if (cached) {
+      this.model = cached;
+      await this.publishState();
+      return cached.info;
+    }
     const choice = chooseProvider(this.options.provider ?? 'auto');
-    const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 1, async () => {
-      // A cached session is reused only while the file is unchanged (path + mtime + size).
-      const fresh = await ModelSession.open(abs, this.host, choice);
-      const cached = this.sessions.get(fresh.key);
-      if (cached && cached !== fresh) await cached.close().catch(() => {});
-      return fresh;
-    });
+    const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 1, () => ModelSession.open(abs, this.host, choice));
     this.sessions.set(session.key, session);
     if (this.sessions.size > 4) {
       const [oldKey, old] = this.sessions.entries().next().value as [string, ModelSession];
-      if (old !== session) {
+      if (old !== this.model) {
         this.sessions.delete(oldKey);
         await old.close().catch(() => {});
       }
