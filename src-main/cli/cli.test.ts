@@ -1,6 +1,6 @@
 // The CLI as a user runs it: `bin/convscope.mjs` in a child process, JSON on stdout, errors on stderr.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeNpy } from '../core/images/index.ts';
-import { zfTestModel } from '../core/onnx/index.ts';
+import { readNpy, writeNpy } from '../core/images/index.ts';
+import { seededRandom, zfTestModel } from '../core/onnx/index.ts';
 import { softmax } from '../core/service/model-session.ts';
 
 const run = promisify(execFile);
@@ -78,6 +78,47 @@ describe('convscope CLI', () => {
     const top = JSON.parse(img.stdout).top;
     expect(top).toHaveLength(5);
     expect(top.reduce((s: number, t: { probability: number }) => s + t.probability, 0)).toBeLessThanOrEqual(1.0001);
+  });
+
+  it('project reproduces a PyTorch fixture (deconv/fixtures) for the shipped zf-mini model', async () => {
+    const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../core/deconv/fixtures');
+    const index = JSON.parse(readFileSync(path.join(fixtures, 'index.json'), 'utf8')) as {
+      cases: { name: string; model: string; data: string; input: { seed: number; dims: number[] }; dims: number[];
+        requests: { layer: string; channel: number; mode: string; position: [number, number] | null; crop: number[]; offset: number; length: number }[] }[];
+    };
+    const c = index.cases.find((x) => x.name === 'zf-mini')!;
+    const rnd = seededRandom(c.input.seed);
+    const x = Float32Array.from({ length: c.input.dims.reduce((a, b) => a * b, 1) }, () => rnd() * 2 - 1);
+    const npy = path.join(tmp, 'fixture-input.npy');
+    writeFileSync(npy, writeNpy(c.input.dims, x));
+    const blob = new Float32Array(new Uint8Array(readFileSync(path.join(fixtures, c.data))).buffer);
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    for (const r of c.requests.filter((q) => q.layer.startsWith('/relu')).slice(0, 2)) {
+      const out = path.join(tmp, 'proj.npy');
+      const args = ['project', '--model', path.join(root, c.model), '--tensor', npy, '--layer', r.layer, '--channel', String(r.channel), '--mode', r.mode, '--out', out, '--json'];
+      if (r.position) args.push('--position', r.position.join(','));
+      const res = await cli(...args);
+      expect(res.code, res.stderr).toBe(0);
+      const json = JSON.parse(res.stdout);
+      expect(json).toMatchObject({ layer: r.layer, channel: r.channel, mode: r.mode, shape: c.dims });
+      expect(typeof json.ms).toBe('number');
+      const got = readNpy(new Uint8Array(readFileSync(out)), out);
+      // Un-crop the reference and compare by cosine similarity (the fixture criterion).
+      const [C, H, W] = c.dims;
+      const [y0, x0, y1, x1] = r.crop;
+      const h = y1 - y0 + 1;
+      const w = x1 - x0 + 1;
+      let dot = 0, na = 0, nb = 0;
+      for (let ch = 0; ch < C; ch++)
+        for (let yy = 0; yy < H; yy++)
+          for (let xx = 0; xx < W; xx++) {
+            const inside = yy >= y0 && yy <= y1 && xx >= x0 && xx <= x1;
+            const e = inside ? blob[r.offset + (ch * h + yy - y0) * w + xx - x0] : 0;
+            const a = got.data[(ch * H + yy) * W + xx];
+            dot += a * e; na += a * a; nb += e * e;
+          }
+      expect(dot / Math.sqrt(na * nb)).toBeGreaterThanOrEqual(0.9999);
+    }
   });
 
   it('errors go to stderr with a non-zero exit, naming what is wrong', async () => {

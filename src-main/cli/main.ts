@@ -1,7 +1,9 @@
 // `convscope` command line: the core's capabilities as JSON on stdout, errors on stderr.
 import path from 'node:path';
-import { toErrorInfo } from '../common/errors.ts';
-import { matchClassToLabel } from '../core/images/index.ts';
+import { writeFile } from 'node:fs/promises';
+import { AppError, toErrorInfo } from '../common/errors.ts';
+import { toDisplay } from '../core/deconv/index.ts';
+import { encodePng, matchClassToLabel, writeNpy } from '../core/images/index.ts';
 import { WorkerThreadHost } from '../core/runtime/host.ts';
 import { chooseProvider } from '../core/runtime/provider.ts';
 import { ModelSession } from '../core/service/model-session.ts';
@@ -14,12 +16,18 @@ const HELP = `convscope — debug convolutional networks (ONNX)
 Usage:
   convscope info    --model M [--json] [--provider auto|cpu|cuda]
   convscope predict --model M (--image I | --tensor T.npy) [--top K] [--json] [--provider …]
+  convscope project --model M (--image I | --tensor T.npy) --layer L --channel C
+                    [--mode single|map] [--position y,x] --out P.npy [--png P.png] [--json]
 
   info      model summary: input, outputs, execution provider (and why), layers with
             op, output shape, parameters and receptive field; the preprocessing in use.
   predict   class probabilities for one image (preprocessed per the model's sidecar
             <model>.convscope.json) or for a preprocessed float32 .npy tensor
             (1×C×H×W or C×H×W), exactly what your own pipeline feeds the model.
+  project   deconvnet projection (Zeiler & Fergus) of one activation (single: default the
+            argmax of map C, or --position) or a whole map (map) of layer L back to input
+            pixels; writes the raw float32 C×H×W projection as .npy (and --png its display).
+            --layer takes a tensor name from \`info\`.
 
 Options:
   --json        print JSON on stdout (default for both commands is a readable summary)
@@ -101,7 +109,52 @@ async function predict(argv: string[]): Promise<void> {
   });
 }
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { info, predict };
+function parsePosition(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+),(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`--position takes y,x (two non-negative integers), got "${text}"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+async function project(argv: string[]): Promise<void> {
+  const values = parse(argv, {
+    ...common, image: { type: 'string' }, tensor: { type: 'string' }, layer: { type: 'string' }, channel: { type: 'string' },
+    mode: { type: 'string' }, position: { type: 'string' }, out: { type: 'string' }, png: { type: 'string' },
+  });
+  if (values.help) return void console.log(HELP);
+  const layer = required(values, 'layer');
+  const channel = Number(required(values, 'channel'));
+  if (!Number.isInteger(channel) || channel < 0) throw new UsageError(`--channel must be a non-negative integer, got "${values.channel}"`);
+  const mode = (values.mode as string | undefined) ?? 'single';
+  if (mode !== 'single' && mode !== 'map') throw new UsageError(`--mode must be single or map, got "${mode}"`);
+  const position = parsePosition(values.position as string | undefined);
+  if (position && mode === 'map') throw new UsageError('--position applies to --mode single only');
+  const out = path.resolve(required(values, 'out'));
+  await withModel(values, async (m) => {
+    if (!m.info.layers.some((l) => l.id === layer)) {
+      throw new AppError('NOT_FOUND', `${m.info.name} has no layer "${layer}"; \`convscope info\` lists them`);
+    }
+    const input = await readModelInput(m, values.image as string | undefined, values.tensor as string | undefined);
+    // Planning the reverse path belongs to loading the model, not to the projection's time.
+    await m.prepare(layer);
+    const t0 = performance.now();
+    await m.keep('cli', input.tensor, [m.info.outputs[0].name]);
+    const [p] = await m.project('cli', async () => input.tensor, [{ layer, channel, mode, position }]);
+    const ms = performance.now() - t0;
+    await writeFile(out, writeNpy(p.dims, p.data));
+    if (typeof values.png === 'string') {
+      const png = await encodePng({ width: p.dims[2], height: p.dims[1], channels: p.dims[0] === 1 ? 1 : 3, data: toDisplay(p.data, p.dims) });
+      await writeFile(path.resolve(values.png), png);
+    }
+    const result = { layer, channel, mode, position: p.position, value: p.value, shape: p.dims, skipped: p.skipped, out, ms };
+    print(Boolean(values.json), result, () =>
+      `${layer} channel ${channel} (${mode}${p.position ? ` at ${p.position.join(',')}` : ''}, value ${p.value.toFixed(4)}) → ${out} [${p.dims.join('×')}] in ${ms.toFixed(1)} ms` +
+      (p.skipped.length ? `\nskipped: ${p.skipped.join(', ')}` : ''),
+    );
+  });
+}
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = { info, predict, project };
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -51,6 +51,54 @@ export interface ImagePreview {
   height: number;
 }
 
+/** One layer's activations for one image, as maps: C×H×W (an fc layer of F units is F maps of 1×1). */
+export interface LayerActivations {
+  layer: string;
+  dims: [number, number, number];
+  data: Float32Array;
+  /** Maximum of each map. */
+  maxima: Float32Array;
+  ms: number;
+}
+
+/** A box in model-input pixels, [y0, y1) × [x0, x1), clipped to the input. */
+export interface PixelBox {
+  y0: number;
+  x0: number;
+  y1: number;
+  x1: number;
+}
+
+export interface ProjectionTarget {
+  channel: number;
+  /** (y, x) in the map; default the argmax of the map. */
+  position?: [number, number];
+}
+
+/** A deconvnet projection (DESIGN §3): raw C×H×W in input space, and its display image. */
+export interface ProjectionResult {
+  layer: string;
+  channel: number;
+  mode: 'single' | 'map';
+  position: [number, number] | null;
+  value: number;
+  dims: [number, number, number];
+  data: Float32Array;
+  /** v / max|v| mapped to 0..255 around 128, as PNG. */
+  png: Uint8Array;
+  /** The receptive field of the projected activation (single mode), in model-input pixels. */
+  box: PixelBox | null;
+  skipped: string[];
+  ms: number;
+}
+
+/** The image as the model sees it: preprocessed, then mapped back to 8-bit for display. */
+export interface ModelInputImage {
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
 export interface BrowseEntry {
   name: string;
   kind: 'dir' | 'file';
@@ -87,6 +135,9 @@ export interface ApiCalls {
   imagePreview(arg: { path: string }): Promise<ImagePreview>;
   predict(arg: { path: string; topK?: number }): Promise<Prediction>;
   savePreprocessing(arg: { preprocessing: Preprocessing }): Promise<ModelInfo>;
+  modelInput(arg: { path: string }): Promise<ModelInputImage>;
+  layerActivations(arg: { path: string; layer: string }): Promise<LayerActivations>;
+  project(arg: { path: string; layer: string; mode: 'single' | 'map'; targets: ProjectionTarget[] }): Promise<ProjectionResult[]>;
   browse(arg: { path?: string; kind: 'model' | 'folder' }): Promise<BrowseResult>;
   cancel(arg: { jobId: string }): Promise<{ cancelled: boolean }>;
 }

@@ -23,6 +23,17 @@ export const argSchemas: Record<Method, z.ZodType> = {
   imagePreview: z.object({ path }).strict(),
   predict: z.object({ path, topK: z.number().int().min(1).max(100).optional() }).strict(),
   savePreprocessing: z.object({ preprocessing: preprocessingSchema }).strict(),
+  modelInput: z.object({ path }).strict(),
+  layerActivations: z.object({ path, layer: z.string().min(1).max(1000) }).strict(),
+  project: z.object({
+    path,
+    layer: z.string().min(1).max(1000),
+    mode: z.enum(['single', 'map']),
+    targets: z.array(z.object({
+      channel: z.number().int().min(0),
+      position: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(),
+    }).strict()).min(1).max(1024),
+  }).strict(),
   browse: z.object({ path: path.optional(), kind: z.enum(['model', 'folder']) }).strict(),
   cancel: z.object({ jobId: z.string().min(1).max(200) }).strict(),
 };

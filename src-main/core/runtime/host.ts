@@ -2,12 +2,18 @@
 // process (crashes of onnxruntime in worker threads inside Electron have been reported upstream).
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorInfo } from '../../common/errors.ts';
+import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { ProviderChoice } from './provider.ts';
 import type { FeedTensor, LoadResult, OutputTensor, WorkerRequest, WorkerResponse } from './protocol.ts';
 
 export interface RuntimeHost {
   load(key: string, bytes: Uint8Array, choice: ProviderChoice): Promise<LoadResult>;
-  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, OutputTensor>>;
+  /** With `keep`, the host keeps every tapped tensor of this pass under that id for `project`. */
+  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string): Promise<Record<string, OutputTensor>>;
+  /** Deconvnet projections over a kept forward pass; fails with NOT_CACHED once it was evicted. */
+  project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]>;
+  /** Builds the deconv engine and the reverse plan of `layer` ahead of time; reports what it skips. */
+  prepare(key: string, layer: string): Promise<{ skipped: string[] }>;
   release(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -77,13 +83,26 @@ export class WorkerThreadHost implements RuntimeHost {
     return result;
   }
 
-  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, OutputTensor>> {
-    if (!this.loadedInWorker.has(key)) {
-      const m = this.models.get(key);
-      if (!m) throw new AppError('RUNTIME_FAILED', 'no session is loaded for this model');
-      await this.load(key, m.bytes, m.choice);
-    }
-    return this.request({ type: 'run', key, feeds, fetches });
+  private async ensureLoaded(key: string): Promise<void> {
+    if (this.loadedInWorker.has(key)) return;
+    const m = this.models.get(key);
+    if (!m) throw new AppError('RUNTIME_FAILED', 'no session is loaded for this model');
+    await this.load(key, m.bytes, m.choice);
+  }
+
+  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string): Promise<Record<string, OutputTensor>> {
+    await this.ensureLoaded(key);
+    return this.request({ type: 'run', key, feeds, fetches, keep });
+  }
+
+  async project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {
+    await this.ensureLoaded(key);
+    return this.request({ type: 'project', key, keep, requests });
+  }
+
+  async prepare(key: string, layer: string): Promise<{ skipped: string[] }> {
+    await this.ensureLoaded(key);
+    return this.request({ type: 'prepare', key, layer });
   }
 
   async release(key: string): Promise<void> {

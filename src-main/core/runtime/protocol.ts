@@ -1,6 +1,7 @@
 // Messages between the runtime host (main thread) and the session worker.
 import type { ErrorInfo } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
+import type { ProjectionRequest } from '../deconv/index.ts';
 
 export interface FeedTensor {
   dims: number[];
@@ -27,7 +28,9 @@ export interface LoadResult {
 
 export type WorkerRequest =
   | { id: number; type: 'load'; key: string; bytes: Uint8Array; providers: Provider[]; providerReason: string }
-  | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[] }
+  | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string }
+  | { id: number; type: 'project'; key: string; keep: string; requests: ProjectionRequest[] }
+  | { id: number; type: 'prepare'; key: string; layer: string }
   | { id: number; type: 'release'; key: string };
 
 export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorInfo };

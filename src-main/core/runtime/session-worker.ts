@@ -3,12 +3,21 @@
 import * as ort from 'onnxruntime-node';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
+import { DeconvEngine, type Projection, type ProjectionRequest } from '../deconv/index.ts';
+import { analyzeGraph, parseModel, tapModel } from '../onnx/index.ts';
 import type { FeedTensor, IoMeta, LoadResult, OutputTensor, WorkerRequest, WorkerResponse } from './protocol.ts';
 
 interface Loaded {
   session: ort.InferenceSession;
   inputs: IoMeta[];
+  /** The (tapped) model, kept to build the deconv engine on first use. */
+  bytes: Uint8Array;
+  engine: DeconvEngine | null;
+  /** Forward passes kept for projections (a click reuses the image's activations and switches). */
+  kept: Map<string, Record<string, OutputTensor>>;
 }
+
+const KEEP = 3;
 
 const sessions = new Map<string, Loaded>();
 
@@ -45,7 +54,7 @@ async function load(key: string, bytes: Uint8Array, providers: Provider[], reaso
     }
   }
   const inputs = meta(session.inputMetadata);
-  sessions.set(key, { session, inputs });
+  sessions.set(key, { session, inputs, bytes, engine: null, kept: new Map() });
   return { provider, providerReason, inputs, outputs: meta(session.outputMetadata) };
 }
 
@@ -89,21 +98,55 @@ function toOutput(t: ort.Tensor): OutputTensor {
   throw new AppError('MODEL_UNSUPPORTED', `output of type ${t.type} is not supported`);
 }
 
-async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[]): Promise<Record<string, OutputTensor>> {
+function loadedSession(key: string): Loaded {
   const loaded = sessions.get(key);
   if (!loaded) throw new AppError('RUNTIME_FAILED', 'the model session is not loaded');
+  return loaded;
+}
+
+async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string): Promise<Record<string, OutputTensor>> {
+  const loaded = loadedSession(key);
   checkFeeds(loaded.inputs, feeds);
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', f.data, f.dims);
   let results: ort.InferenceSession.OnnxValueMapType;
   try {
-    results = fetches.length ? await loaded.session.run(ortFeeds, fetches) : await loaded.session.run(ortFeeds);
+    // A kept pass fetches every tap, so later projections of any layer need no new forward pass.
+    results = keep || !fetches.length ? await loaded.session.run(ortFeeds) : await loaded.session.run(ortFeeds, fetches);
   } catch (e) {
     throw new AppError('RUNTIME_FAILED', `inference failed: ${(e as Error).message}`);
   }
+  const all: Record<string, OutputTensor> = {};
+  for (const [name, t] of Object.entries(results)) all[name] = toOutput(t as ort.Tensor);
+  if (!keep) return all;
+  loaded.kept.delete(keep);
+  loaded.kept.set(keep, all);
+  while (loaded.kept.size > KEEP) loaded.kept.delete(loaded.kept.keys().next().value as string);
+  // Copies: the reply's buffers are transferred, and the kept ones must stay usable here.
   const out: Record<string, OutputTensor> = {};
-  for (const [name, t] of Object.entries(results)) out[name] = toOutput(t as ort.Tensor);
+  for (const name of fetches.length ? fetches : Object.keys(all)) {
+    const t = all[name];
+    if (!t) throw new AppError('RUNTIME_FAILED', `the model has no tensor "${name}"`);
+    out[name] = { ...t, data: t.data.slice() } as OutputTensor;
+  }
   return out;
+}
+
+function engineFor(loaded: Loaded, key: string): DeconvEngine {
+  if (!loaded.engine) {
+    const model = parseModel(loaded.bytes, key);
+    loaded.engine = new DeconvEngine(analyzeGraph(model, key), tapModel(model, 'all').switches);
+  }
+  return loaded.engine;
+}
+
+function project(key: string, keep: string, requests: ProjectionRequest[]): Projection[] {
+  const loaded = loadedSession(key);
+  const acts = loaded.kept.get(keep);
+  if (!acts) throw new AppError('NOT_CACHED', 'the forward pass for this image is no longer cached');
+  const engine = engineFor(loaded, key);
+  const map = new Map(Object.entries(acts).map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
+  return engine.projectBatch(map, requests);
 }
 
 export async function handle(req: WorkerRequest): Promise<WorkerResponse> {
@@ -112,7 +155,13 @@ export async function handle(req: WorkerRequest): Promise<WorkerResponse> {
       case 'load':
         return { id: req.id, ok: true, value: await load(req.key, req.bytes, req.providers, req.providerReason) };
       case 'run':
-        return { id: req.id, ok: true, value: await run(req.key, req.feeds, req.fetches) };
+        return { id: req.id, ok: true, value: await run(req.key, req.feeds, req.fetches, req.keep) };
+      case 'prepare': {
+        const plan = engineFor(loadedSession(req.key), req.key).plan(req.layer);
+        return { id: req.id, ok: true, value: { skipped: [...plan.skipped] } };
+      }
+      case 'project':
+        return { id: req.id, ok: true, value: project(req.key, req.keep, req.requests) };
       case 'release': {
         const s = sessions.get(req.key);
         sessions.delete(req.key);
@@ -128,7 +177,7 @@ export async function handle(req: WorkerRequest): Promise<WorkerResponse> {
 export function transferList(resp: WorkerResponse): ArrayBuffer[] {
   if (!resp.ok || !resp.value || typeof resp.value !== 'object') return [];
   const list: ArrayBuffer[] = [];
-  for (const v of Object.values(resp.value as Record<string, unknown>)) {
+  for (const v of Object.values(resp.value as Record<string, unknown> | unknown[])) {
     const data = (v as { data?: unknown })?.data;
     if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
       list.push(data.buffer);

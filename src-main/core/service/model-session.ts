@@ -6,6 +6,7 @@ import { AppError } from '../../common/errors.ts';
 import type { LayerInfo, Preprocessing } from '../../common/types.ts';
 import { analyzeGraph, loadModelFile, serializeModel, tapModel, type GraphSummary } from '../onnx/index.ts';
 import { loadOrCreateSidecar } from '../images/index.ts';
+import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
 import type { ProviderChoice } from '../runtime/provider.ts';
@@ -107,6 +108,31 @@ export class ModelSession {
     }
     const names = fetches ?? [this.info.outputs[0].name];
     return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: batch } }, names);
+  }
+
+  /**
+   * Runs one image and keeps all its taps (activations and switches) in the runtime under `id`, so
+   * projections of any layer of that image need no new forward pass. Returns the requested tensors.
+   */
+  async keep(id: string, tensor: Float32Array, fetches: string[]): Promise<Record<string, OutputTensor>> {
+    const { channels, height, width, name } = this.info.input;
+    return this.host.run(this.key, { [name]: { dims: [1, channels, height, width], data: tensor } }, fetches, id);
+  }
+
+  /** Plans the projections of `layer` (and builds the engine) before they are needed. */
+  prepare(layer: string): Promise<{ skipped: string[] }> {
+    return this.host.prepare(this.key, layer);
+  }
+
+  /** Deconvnet projections of the image kept under `id`; runs its forward pass again if it was evicted. */
+  async project(id: string, tensor: () => Promise<Float32Array>, requests: ProjectionRequest[]): Promise<Projection[]> {
+    try {
+      return await this.host.project(this.key, id, requests);
+    } catch (e) {
+      if ((e as AppError).code !== 'NOT_CACHED') throw e;
+      await this.keep(id, await tensor(), [this.info.outputs[0].name]);
+      return this.host.project(this.key, id, requests);
+    }
   }
 
   async classify(tensor: Float32Array): Promise<Classification> {

@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
-import { GraphBuilder, zfTestModel } from '../onnx/index.ts';
+import { DeconvEngine } from '../deconv/index.ts';
+import { analyzeGraph, GraphBuilder, loadModelFile, serializeModel, tapModel, zfTestModel } from '../onnx/index.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import { ConvscopeService } from './service.ts';
 import { softmax } from './model-session.ts';
@@ -98,6 +99,60 @@ describe('opening a model', () => {
     const p = await service.predict({ path: 'dog/c.png' });
     expect(p.trueIndex).toBe(1);
     expect(p.top[0].label).toMatch(/^(cat|dog|bird|fish|frog)$/);
+  });
+});
+
+describe('layer browser calls', () => {
+  it('returns a layer\'s maps with their maxima, and projections that match the engine run on ORT\'s own activations', async () => {
+    await service.openModel({ path: path.join(tmp, 'zf.onnx') });
+    await service.openFolder({ path: path.join(tmp, 'images') });
+    const acts = await service.layerActivations({ path: 'cat/b.png', layer: 'relu2' });
+    expect(acts.dims).toEqual([16, 8, 8]);
+    for (let c = 0; c < 16; c++) expect(acts.maxima[c]).toBe(Math.max(...acts.data.subarray(c * 64, (c + 1) * 64)));
+    const strongest = acts.maxima.indexOf(Math.max(...acts.maxima));
+    const [single, map] = [
+      (await service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: strongest }] }))[0],
+      (await service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'map', targets: [{ channel: strongest }] }))[0],
+    ];
+    expect(single.value).toBeCloseTo(acts.maxima[strongest], 5);
+    expect(single.dims).toEqual([3, 64, 64]);
+    expect(single.skipped).toEqual(expect.arrayContaining([expect.stringMatching(/contrast normalisation/)]));
+    // Single projections stay inside the activation's receptive field, which the box reports.
+    const { y0, x0, y1, x1 } = single.box!;
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++) {
+          if (y >= y0 && y < y1 && x >= x0 && x < x1) continue;
+          expect(single.data[(c * 64 + y) * 64 + x]).toBe(0);
+        }
+    expect(map.position).toBeNull();
+    expect(map.box).toBeNull();
+    expect((await sharp(single.png).metadata()).width).toBe(64);
+
+    // Independent path: onnxruntime on the tapped model in this thread, the engine on its outputs.
+    const { model } = await loadModelFile(path.join(tmp, 'zf.onnx'));
+    const tapped = tapModel(model, 'all');
+    const info = (await service.getState()).model!;
+    const tensor = preprocess(await decodeImage(path.join(tmp, 'images/cat/b.png'), { channels: 3 }), info.preprocessing);
+    const session = await ort.InferenceSession.create(serializeModel(tapped.model));
+    const out = await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, 64, 64]) });
+    await session.release();
+    const actsMap = new Map(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: t.type === 'int64' ? Int32Array.from(t.data as BigInt64Array, Number) : (t.data as Float32Array) }]));
+    const engine = new DeconvEngine(analyzeGraph(model, 'zf.onnx'), tapped.switches);
+    const expected = engine.project(actsMap, { layer: 'relu2', channel: strongest, mode: 'single' });
+    expect(single.position).toEqual(expected.position);
+    for (let i = 0; i < expected.data.length; i++) expect(single.data[i]).toBeCloseTo(expected.data[i], 5);
+  });
+
+  it('names an unknown layer, and a channel out of range', async () => {
+    await expect(service.layerActivations({ path: 'cat/b.png', layer: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"nope"') });
+    await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('shows the image as the model sees it', async () => {
+    const img = await service.modelInput({ path: 'cat/b.png' });
+    expect(img).toMatchObject({ width: 64, height: 64 });
+    expect((await sharp(img.png).metadata()).channels).toBe(3);
   });
 });
 

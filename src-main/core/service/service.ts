@@ -3,7 +3,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ApiCalls, ApiEvents, AppState, BrowseResult, ClassScore, FolderInfo, ImagePreview, ModelInfo, Prediction } from '../../common/api.ts';
+import type {
+  ApiCalls, ApiEvents, AppState, BrowseResult, ClassScore, FolderInfo, ImagePreview, LayerActivations, ModelInfo, ModelInputImage, Prediction,
+  ProjectionResult, ProjectionTarget,
+} from '../../common/api.ts';
+import { toDisplay } from '../deconv/index.ts';
 import { AppError } from '../../common/errors.ts';
 import type { ImageEntry, Preprocessing } from '../../common/types.ts';
 import {
@@ -16,6 +20,7 @@ import { chooseProvider } from '../runtime/provider.ts';
 import type { Provider } from '../../common/api.ts';
 import { ModelSession } from './model-session.ts';
 import { resolveInside } from './paths.ts';
+import { layerMaps, receptiveFieldBox, tensorToPixels } from './views.ts';
 
 type Listener = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
 
@@ -197,6 +202,57 @@ export class ConvscopeService implements ApiCalls {
       top: topK(probabilities, Math.min(k, probabilities.length), (i) => model.label(i)),
       ms: performance.now() - t0,
     };
+  }
+
+  private requireLayer(model: ModelSession, layer: string) {
+    const l = model.info.layers.find((x) => x.id === layer);
+    if (!l) throw new AppError('NOT_FOUND', `${model.info.name} has no layer "${layer}"`, { layer });
+    return l;
+  }
+
+  /** Runtime-side cache id of an image's forward pass: the image and the preprocessing it went through. */
+  private keepId(model: ModelSession, rel: string): string {
+    return `${this.folder?.root}|${rel}|${JSON.stringify(model.info.preprocessing)}`;
+  }
+
+  async modelInput({ path: rel }: { path: string }): Promise<ModelInputImage> {
+    const model = this.requireModel();
+    const { tensor } = await this.inputTensor(rel);
+    const { channels, height, width } = model.info.input;
+    const px = tensorToPixels(tensor, [channels, height, width], model.info.preprocessing);
+    return { png: await encodePng({ width, height, channels: px.channels, data: px.data }), width, height };
+  }
+
+  async layerActivations({ path: rel, layer }: { path: string; layer: string }): Promise<LayerActivations> {
+    const model = this.requireModel();
+    this.requireLayer(model, layer);
+    const t0 = performance.now();
+    const { tensor } = await this.inputTensor(rel);
+    const out = await model.keep(this.keepId(model, rel), tensor, [layer]);
+    return layerMaps(layer, out[layer], performance.now() - t0);
+  }
+
+  async project(arg: { path: string; layer: string; mode: 'single' | 'map'; targets: ProjectionTarget[] }): Promise<ProjectionResult[]> {
+    const model = this.requireModel();
+    const layer = this.requireLayer(model, arg.layer);
+    const { height: H, width: W } = model.info.input;
+    const requests = arg.targets.map((t) => ({ layer: arg.layer, channel: t.channel, mode: arg.mode, position: t.position }));
+    const projections = await model.project(this.keepId(model, arg.path), async () => (await this.inputTensor(arg.path)).tensor, requests);
+    return Promise.all(
+      projections.map(async (p) => ({
+        layer: p.layer,
+        channel: p.channel,
+        mode: p.mode,
+        position: p.position,
+        value: p.value,
+        dims: p.dims,
+        data: p.data,
+        png: await encodePng({ width: p.dims[2], height: p.dims[1], channels: p.dims[0] === 1 ? 1 : 3, data: toDisplay(p.data, p.dims) }),
+        box: p.position && layer.receptiveField ? receptiveFieldBox(layer.receptiveField, p.position, H, W) : null,
+        skipped: p.skipped,
+        ms: p.ms,
+      })),
+    );
   }
 
   async savePreprocessing({ preprocessing }: { preprocessing: Preprocessing }): Promise<ModelInfo> {

@@ -1,0 +1,251 @@
+// The deconvnet projection engine (DESIGN §3 "Deconvnet projection"; Zeiler & Fergus 2014, Fig. 1).
+//
+// What a projection is, exactly. Let f_L be the forward map from the image x to layer L, and s the
+// start signal: zeros shaped like one sample of L, holding a[c, p] at (c, p) ('single') or the
+// whole map c ('map'). The projection is the vector–Jacobian product sᵀ·∂f_L/∂x computed by
+// reverse-mode differentiation along the forward pass that produced the activations, with two
+// backward rules replaced:
+//   Relu, LeakyRelu   relu(incoming)      instead of incoming · 1[forward input > 0]
+//   LRN (native or PyTorch's primitive LocalResponseNorm subgraph)   identity
+// Every other op on the path keeps its exact backward, which is the deconvnet's rule:
+//   MaxPool       the gradient routes each value to its window's argmax = unpooling through the
+//                 switches ORT recorded (first maximum in window order, as PyTorch); windows that
+//                 share a winner add up
+//   Conv          transposed convolution with the same weights, strides, pads, dilations, groups;
+//                 the bias has no path back
+//   Gemm, MatMul  alpha · dy · W (that is, multiply by the weights transposed); no bias
+//   BatchNormalization (inference)   × γ/√(σ²+ε) per channel
+//   AveragePool   dy/count to every counted position of its window (count_include_pad as ORT)
+//   GlobalAveragePool   dy/(H·W) everywhere
+//   Flatten, Reshape, Dropout, Identity   the same values (inverse reshape / identity)
+//   Add           the signal to each input (summed over broadcast axes); Concat: split
+// and where forward paths fork, the reverse contributions add up. make-fixtures.py computes
+// exactly this with PyTorch autograd (custom Functions for ReLU and LocalResponseNorm), and
+// fixtures.test.ts holds the engine to it.
+//
+// Pure and synchronous: no Node APIs, so it can run in a worker later. Activations come from a
+// forward pass that fetched fetchesFor(layer) (ModelSession taps every layer and every switch).
+import type { GraphSummary } from '../onnx/graph.ts';
+import type { Switches } from '../onnx/tap.ts';
+import { badRequest } from './errors.ts';
+import { fastKernels } from './kernels/index.ts';
+import type { Kernels } from './kernels/types.ts';
+import { type ReversePlan, planProjection } from './plan.ts';
+import { ReverseRun, type SampleSwitches, type Signal, numel } from './reverse.ts';
+
+export { toDisplay } from './display.ts';
+
+export interface ActivationTensor {
+  /** Including the batch N. */
+  dims: readonly number[];
+  /** Float activations; switches (int64 Indices) as Int32Array, or BigInt64Array when they need it. */
+  data: Float32Array | Int32Array | BigInt64Array;
+}
+
+/** Tensors of one forward pass over a batch, by name (e.g. a Map). */
+export interface Activations {
+  get(name: string): ActivationTensor | undefined;
+}
+
+export interface ProjectionRequest {
+  layer: string;
+  channel: number;
+  mode: 'single' | 'map';
+  /** (y, x) in the map; default the argmax of map `channel` (first maximum, row-major). */
+  position?: [number, number];
+  batchIndex?: number;
+}
+
+export interface Projection {
+  layer: string;
+  channel: number;
+  mode: 'single' | 'map';
+  batchIndex: number;
+  /** The activation's (y, x); null in map mode. */
+  position: [number, number] | null;
+  /** a[c, p] for single; the map's maximum for map. */
+  value: number;
+  /** C×H×W of the image input. */
+  dims: [number, number, number];
+  /** The raw projection in input space, C×H×W. */
+  data: Float32Array;
+  skipped: string[];
+  /** Wall time of this projection (the forward pass excluded). */
+  ms: number;
+}
+
+export interface EngineOptions {
+  /** Restrict each step to where the signal can be non-zero (default true). False: the full computation. */
+  fastPath?: boolean;
+  kernels?: Kernels;
+}
+
+/** A layer's activations seen as maps: [N, C, H, W] (an fc layer [N, F] is F maps of 1×1). */
+interface LayerView {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  /** N×C×H×W: positions are pixels of a map, so a single activation has a box. */
+  spatial: boolean;
+  data: Float32Array;
+}
+
+export class DeconvEngine {
+  private readonly plans = new Map<string, ReversePlan>();
+  private readonly kernels: Kernels;
+  private readonly fast: boolean;
+
+  constructor(
+    readonly graph: GraphSummary,
+    readonly switches: Switches[],
+    options: EngineOptions = {},
+  ) {
+    this.kernels = options.kernels ?? fastKernels;
+    this.fast = options.fastPath ?? true;
+  }
+
+  plan(layer: string): ReversePlan {
+    let p = this.plans.get(layer);
+    if (!p) {
+      p = planProjection(this.graph, this.switches, layer);
+      this.plans.set(layer, p);
+    }
+    return p;
+  }
+
+  fetchesFor(layer: string): string[] {
+    return [...this.plan(layer).fetches];
+  }
+
+  project(acts: Activations, req: ProjectionRequest): Projection {
+    return this.projectBatch(acts, [req])[0];
+  }
+
+  /** Projections over one forward pass: plans, shapes and validated switches are shared. */
+  projectBatch(acts: Activations, reqs: ProjectionRequest[]): Projection[] {
+    const dimsByLayer = new Map<string, Map<string, number[]>>();
+    const switchCache = new Map<string, SampleSwitches>();
+    return reqs.map((req) => {
+      const t0 = performance.now();
+      const plan = this.plan(req.layer);
+      let dims = dimsByLayer.get(req.layer);
+      if (!dims) {
+        dims = bindShapes(plan, acts);
+        dimsByLayer.set(req.layer, dims);
+      }
+      const view = layerView(acts, req.layer);
+      const b = req.batchIndex ?? 0;
+      if (!Number.isInteger(b) || b < 0 || b >= view.n) throw badRequest(`batch index ${b} is outside 0…${view.n - 1}`, { batchIndex: b });
+      if (!Number.isInteger(req.channel) || req.channel < 0 || req.channel >= view.c) {
+        throw badRequest(`layer "${req.layer}" has ${view.c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
+      }
+      if (req.mode !== 'single' && req.mode !== 'map') throw badRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
+      const start = startSignal(view, req, b, this.fast);
+      const run = new ReverseRun({
+        kernels: this.kernels,
+        fast: this.fast,
+        dims: (t) => dims.get(t)!,
+        switches: (name, inputSize, outputSize) => sampleSwitches(acts, name, b, inputSize, outputSize, switchCache),
+      });
+      run.set(req.layer, start.signal);
+      for (const step of plan.steps) run.run(step);
+      const { channels, height, width } = this.graph.input;
+      const data = run.get(plan.input)?.data ?? new Float32Array(channels * height * width);
+      return {
+        layer: req.layer,
+        channel: req.channel,
+        mode: req.mode,
+        batchIndex: b,
+        position: start.position,
+        value: start.value,
+        dims: [channels, height, width],
+        data,
+        skipped: [...plan.skipped],
+        ms: performance.now() - t0,
+      };
+    });
+  }
+}
+
+function missing(name: string, what: string): never {
+  throw badRequest(`the forward pass did not fetch ${what} "${name}" (fetch engine.fetchesFor(layer))`, { tensor: name });
+}
+
+function bindShapes(plan: ReversePlan, acts: Activations): Map<string, number[]> {
+  const dims = new Map<string, number[]>();
+  for (const [t, src] of plan.shapes) {
+    if ('dims' in src) dims.set(t, src.dims);
+    else dims.set(t, (acts.get(src.tensor) ?? missing(src.tensor, 'tensor')).dims.slice(1));
+  }
+  return dims;
+}
+
+function layerView(acts: Activations, layer: string): LayerView {
+  const t = acts.get(layer) ?? missing(layer, 'layer');
+  if (!(t.data instanceof Float32Array)) throw badRequest(`layer "${layer}" is not a float tensor`, { layer });
+  const d = t.dims;
+  if (d.length < 2 || d.length > 4) throw badRequest(`layer "${layer}" is [${d.join(', ')}]: Convscope projects from N×C, N×C×L or N×C×H×W layers`, { layer });
+  const [n, c, h, w] = d.length === 4 ? d : d.length === 3 ? [d[0], d[1], 1, d[2]] : [d[0], d[1], 1, 1];
+  return { n, c, h, w, spatial: d.length === 4, data: t.data };
+}
+
+function startSignal(view: LayerView, req: ProjectionRequest, b: number, fast: boolean): { signal: Signal; position: [number, number] | null; value: number } {
+  const { c, h, w } = view;
+  const size = h * w;
+  const base = (b * c + req.channel) * size;
+  const map = view.data.subarray(base, base + size);
+  const data = new Float32Array(c * size);
+  if (req.mode === 'map') {
+    let max = -Infinity;
+    for (let i = 0; i < size; i++) if (map[i] > max) max = map[i];
+    data.set(map, req.channel * size);
+    return { signal: { data, box: null }, position: null, value: max };
+  }
+  let position = req.position;
+  if (position) {
+    const [y, x] = position;
+    if (!Number.isInteger(y) || !Number.isInteger(x) || y < 0 || y >= h || x < 0 || x >= w) {
+      throw badRequest(`position (${y}, ${x}) is outside layer "${req.layer}"'s ${h}×${w} map`, { layer: req.layer, position });
+    }
+  } else {
+    let at = 0;
+    for (let i = 1; i < size; i++) if (map[i] > map[at]) at = i;
+    position = [Math.floor(at / w), at % w];
+  }
+  const [y, x] = position;
+  const value = map[y * w + x];
+  data[req.channel * size + y * w + x] = value;
+  // Only C×H×W maps have a box; for an fc unit the first reverse step (Wᵀ) reaches everything anyway.
+  const box = fast && view.spatial ? { y0: y, x0: x, y1: y, x1: x } : null;
+  return { signal: { data, box }, position: [y, x], value };
+}
+
+/** One sample's switches as Int32 indices, checked to point into that sample's pool input. */
+function sampleSwitches(acts: Activations, name: string, b: number, inputSize: number, outputSize: number, cache: Map<string, SampleSwitches>): SampleSwitches {
+  const key = `${name}\u0000${b}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const t = acts.get(name) ?? missing(name, 'switches');
+  if (numel([...t.dims]) !== t.data.length || t.data.length % outputSize !== 0 || t.data.length < (b + 1) * outputSize) {
+    throw badRequest(`switches "${name}" [${t.dims.join(', ')}] do not fit a pool output of ${outputSize} values per sample`, { tensor: name });
+  }
+  let sw: SampleSwitches;
+  if (t.data instanceof Int32Array) {
+    sw = { data: t.data, switchBase: b * outputSize, indexBase: b * inputSize };
+  } else if (t.data instanceof BigInt64Array) {
+    const data = new Int32Array(outputSize);
+    const offset = BigInt(b * inputSize);
+    for (let i = 0; i < outputSize; i++) data[i] = Number(t.data[b * outputSize + i] - offset);
+    sw = { data, switchBase: 0, indexBase: 0 };
+  } else {
+    throw badRequest(`switches "${name}" are not integer indices`, { tensor: name });
+  }
+  const end = sw.switchBase + outputSize;
+  for (let i = sw.switchBase; i < end; i++) {
+    const at = sw.data[i] - sw.indexBase;
+    if (!(at >= 0 && at < inputSize)) throw badRequest(`switches "${name}" point outside sample ${b}'s pool input (index ${sw.data[i]})`, { tensor: name });
+  }
+  cache.set(key, sw);
+  return sw;
+}

@@ -1,0 +1,22 @@
+// Errors of the deconv engine: values with a user-facing message naming the node, op and layer
+// (DESIGN §4), carried across the API boundary by their code.
+import { AppError } from '../../common/errors.ts';
+
+/** An op on the reverse path that the deconvnet has no rule for (DESIGN §2, §3). */
+export class UnsupportedOpError extends AppError {
+  constructor(
+    readonly node: string,
+    readonly op: string,
+    readonly layer: string,
+    readonly input: string,
+    why = 'Convscope cannot project through it',
+  ) {
+    super('MODEL_UNSUPPORTED', `node "${node}" (${op}) is on the path from "${layer}" to the input "${input}"; ${why}`, { node, op, layer, input });
+    this.name = 'UnsupportedOpError';
+  }
+}
+
+/** A request or an activation set that does not fit the plan (bad channel, missing tensor, ...). */
+export function badRequest(message: string, details?: Record<string, unknown>): AppError {
+  return new AppError('BAD_REQUEST', message, details);
+}
