@@ -1,0 +1,12 @@
+// The compiled reverse path (the GPU path of issue 4): ONNX bytes for core/runtime to run under the model's provider.
+export {
+  COMPILED_OPSET,
+  PROJECTION_OUTPUT,
+  SIGNAL_INPUT,
+  compileReversePath,
+  type CompileOptions,
+  type CompiledInput,
+  type CompiledReversePath,
+  type ShapeSourceMap,
+} from './compile.ts';
+export { compiledFeeds, writeStartSignal, type CompiledFeeds, type FeedTensor, type StartSignal } from './feeds.ts';
