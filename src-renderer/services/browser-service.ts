@@ -2,10 +2,11 @@
 // server-side file browser over the `browse` call.
 import type { BrowseEntry } from '../../src-main/common/api.ts';
 import { getApi } from '../lib/api-client.ts';
-import { joinPath } from '../lib/format.ts';
+import { dirName, joinPath } from '../lib/format.ts';
 import { toUserError } from '../lib/messages.ts';
 import { FileBrowser, type BrowseKind } from '../state/file-browser.svelte.ts';
 import { notices } from '../state/notices.svelte.ts';
+import { session } from '../state/session.svelte.ts';
 import { openFolder, openModel } from './session-service.ts';
 
 export const browser = new FileBrowser();
@@ -30,7 +31,10 @@ export async function chooseAndOpen(kind: BrowseKind): Promise<void> {
   browser.result = null;
   browser.error = null;
   browser.open = true;
-  await navigate(browser.lastPath[kind]);
+  // Folders start beside the open one (its siblings are the likely choices); models where the core
+  // suggests (the open model's folder).
+  const openFolderRoot = session.folder?.root;
+  await navigate(browser.lastPath[kind] ?? (kind === 'folder' && openFolderRoot ? dirName(openFolderRoot) : undefined));
 }
 
 export async function navigate(path?: string): Promise<void> {

@@ -35,6 +35,9 @@ export const selected = new SelectedImage();
 
 const IMAGE_ERRORS = new Set<string>(['IMAGE_DECODE_FAILED', 'IMAGE_TOO_LARGE', 'IMAGE_UNREADABLE', 'NOT_FOUND']);
 
+/** The entry whose preview is on screen. */
+let previewOf: ImageEntry | null = null;
+
 interface ShowRequest {
   entry: ImageEntry;
   /** Whether to ask for a new preview too (not when only the model changed). */
@@ -53,6 +56,7 @@ const loader = new LatestOnly<ShowRequest>(async ({ entry, preview }) => {
           if (!isCurrent()) return;
           selected.setPreview({ url: pngUrl(p.png), width: p.width, height: p.height });
           selected.previewError = null;
+          previewOf = entry;
         },
         (e: unknown) => {
           if (!isCurrent()) return;
@@ -112,7 +116,8 @@ export function moveSelection(delta: number): Promise<void> {
 
 /** The model (or its preprocessing) changed: predict the shown image again. */
 export function refreshPrediction(): void {
-  if (selected.entry) loader.request({ entry: selected.entry, preview: false });
+  // A selection whose preview has not arrived yet still needs it.
+  if (selected.entry) loader.request({ entry: selected.entry, preview: previewOf !== selected.entry });
   else {
     selected.prediction = null;
     selected.predictionError = null;
@@ -124,5 +129,6 @@ export async function resetFolder(key: string | null, total: number): Promise<vo
   images.reset(key, total);
   thumbnails.clear();
   selected.clear();
+  previewOf = null;
   if (total > 0) await selectImage(0);
 }

@@ -3,7 +3,7 @@ import type { AppState, FolderInfo, ModelInfo } from '../../src-main/common/api.
 import type { Preprocessing } from '../../src-main/common/types.ts';
 import { getApi } from '../lib/api-client.ts';
 import { baseName } from '../lib/format.ts';
-import { toUserError, type UserError } from '../lib/messages.ts';
+import { isCancelled, toUserError, type UserError } from '../lib/messages.ts';
 import { notices } from '../state/notices.svelte.ts';
 import { progress } from '../state/progress.svelte.ts';
 import { session } from '../state/session.svelte.ts';
@@ -64,7 +64,8 @@ export async function openModel(path: string): Promise<boolean> {
     notices.info(`Opened ${baseName(path)}`);
     return true;
   } catch (e) {
-    notices.error(e, `Could not open model ${path}`);
+    if (isCancelled(e)) notices.info(`Cancelled opening ${baseName(path)}`);
+    else notices.error(e, `Could not open model ${path}`);
     return false;
   }
 }
@@ -75,7 +76,8 @@ export async function openFolder(path: string): Promise<boolean> {
     await refreshState();
     return true;
   } catch (e) {
-    notices.error(e, `Could not open folder ${path}`);
+    if (isCancelled(e)) notices.info(`Cancelled opening ${baseName(path)}`);
+    else notices.error(e, `Could not open folder ${path}`);
     return false;
   }
 }
