@@ -11,3 +11,4 @@ export {
 export { planProjection, type PlanWindow, type ReversePlan, type ReverseStep, type ShapeSource } from './plan.ts';
 export { UnsupportedOpError } from './errors.ts';
 export { fastKernels, referenceKernels, type Box, type Dims3, type Kernels, type WindowGeometry } from './kernels/index.ts';
+export * from './compiled/index.ts';

@@ -78,7 +78,7 @@ export class WorkerThreadHost implements RuntimeHost {
 
   async load(key: string, bytes: Uint8Array, choice: ProviderChoice): Promise<LoadResult> {
     this.models.set(key, { bytes, choice });
-    const result = await this.request<LoadResult>({ type: 'load', key, bytes, providers: choice.providers, providerReason: choice.reason });
+    const result = await this.request<LoadResult>({ type: 'load', key, bytes, providers: choice.providers, providerReason: choice.reason, deconv: choice.deconv ?? 'auto' });
     this.loadedInWorker.add(key);
     return result;
   }

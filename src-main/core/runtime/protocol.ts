@@ -2,6 +2,7 @@
 import type { ErrorInfo } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import type { ProjectionRequest } from '../deconv/index.ts';
+import type { DeconvBackend } from './provider.ts';
 
 export interface FeedTensor {
   dims: number[];
@@ -27,7 +28,7 @@ export interface LoadResult {
 }
 
 export type WorkerRequest =
-  | { id: number; type: 'load'; key: string; bytes: Uint8Array; providers: Provider[]; providerReason: string }
+  | { id: number; type: 'load'; key: string; bytes: Uint8Array; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
   | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string }
   | { id: number; type: 'project'; key: string; keep: string; requests: ProjectionRequest[] }
   | { id: number; type: 'prepare'; key: string; layer: string }

@@ -5,9 +5,19 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Provider } from '../../common/api.ts';
 
+/** How projections run: the TypeScript engine, or the reverse path compiled to ONNX (the GPU path). */
+export type DeconvBackend = 'auto' | 'engine' | 'compiled';
+
 export interface ProviderChoice {
   providers: Provider[];
   reason: string;
+  /** 'auto': compiled under CUDA, the TypeScript engine on CPU. CONVSCOPE_DECONV overrides it. */
+  deconv?: DeconvBackend;
+}
+
+export function deconvBackendFromEnv(): DeconvBackend {
+  const v = process.env.CONVSCOPE_DECONV;
+  return v === 'engine' || v === 'compiled' ? v : 'auto';
 }
 
 function ortBinaryDir(): string | null {
@@ -35,12 +45,13 @@ export function nvidiaGpuPresent(): boolean {
 
 /** `requested` comes from --provider / CONVSCOPE_PROVIDER: 'auto' (default), 'cpu' or 'cuda'. */
 export function chooseProvider(requested: 'auto' | Provider = 'auto'): ProviderChoice {
-  if (requested === 'cpu') return { providers: ['cpu'], reason: 'CPU requested' };
+  const deconv = deconvBackendFromEnv();
+  if (requested === 'cpu') return { providers: ['cpu'], reason: 'CPU requested', deconv };
   const installed = cudaProviderInstalled();
   const gpu = nvidiaGpuPresent();
-  if (installed && gpu) return { providers: ['cuda', 'cpu'], reason: 'CUDA provider and an NVIDIA GPU found' };
+  if (installed && gpu) return { providers: ['cuda', 'cpu'], reason: 'CUDA provider and an NVIDIA GPU found', deconv };
   const why = !installed
     ? 'CUDA provider libraries are not installed (run `npm run setup:cuda` on a machine with a network)'
     : 'no NVIDIA GPU found';
-  return { providers: ['cpu'], reason: requested === 'cuda' ? `CUDA requested but ${why}` : why };
+  return { providers: ['cpu'], reason: requested === 'cuda' ? `CUDA requested but ${why}` : why, deconv };
 }

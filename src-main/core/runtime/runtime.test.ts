@@ -1,4 +1,7 @@
 // The runtime host over the real onnxruntime-node in a real worker thread.
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zfTestModel } from '../onnx/index.ts';
 import { WorkerThreadHost } from './host.ts';
@@ -16,7 +19,7 @@ afterAll(() => host.close());
 
 describe('provider choice', () => {
   it('reports CPU with the reason when CUDA cannot be used', () => {
-    expect(cpu).toEqual({ providers: ['cpu'], reason: 'CPU requested' });
+    expect(cpu).toMatchObject({ providers: ['cpu'], reason: 'CPU requested' });
     const auto = chooseProvider('auto');
     if (!cudaProviderInstalled()) {
       expect(auto.providers).toEqual(['cpu']);
@@ -56,5 +59,46 @@ describe('WorkerThreadHost', () => {
     await new Promise((r) => setTimeout(r, 20));
     const after = await host.run('zf', { input: input(1) }, ['logits']);
     expect(Array.from(after.logits.data as Float32Array)).toEqual(Array.from(before.logits.data as Float32Array));
+  });
+});
+
+describe('projection backends', () => {
+  it('the compiled (GPU-path) projections equal the TypeScript engine, here under the CPU provider', async () => {
+    const { ModelSession } = await import('../service/model-session.ts');
+    const { defaultPaths } = await import('../service/defaults.ts');
+    const h = new WorkerThreadHost();
+    try {
+      const engine = await ModelSession.open(defaultPaths().model, h, { ...cpu, deconv: 'engine' });
+      const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'convscope-compiled-')), 'zf-mini.onnx');
+      copyFileSync(defaultPaths().model, copy);
+      copyFileSync(defaultPaths().model.replace(/\.onnx$/, '.convscope.json'), copy.replace(/\.onnx$/, '.convscope.json'));
+      copyFileSync(path.join(path.dirname(defaultPaths().model), 'labels.txt'), path.join(path.dirname(copy), 'labels.txt'));
+      const compiled = await ModelSession.open(copy, h, { ...cpu, deconv: 'compiled' });
+      const x = new Float32Array(64 * 64).map((_, i) => Math.sin(i * 0.37));
+      await engine.keep('x', x, []);
+      await compiled.keep('x', x, []);
+      const layers = engine.info.layers.filter((l) => l.kind === 'relu' && l.shape.length === 4);
+      expect(layers.length).toBeGreaterThanOrEqual(4);
+      for (const l of layers) {
+        const reqs = [0, 1, 2].map((channel) => ({ layer: l.id, channel, mode: 'single' as const }));
+        reqs.push({ layer: l.id, channel: 0, mode: 'map' as const });
+        const a = await engine.project('x', async () => x, reqs);
+        const b = await compiled.project('x', async () => x, reqs);
+        a.forEach((p, k) => {
+          expect(b[k].position).toEqual(p.position);
+          expect(b[k].value).toBeCloseTo(p.value, 5);
+          let dot = 0, na = 0, nb = 0;
+          for (let i = 0; i < p.data.length; i++) {
+            dot += p.data[i] * b[k].data[i];
+            na += p.data[i] ** 2;
+            nb += b[k].data[i] ** 2;
+          }
+          if (na > 0) expect(dot / Math.sqrt(na * nb)).toBeGreaterThanOrEqual(0.9999);
+          else expect(nb).toBe(0);
+        });
+      }
+    } finally {
+      await h.close();
+    }
   });
 });

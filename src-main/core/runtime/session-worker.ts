@@ -5,7 +5,9 @@ import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import { analyzeGraph, parseModel, tapModel } from '../onnx/index.ts';
+import { CompiledProjector } from './compiled-projector.ts';
 import type { FeedTensor, IoMeta, LoadResult, OutputTensor, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { DeconvBackend } from './provider.ts';
 
 interface Loaded {
   session: ort.InferenceSession;
@@ -13,6 +15,10 @@ interface Loaded {
   /** The (tapped) model, kept to build the deconv engine on first use. */
   bytes: Uint8Array;
   engine: DeconvEngine | null;
+  provider: Provider;
+  /** Set when projections run compiled to ONNX (under CUDA, or when asked for). */
+  projector: CompiledProjector | null;
+  compiled: boolean;
   /** Forward passes kept for projections (a click reuses the image's activations and switches). */
   kept: Map<string, Record<string, OutputTensor>>;
 }
@@ -29,10 +35,11 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   );
 }
 
-async function load(key: string, bytes: Uint8Array, providers: Provider[], reason: string): Promise<LoadResult> {
+async function load(key: string, bytes: Uint8Array, providers: Provider[], reason: string, deconv: DeconvBackend): Promise<LoadResult> {
   const old = sessions.get(key);
   if (old) {
     await old.session.release();
+    await old.projector?.release();
     sessions.delete(key);
   }
   let session: ort.InferenceSession | null = null;
@@ -54,7 +61,8 @@ async function load(key: string, bytes: Uint8Array, providers: Provider[], reaso
     }
   }
   const inputs = meta(session.inputMetadata);
-  sessions.set(key, { session, inputs, bytes, engine: null, kept: new Map() });
+  const compiled = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda');
+  sessions.set(key, { session, inputs, bytes, engine: null, kept: new Map(), provider, projector: null, compiled });
   return { provider, providerReason, inputs, outputs: meta(session.outputMetadata) };
 }
 
@@ -140,20 +148,30 @@ function engineFor(loaded: Loaded, key: string): DeconvEngine {
   return loaded.engine;
 }
 
-function project(key: string, keep: string, requests: ProjectionRequest[]): Projection[] {
+async function project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {
   const loaded = loadedSession(key);
   const acts = loaded.kept.get(keep);
   if (!acts) throw new AppError('NOT_CACHED', 'the forward pass for this image is no longer cached');
   const engine = engineFor(loaded, key);
   const map = new Map(Object.entries(acts).map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
-  return engine.projectBatch(map, requests);
+  if (!loaded.compiled) return engine.projectBatch(map, requests);
+  loaded.projector ??= new CompiledProjector(engine, loaded.provider);
+  // One compiled graph per layer: group the requests by layer, keep their order in the reply.
+  const out: Projection[] = new Array(requests.length);
+  const byLayer = new Map<string, number[]>();
+  requests.forEach((r, i) => byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), i]));
+  for (const [, idx] of byLayer) {
+    const done = await loaded.projector.projectLayer(map, idx.map((i) => requests[i]));
+    idx.forEach((i, k) => (out[i] = done[k]));
+  }
+  return out;
 }
 
 export async function handle(req: WorkerRequest): Promise<WorkerResponse> {
   try {
     switch (req.type) {
       case 'load':
-        return { id: req.id, ok: true, value: await load(req.key, req.bytes, req.providers, req.providerReason) };
+        return { id: req.id, ok: true, value: await load(req.key, req.bytes, req.providers, req.providerReason, req.deconv) };
       case 'run':
         return { id: req.id, ok: true, value: await run(req.key, req.feeds, req.fetches, req.keep) };
       case 'prepare': {
@@ -161,11 +179,14 @@ export async function handle(req: WorkerRequest): Promise<WorkerResponse> {
         return { id: req.id, ok: true, value: { skipped: [...plan.skipped] } };
       }
       case 'project':
-        return { id: req.id, ok: true, value: project(req.key, req.keep, req.requests) };
+        return { id: req.id, ok: true, value: await project(req.key, req.keep, req.requests) };
       case 'release': {
         const s = sessions.get(req.key);
         sessions.delete(req.key);
-        if (s) await s.session.release();
+        if (s) {
+          await s.session.release();
+          await s.projector?.release();
+        }
         return { id: req.id, ok: true, value: null };
       }
     }

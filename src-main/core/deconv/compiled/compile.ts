@@ -22,7 +22,7 @@ export const SIGNAL_INPUT = 'signal';
 export const PROJECTION_OUTPUT = 'projection';
 
 /** Anything that knows the dims (batch first) of the tensors a forward pass fetched, e.g. Activations. */
-export interface ShapeSourceMap {
+export interface ForwardShapes {
   get(name: string): { readonly dims: readonly number[] } | undefined;
 }
 
@@ -34,7 +34,7 @@ export interface CompileOptions {
    * Shapes depend only on the model and its fixed input size, so the compiled graph can be
    * cached per (layer, batch, options) and reused for every image.
    */
-  shapes: ShapeSourceMap;
+  shapes: ForwardShapes;
   /**
    * true: each switch input is [1, C, h, w], shared by all signals of a run (projections of one
    * image: a top-k of maps, one per map of a layer). false (default): [batch, C, h, w], one row per

@@ -7,6 +7,6 @@ export {
   type CompileOptions,
   type CompiledInput,
   type CompiledReversePath,
-  type ShapeSourceMap,
+  type ForwardShapes,
 } from './compile.ts';
 export { compiledFeeds, writeStartSignal, type CompiledFeeds, type FeedTensor, type StartSignal } from './feeds.ts';

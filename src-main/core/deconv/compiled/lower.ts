@@ -39,22 +39,35 @@ const numel = (d: readonly number[]): number => d.reduce((a, b) => a * b, 1);
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * ConvTranspose attributes that undo a forward window op exactly: the same begin pads, and an
- * end that lands on the forward input size H. The forward op floor-divided (or, for ceil-mode
- * pools, overshot), so H − (s·(h − 1) + kEff − pb) is either a shortfall, filled with
- * output_padding (always < stride), or an overshoot, cropped as extra end padding.
+ * A ConvTranspose that undoes a forward window op exactly. With the forward's begin pad pb, the
+ * transposed output is s·(h − 1) + kEff − pb + output_padding − end pad long; the forward op
+ * floor-divided (or, for ceil-mode pools, overshot), so reaching exactly H needs either
+ * output_padding (always < stride) or a larger end pad. The CUDA provider sends ConvTranspose
+ * with asymmetric pads to the CPU, so the pads stay symmetric (q ≤ pb on both sides); where that
+ * cannot land on H exactly, a Slice takes the H positions that start at pb.
  */
-export function transposeGeometry(g: WindowGeometry, outHW: [number, number], inHW: [number, number]) {
-  const pads = [g.padBegin[0], g.padBegin[1], 0, 0];
+export function emitConvTranspose(e: Emitter, x: string, w: string, g: WindowGeometry, group: number, outHW: [number, number], inHW: [number, number]): string {
+  const q = [0, 0];
   const outputPadding = [0, 0];
+  const starts = [0, 0];
+  const ends = [0, 0];
+  let crop = false;
   for (const a of [0, 1]) {
     const kEff = g.dilations[a] * (g.kernel[a] - 1) + 1;
-    const full = g.strides[a] * (outHW[a] - 1) + kEff - g.padBegin[a];
-    pads[a + 2] = Math.max(0, full - inHW[a]);
-    outputPadding[a] = Math.max(0, inHW[a] - full);
+    const shortfall = inHW[a] - (g.strides[a] * (outHW[a] - 1) + kEff - g.padBegin[a]);
+    // Symmetric forward pads always take the first branch (pb + shortfall is the forward's remainder).
+    const exact = g.padBegin[a] + shortfall;
+    q[a] = exact >= 0 && exact < g.strides[a] ? g.padBegin[a] : Math.min(g.padBegin[a], Math.max(0, -shortfall));
+    outputPadding[a] = Math.max(0, q[a] + shortfall);
     if (outputPadding[a] >= g.strides[a]) throw new Unsupported(`output padding ${outputPadding[a]} would not be below the stride ${g.strides[a]}`);
+    const length = g.strides[a] * (outHW[a] - 1) + kEff + outputPadding[a] - 2 * q[a];
+    starts[a] = g.padBegin[a] - q[a];
+    ends[a] = starts[a] + inHW[a];
+    if (starts[a] !== 0 || ends[a] !== length) crop = true;
   }
-  return { kernel_shape: g.kernel, strides: g.strides, dilations: g.dilations, pads, output_padding: outputPadding };
+  const attrs = { kernel_shape: g.kernel, strides: g.strides, dilations: g.dilations, pads: [...q, ...q], output_padding: outputPadding, group };
+  const y = e.op('ConvTranspose', [x, w], attrs)[0];
+  return crop ? e.op('Slice', [y, e.ints(starts), e.ints(ends), e.ints([2, 3])])[0] : y;
 }
 
 /**
@@ -101,7 +114,7 @@ export function lowerStep(e: Emitter, step: ReverseStep, x: string): Contributio
       const [M, CG] = step.weightDims;
       if (dy[0] !== M || xd[0] !== CG * step.group || out[0] !== dy[1] || out[1] !== dy[2]) fail('weights, group and shapes do not match the forward pass');
       const w = e.floats([...step.weightDims], step.weights);
-      return [[step.to[0], e.op('ConvTranspose', [x, w], { ...transposeGeometry(g, [dy[1], dy[2]], [xd[1], xd[2]]), group: step.group })[0]]];
+      return [[step.to[0], emitConvTranspose(e, x, w, g, step.group, [dy[1], dy[2]], [xd[1], xd[2]])]];
     }
     case 'maxUnpool': {
       const dy = dims3(step.from);
@@ -134,7 +147,7 @@ export function lowerStep(e: Emitter, step: ReverseStep, x: string): Contributio
       const counts = Float32Array.from({ length: dy[1] * dy[2] }, (_, i) => Math.max(1, rows[Math.floor(i / dy[2])] * cols[i % dy[2]]));
       const shares = e.op('Div', [x, e.floats([1, 1, dy[1], dy[2]], counts)])[0];
       const ones = e.floats([dy[0], 1, g.kernel[0], g.kernel[1]], new Float32Array(dy[0] * g.kernel[0] * g.kernel[1]).fill(1));
-      return [[step.to[0], e.op('ConvTranspose', [shares, ones], { ...transposeGeometry(g, [dy[1], dy[2]], [xd[1], xd[2]]), group: dy[0] })[0]]];
+      return [[step.to[0], emitConvTranspose(e, shares, ones, g, dy[0], [dy[1], dy[2]], [xd[1], xd[2]])]];
     }
     case 'globalAveragePoolBackward': {
       const to = e.dims(step.to[0]);
