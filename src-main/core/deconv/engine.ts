@@ -28,6 +28,7 @@
 import type { GraphSummary } from '../onnx/graph.ts';
 import type { Switches } from '../onnx/tap.ts';
 import { badRequest } from './errors.ts';
+import { writeStartSignal } from './start-signal.ts';
 import { fastKernels } from './kernels/index.ts';
 import type { Kernels } from './kernels/types.ts';
 import { type ReversePlan, planProjection } from './plan.ts';
@@ -141,7 +142,7 @@ export class DeconvEngine {
         throw badRequest(`layer "${req.layer}" has ${view.c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
       }
       if (req.mode !== 'single' && req.mode !== 'map') throw badRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
-      const start = startSignal(view, req, b, this.fast);
+      const start = startSignal(acts.get(req.layer)!, view, req, this.fast);
       const run = new ReverseRun({
         kernels: this.kernels,
         fast: this.fast,
@@ -190,35 +191,12 @@ function layerView(acts: Activations, layer: string): LayerView {
   return { n, c, h, w, spatial: d.length === 4, data: t.data };
 }
 
-function startSignal(view: LayerView, req: ProjectionRequest, b: number, fast: boolean): { signal: Signal; position: [number, number] | null; value: number } {
-  const { c, h, w } = view;
-  const size = h * w;
-  const base = (b * c + req.channel) * size;
-  const map = view.data.subarray(base, base + size);
-  const data = new Float32Array(c * size);
-  if (req.mode === 'map') {
-    let max = -Infinity;
-    for (let i = 0; i < size; i++) if (map[i] > max) max = map[i];
-    data.set(map, req.channel * size);
-    return { signal: { data, box: null }, position: null, value: max };
-  }
-  let position = req.position;
-  if (position) {
-    const [y, x] = position;
-    if (!Number.isInteger(y) || !Number.isInteger(x) || y < 0 || y >= h || x < 0 || x >= w) {
-      throw badRequest(`position (${y}, ${x}) is outside layer "${req.layer}"'s ${h}×${w} map`, { layer: req.layer, position });
-    }
-  } else {
-    let at = 0;
-    for (let i = 1; i < size; i++) if (map[i] > map[at]) at = i;
-    position = [Math.floor(at / w), at % w];
-  }
-  const [y, x] = position;
-  const value = map[y * w + x];
-  data[req.channel * size + y * w + x] = value;
+function startSignal(layer: ActivationTensor, view: LayerView, req: ProjectionRequest, fast: boolean): { signal: Signal; position: [number, number] | null; value: number } {
+  const data = new Float32Array(view.c * view.h * view.w);
+  const { position, value } = writeStartSignal({ dims: layer.dims, data: view.data }, req, data);
   // Only C×H×W maps have a box; for an fc unit the first reverse step (Wᵀ) reaches everything anyway.
-  const box = fast && view.spatial ? { y0: y, x0: x, y1: y, x1: x } : null;
-  return { signal: { data, box }, position: [y, x], value };
+  const box = fast && view.spatial && position ? { y0: position[0], x0: position[1], y1: position[0], x1: position[1] } : null;
+  return { signal: { data, box }, position, value };
 }
 
 /** One sample's switches as Int32 indices, checked to point into that sample's pool input. */

@@ -80,7 +80,7 @@ describe('projection backends', () => {
       const layers = engine.info.layers.filter((l) => l.kind === 'relu' && l.shape.length === 4);
       expect(layers.length).toBeGreaterThanOrEqual(4);
       for (const l of layers) {
-        const reqs = [0, 1, 2].map((channel) => ({ layer: l.id, channel, mode: 'single' as const }));
+        const reqs = [0, 1, 2].map((channel) => ({ layer: l.id, channel, mode: 'single' as 'single' | 'map' }));
         reqs.push({ layer: l.id, channel: 0, mode: 'map' as const });
         const a = await engine.project('x', async () => x, reqs);
         const b = await compiled.project('x', async () => x, reqs);
