@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  baseName, dirName, formatBytes, formatCount, formatPair, formatPercent, formatReceptiveField, formatShape, joinPath,
+  baseName, dirName, formatActivation, formatBytes, formatCount, formatPair, formatPercent, formatReceptiveField, formatShape, joinPath,
 } from './format.ts';
 
 describe('formatShape', () => {
@@ -97,5 +97,20 @@ describe('shortLayerName', () => {
     expect(shortLayerName('logits')).toBe('logits');
     expect(shortLayerName('conv1')).toBe('conv1');
     expect(shortLayerName('/')).toBe('/');
+  });
+});
+
+describe('formatActivation', () => {
+  it('shows three significant digits, a true minus sign, and compact large and tiny values', () => {
+    expect(formatActivation(3.4127)).toBe('3.41');
+    expect(formatActivation(12.345)).toBe('12.3');
+    expect(formatActivation(0.05213)).toBe('0.0521');
+    expect(formatActivation(2)).toBe('2');
+    expect(formatActivation(0)).toBe('0');
+    expect(formatActivation(-2.5)).toBe('−2.5');
+    expect(formatActivation(1234.5)).toBe('1235');
+    expect(formatActivation(12345)).toBe('12.3k');
+    expect(formatActivation(0.00012)).toBe('1.2e-4');
+    expect(formatActivation(Number.NaN)).toBe('—');
   });
 });

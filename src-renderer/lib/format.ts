@@ -108,3 +108,15 @@ export function shortLayerName(id: string): string {
   const kept = parts.filter((p, i) => !(i + 1 < parts.length && parts[i + 1].startsWith(`${p}.`)));
   return kept.join('/') || id;
 }
+
+/** Activation values compactly with three significant digits: `3.41`, `12.3`, `1.23k`, `0.0521`, `0`, `−2.5`. */
+export function formatActivation(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  const sign = v < 0 ? '−' : '';
+  if (a >= 1e4) return `${sign}${trim(a / 1e3)}k`;
+  if (a >= 1000) return sign + a.toFixed(0);
+  if (a < 1e-3) return sign + a.toExponential(1);
+  return sign + trimZeros(a.toPrecision(3));
+}

@@ -40,11 +40,13 @@ export async function chooseAndOpen(kind: BrowseKind): Promise<void> {
 export async function navigate(path?: string): Promise<void> {
   const seq = ++browseSeq;
   browser.loading = true;
+  // Text typed into the path field while the listing loads is the user's next request: keep it.
+  const typed = browser.pathInput;
   try {
     const result = await getApi().call('browse', { kind: browser.kind, ...(path ? { path } : {}) });
     if (seq !== browseSeq) return;
     browser.result = result;
-    browser.pathInput = result.path;
+    if (browser.pathInput === typed) browser.pathInput = result.path;
     browser.error = null;
     browser.lastPath[browser.kind] = result.path;
   } catch (e) {
