@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxPosition, cellSize, displayOrder, gridColumns, moveInGrid, positionAt } from './map-grid.ts';
+import { argmaxPosition, cellSize, displayOrder, gridColumns, gridMoveForKey, moveInGrid, positionAt } from './map-grid.ts';
 
 describe('displayOrder', () => {
   it('keeps channel order, or sorts strongest first with ties by channel and NaN last', () => {
@@ -80,5 +80,16 @@ describe('cellSize', () => {
     expect(cellSize(27, 27, 64)).toBe(54);
     expect(cellSize(110, 110, 64)).toBe(64);
     expect(cellSize(1, 1, 64)).toBe(24);
+  });
+});
+
+describe('gridMoveForKey', () => {
+  const key = (k: string, mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaKey: boolean }> = {}) => ({ key: k, altKey: false, ctrlKey: false, metaKey: false, ...mods });
+  it('maps arrows, Home and End, and leaves other keys and modifier combinations alone', () => {
+    expect(gridMoveForKey(key('ArrowLeft'))).toBe('left');
+    expect(gridMoveForKey(key('ArrowDown'))).toBe('down');
+    expect(gridMoveForKey(key('End'))).toBe('end');
+    expect(gridMoveForKey(key('a'))).toBeNull();
+    expect(gridMoveForKey(key('ArrowLeft', { ctrlKey: true }))).toBeNull();
   });
 });

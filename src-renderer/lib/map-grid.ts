@@ -72,3 +72,11 @@ export function cellSize(H: number, W: number, target: number): number {
   if (side >= target) return target;
   return side * Math.max(1, Math.round(target / side));
 }
+
+const GRID_KEYS: Record<string, GridMove> = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down', Home: 'home', End: 'end' };
+
+/** The grid move a key press asks for; null for other keys and for modifier combinations (left to the browser). */
+export function gridMoveForKey(e: { key: string; altKey: boolean; ctrlKey: boolean; metaKey: boolean }): GridMove | null {
+  if (e.altKey || e.ctrlKey || e.metaKey) return null;
+  return GRID_KEYS[e.key] ?? null;
+}
