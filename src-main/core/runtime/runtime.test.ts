@@ -1,5 +1,5 @@
 // The runtime host over the real onnxruntime-node in a real worker thread.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,9 +67,10 @@ describe('projection backends', () => {
     const { ModelSession } = await import('../service/model-session.ts');
     const { defaultPaths } = await import('../service/defaults.ts');
     const h = new WorkerThreadHost();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'convscope-compiled-'));
     try {
       const engine = await ModelSession.open(defaultPaths().model, h, { ...cpu, deconv: 'engine' });
-      const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'convscope-compiled-')), 'zf-mini.onnx');
+      const copy = path.join(dir, 'zf-mini.onnx');
       copyFileSync(defaultPaths().model, copy);
       copyFileSync(defaultPaths().model.replace(/\.onnx$/, '.convscope.json'), copy.replace(/\.onnx$/, '.convscope.json'));
       copyFileSync(path.join(path.dirname(defaultPaths().model), 'labels.txt'), path.join(path.dirname(copy), 'labels.txt'));
@@ -99,6 +100,7 @@ describe('projection backends', () => {
       }
     } finally {
       await h.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
