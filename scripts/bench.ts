@@ -12,6 +12,8 @@ import { ModelSession } from '../src-main/core/service/model-session.ts';
 import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { spawnSync } from 'node:child_process';
+import { invarianceBench } from './bench-invariance.ts';
+import { topkBench } from './bench-topk.ts';
 
 const figures: [string, string, string][] = [];
 const record = (name: string, value: string, target = '') => {
@@ -146,6 +148,8 @@ try {
   await inferenceBench(service);
   await folderBench(service);
   await deconvBench();
+  await invarianceBench(record);
+  await topkBench(record);
   record('peak RSS of the main process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
   await service.close();

@@ -4,14 +4,15 @@ import { writeFile } from 'node:fs/promises';
 import { AppError, toErrorInfo } from '../common/errors.ts';
 import { toDisplay } from '../core/deconv/index.ts';
 import { encodePng, matchClassToLabel, writeNpy } from '../core/images/index.ts';
-import { WorkerThreadHost } from '../core/runtime/host.ts';
-import { chooseProvider } from '../core/runtime/provider.ts';
-import { ModelSession } from '../core/service/model-session.ts';
 import { topK } from '../core/service/service.ts';
 import { parse, required, UsageError } from './args.ts';
+import { common, print, withModel, type Command, type CommandGroup } from './common.ts';
+import { invarianceGroup } from './invariance.ts';
+import { spectraGroup } from './spectra.ts';
+import { topkGroup } from './topk.ts';
 import { readModelInput } from './input.ts';
 
-const HELP = `convscope — debug convolutional networks (ONNX)
+const BASE_HELP = `convscope — debug convolutional networks (ONNX)
 
 Usage:
   convscope info    --model M [--json] [--provider auto|cpu|cuda]
@@ -35,33 +36,6 @@ Options:
   -h, --help    this text
 
 Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error.`;
-
-const common = {
-  model: { type: 'string' },
-  json: { type: 'boolean' },
-  provider: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function providerOf(values: Record<string, unknown>): 'auto' | 'cpu' | 'cuda' {
-  const p = (values.provider as string | undefined) ?? process.env.CONVSCOPE_PROVIDER ?? 'auto';
-  if (p !== 'auto' && p !== 'cpu' && p !== 'cuda') throw new UsageError(`--provider must be auto, cpu or cuda, got "${p}"`);
-  return p;
-}
-
-async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>): Promise<T> {
-  const host = new WorkerThreadHost();
-  try {
-    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
-    return await fn(model);
-  } finally {
-    await host.close();
-  }
-}
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
-}
 
 async function info(argv: string[]): Promise<void> {
   const values = parse(argv, common);
@@ -154,7 +128,9 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { info, predict, project };
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup];
+const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
+const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -165,8 +141,7 @@ export async function main(argv: string[]): Promise<number> {
   const run = commands[cmd];
   try {
     if (!run) throw new UsageError(`unknown command "${cmd}"`);
-    await run(rest);
-    return 0;
+    return (await run(rest)) ?? 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`convscope: ${e.message}\nRun "convscope --help" for usage.\n`);

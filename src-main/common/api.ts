@@ -1,6 +1,9 @@
 // The one contract between the renderer and the core. Every call takes one argument and returns a
 // promise; events are pushed by the core. Both transports (Electron IPC, WebSocket) carry exactly this.
 import type { ImageEntry, LayerInfo, Preprocessing, SkippedFile, TensorSpec } from './types.ts';
+import type { InvarianceCalls } from './api-invariance.ts';
+import type { SpectraCalls } from './api-spectra.ts';
+import type { TopkCalls } from './api-topk.ts';
 
 export type Provider = 'cuda' | 'cpu';
 
@@ -126,7 +129,8 @@ export interface ProgressEvent {
   finished: boolean;
 }
 
-export interface ApiCalls {
+/** Every call; each analysis keeps its entries in its own file (api-*.ts). */
+export interface ApiCalls extends SpectraCalls, InvarianceCalls, TopkCalls {
   getState(arg: Record<string, never>): Promise<AppState>;
   openModel(arg: { path: string }): Promise<ModelInfo>;
   openFolder(arg: { path: string }): Promise<FolderInfo>;

@@ -1,6 +1,9 @@
 // A schema per call, checked where requests enter the core (both transports share the dispatcher).
 import { z } from 'zod';
 import type { Method } from './api.ts';
+import { invarianceSchemas } from './schemas-invariance.ts';
+import { spectraSchemas } from './schemas-spectra.ts';
+import { topkSchemas } from './schemas-topk.ts';
 
 const path = z.string().min(1).max(4096);
 
@@ -36,6 +39,9 @@ export const argSchemas: Record<Method, z.ZodType> = {
   }).strict(),
   browse: z.object({ path: path.optional(), kind: z.enum(['model', 'folder']) }).strict(),
   cancel: z.object({ jobId: z.string().min(1).max(200) }).strict(),
+  ...spectraSchemas,
+  ...invarianceSchemas,
+  ...topkSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

@@ -9,16 +9,23 @@ import type {
 } from '../../common/api.ts';
 import { toDisplay } from '../deconv/index.ts';
 import { AppError } from '../../common/errors.ts';
-import type { ImageEntry, Preprocessing } from '../../common/types.ts';
+import type { ImageEntry, LayerInfo, Preprocessing } from '../../common/types.ts';
 import {
   decodeImage, encodePng, listImageFolder, loadOrCreateSidecar, matchClassToLabel, preprocess, saveSidecar, ThumbnailCache,
-  type FolderListing,
+  type DecodedImage, type FolderListing,
 } from '../images/index.ts';
 import { Jobs } from '../jobs/jobs.ts';
 import { WorkerThreadHost, type RuntimeHost } from '../runtime/host.ts';
 import { chooseProvider } from '../runtime/provider.ts';
 import type { Provider } from '../../common/api.ts';
+import type { InvarianceCalls } from '../../common/api-invariance.ts';
+import type { SpectraCalls } from '../../common/api-spectra.ts';
+import type { TopkCalls } from '../../common/api-topk.ts';
+import type { ServiceContext } from './context.ts';
+import { invarianceCalls } from './invariance-calls.ts';
 import { ModelSession } from './model-session.ts';
+import { spectraCalls } from './spectra-calls.ts';
+import { topkCalls } from './topk-calls.ts';
 import { resolveInside } from './paths.ts';
 import { layerMaps, receptiveFieldBox, tensorToPixels } from './views.ts';
 
@@ -37,8 +44,11 @@ export function topK(probabilities: Float32Array, k: number, label: (i: number) 
   return order.slice(0, k).map((index) => ({ index, label: label(index), probability: probabilities[index] }));
 }
 
-export class ConvscopeService implements ApiCalls {
-  private readonly host: RuntimeHost;
+// The analyses' calls are mixed in from their own modules (see the constructor).
+export interface ConvscopeService extends SpectraCalls, InvarianceCalls, TopkCalls {}
+
+export class ConvscopeService implements ApiCalls, ServiceContext {
+  readonly host: RuntimeHost;
   private readonly listeners = new Set<Listener>();
   private readonly thumbnails = new ThumbnailCache({ maxEntries: 2000 });
   private readonly sessions = new Map<string, ModelSession>();
@@ -51,6 +61,7 @@ export class ConvscopeService implements ApiCalls {
   constructor(private readonly options: ServiceOptions) {
     this.host = options.host ?? new WorkerThreadHost();
     this.jobs = new Jobs((e) => this.emit('progress', e));
+    Object.assign(this, spectraCalls(this), invarianceCalls(this), topkCalls(this));
   }
 
   on(listener: Listener): () => void {
@@ -93,15 +104,17 @@ export class ConvscopeService implements ApiCalls {
   }
 
   async openModel({ path: file }: { path: string }): Promise<ModelInfo> {
+    this.model = await this.sessionFor(file);
+    await this.publishState();
+    return this.model.info;
+  }
+
+  async sessionFor(file: string): Promise<ModelSession> {
     const abs = path.resolve(file);
     // Sessions are cached per model file while it is unchanged (path + mtime + size).
     const st = await stat(abs).catch(() => null);
     const cached = st ? this.sessions.get(ModelSession.cacheKey(abs, st.mtimeMs, st.size)) : undefined;
-    if (cached) {
-      this.model = cached;
-      await this.publishState();
-      return cached.info;
-    }
+    if (cached) return cached;
     const choice = chooseProvider(this.options.provider ?? 'auto');
     const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 1, () => ModelSession.open(abs, this.host, choice));
     this.sessions.set(session.key, session);
@@ -112,9 +125,7 @@ export class ConvscopeService implements ApiCalls {
         await old.close().catch(() => {});
       }
     }
-    this.model = session;
-    await this.publishState();
-    return session.info;
+    return session;
   }
 
   async openFolder({ path: dir }: { path: string }): Promise<FolderInfo> {
@@ -135,17 +146,17 @@ export class ConvscopeService implements ApiCalls {
     return { total: f.entries.length, entries: f.entries.slice(offset, offset + limit) };
   }
 
-  private requireFolder(): FolderListing {
+  requireFolder(): FolderListing {
     if (!this.folder) throw new AppError('NO_FOLDER', 'No image folder is open.');
     return this.folder;
   }
 
-  private requireModel(): ModelSession {
+  requireModel(): ModelSession {
     if (!this.model) throw new AppError('NO_MODEL', 'No model is open.');
     return this.model;
   }
 
-  private async imageFile(rel: string): Promise<{ file: string; entry: ImageEntry }> {
+  async imageFile(rel: string): Promise<{ file: string; entry: ImageEntry }> {
     const f = this.requireFolder();
     const entry = this.byPath.get(rel);
     if (!entry) throw new AppError('NOT_FOUND', `${rel} is not an image of the open folder ${f.root}`);
@@ -181,12 +192,17 @@ export class ConvscopeService implements ApiCalls {
     return { png: await encodePng(img), width: img.width, height: img.height };
   }
 
+  async decodeForModel(rel: string): Promise<{ image: DecodedImage; entry: ImageEntry }> {
+    const model = this.requireModel();
+    const { file, entry } = await this.imageFile(rel);
+    return { image: await this.noteFailure(rel, decodeImage(file, { channels: model.info.input.channels })), entry };
+  }
+
   /** Decodes an image of the open folder and preprocesses it for the open model (C×H×W). */
   async inputTensor(rel: string): Promise<{ tensor: Float32Array; entry: ImageEntry }> {
     const model = this.requireModel();
-    const { file, entry } = await this.imageFile(rel);
-    const img = await this.noteFailure(rel, decodeImage(file, { channels: model.info.input.channels }));
-    return { tensor: preprocess(img, model.info.preprocessing), entry };
+    const { image, entry } = await this.decodeForModel(rel);
+    return { tensor: preprocess(image, model.info.preprocessing), entry };
   }
 
   async predict({ path: rel, topK: k = 5 }: { path: string; topK?: number }): Promise<Prediction> {
@@ -204,14 +220,14 @@ export class ConvscopeService implements ApiCalls {
     };
   }
 
-  private requireLayer(model: ModelSession, layer: string) {
+  requireLayer(model: ModelSession, layer: string): LayerInfo {
     const l = model.info.layers.find((x) => x.id === layer);
     if (!l) throw new AppError('NOT_FOUND', `${model.info.name} has no layer "${layer}"`, { layer });
     return l;
   }
 
   /** Runtime-side cache id of an image's forward pass: the image and the preprocessing it went through. */
-  private keepId(model: ModelSession, rel: string): string {
+  keepId(model: ModelSession, rel: string): string {
     return `${this.folder?.root}|${rel}|${JSON.stringify(model.info.preprocessing)}`;
   }
 

@@ -1,0 +1,43 @@
+// What every command shares: the common options, opening a model in a worker, printing.
+import path from 'node:path';
+import { WorkerThreadHost } from '../core/runtime/host.ts';
+import { chooseProvider } from '../core/runtime/provider.ts';
+import { ModelSession } from '../core/service/model-session.ts';
+import { required, UsageError } from './args.ts';
+
+/** A command: resolves to its exit code (default 0), throws UsageError (2) or any error (1). */
+export type Command = (argv: string[]) => Promise<number | void>;
+
+/** A group of commands with their section of the help text. */
+export interface CommandGroup {
+  usage: string;
+  commands: Record<string, Command>;
+}
+
+export const common = {
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  provider: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function providerOf(values: Record<string, unknown>): 'auto' | 'cpu' | 'cuda' {
+  const p = (values.provider as string | undefined) ?? process.env.CONVSCOPE_PROVIDER ?? 'auto';
+  if (p !== 'auto' && p !== 'cpu' && p !== 'cuda') throw new UsageError(`--provider must be auto, cpu or cuda, got "${p}"`);
+  return p;
+}
+
+export async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>): Promise<T> {
+  const host = new WorkerThreadHost();
+  try {
+    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
+    return await fn(model);
+  } finally {
+    await host.close();
+  }
+}
+
+export function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
+}
+

@@ -1,0 +1,2 @@
+// Contract entries for top-k scans and occlusion sensitivity (issue 7). Owned by that feature.
+export interface TopkCalls {}

@@ -1,0 +1,58 @@
+// chart.js, registered once with the parts the views use (tree-shaken), and the app's dark theme.
+import {
+  BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement,
+  ScatterController, Tooltip, type Plugin,
+} from 'chart.js';
+
+Chart.register(
+  BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement,
+  ScatterController, Tooltip,
+);
+
+Chart.defaults.color = '#8d929c';
+Chart.defaults.borderColor = '#34373e';
+Chart.defaults.font.size = 11;
+Chart.defaults.animation = false;
+Chart.defaults.maintainAspectRatio = false;
+
+/** A categorical palette readable on the dark panels (curve per image, model A/B, …). */
+export const PALETTE = ['#4f9dff', '#f0a04b', '#3fb468', '#e0607e', '#a884ff', '#5cc8c8', '#d6c23a', '#b0b4bc', '#ff7f50', '#7fb0ff'];
+
+export interface VerticalLine {
+  x: number;
+  label?: string;
+  color?: string;
+  dash?: number[];
+}
+
+/**
+ * Vertical reference lines at data x-values (Nyquist of a stride, band edges), drawn after the
+ * datasets. Pass the lines in the chart's `options.plugins.verticalLines.lines`.
+ */
+export const verticalLines: Plugin<'line' | 'scatter' | 'bar'> = {
+  id: 'verticalLines',
+  afterDatasetsDraw(chart, _args, options) {
+    const lines = ((options as { lines?: VerticalLine[] }).lines ?? []);
+    const { ctx, chartArea, scales } = chart;
+    const x = scales.x;
+    if (!x || !chartArea) return;
+    ctx.save();
+    ctx.font = '10px system-ui, sans-serif';
+    for (const l of lines) {
+      const px = x.getPixelForValue(l.x);
+      if (!Number.isFinite(px) || px < chartArea.left || px > chartArea.right) continue;
+      ctx.strokeStyle = l.color ?? '#8d929c';
+      ctx.fillStyle = l.color ?? '#8d929c';
+      ctx.setLineDash(l.dash ?? [4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(px, chartArea.top);
+      ctx.lineTo(px, chartArea.bottom);
+      ctx.stroke();
+      if (l.label) ctx.fillText(l.label, px + 3, chartArea.top + 10);
+    }
+    ctx.restore();
+  },
+};
+
+export { Chart };
+export type { ChartConfiguration, ChartType, TooltipItem } from 'chart.js';
