@@ -14,7 +14,7 @@ if (!electron.ok && !process.env.CONVSCOPE_E2E_NOTED) {
 export default defineConfig<ShellOptions>({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
-  outputDir: './test-results',
+  outputDir: process.env.CONVSCOPE_E2E_OUT ?? './test-results',
   workers: 1,
   fullyParallel: false,
   retries: 0,

@@ -10,7 +10,8 @@ export const rendererConfig: UserConfig = {
   base: './',
   plugins: [svelte()],
   build: {
-    outDir: resolve(here, 'out/renderer'),
+    // CONVSCOPE_RENDERER_OUT lets parallel work build and test its own copy.
+    outDir: resolve(here, process.env.CONVSCOPE_RENDERER_OUT ?? 'out/renderer'),
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: { input: resolve(here, 'src-renderer/index.html') },

@@ -37,7 +37,8 @@ export function electronRuntime(): Availability {
 }
 
 export const paths = {
-  rendererIndex: path.join(repoRoot, 'out/renderer/index.html'),
+  rendererDir: path.join(repoRoot, process.env.CONVSCOPE_RENDERER_OUT ?? 'out/renderer'),
+  rendererIndex: path.join(repoRoot, process.env.CONVSCOPE_RENDERER_OUT ?? 'out/renderer', 'index.html'),
   electronMain: path.join(repoRoot, 'out/main/index.js'),
   serverMain: path.join(repoRoot, 'src-main/server/main.ts'),
   models: path.join(repoRoot, 'resources/models'),

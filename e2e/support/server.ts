@@ -14,7 +14,7 @@ export interface RunningServer {
 const URL_RE = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)/;
 
 export async function startServer(extraArgs: string[] = [], timeoutMs = 90_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', paths.serverMain, '--port', '0', '--provider', 'cpu', ...extraArgs], {
+  const child = spawn(process.execPath, ['--import', 'tsx', paths.serverMain, '--port', '0', '--provider', 'cpu', '--renderer', paths.rendererDir, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
