@@ -10,6 +10,8 @@ export interface ZfTestModelOptions {
   seed?: number;
   /** End with a Softmax node (many zoo models do). Default false. */
   softmax?: boolean;
+  /** The input's batch dimension: symbolic (default 'N') or fixed, as many exports have it. */
+  batch?: number | string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface ZfTestModelOptions {
 export function zfTestModel(opts: ZfTestModelOptions = {}): Uint8Array {
   const size = opts.inputSize ?? 224;
   const b = new GraphBuilder({ opset: 13, seed: opts.seed ?? 1 });
-  const dims: Dim[] = ['N', opts.channels ?? 3, size, size];
+  const dims: Dim[] = [opts.batch ?? 'N', opts.channels ?? 3, size, size];
   let h = b.input('input', dims);
   h = b.conv(h, { outChannels: 8, kernel: 7, stride: 2, pad: 3, name: 'conv1' });
   h = b.relu(h, 'relu1');

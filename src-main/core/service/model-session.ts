@@ -26,6 +26,31 @@ export function softmax(logits: Float32Array): Float32Array {
   return out;
 }
 
+/** Joins per-pass outputs along the batch dimension, keeping the first `n` items. */
+function concatBatch(parts: OutputTensor[], n: number): OutputTensor {
+  const first = parts[0];
+  const item = first.data.length / first.dims[0];
+  const dims = [n, ...first.dims.slice(1)];
+  if (first.type === 'float32') {
+    const data = new Float32Array(n * item);
+    let at = 0;
+    for (const p of parts) {
+      const take = Math.min(p.data.length, data.length - at);
+      data.set((p.data as Float32Array).subarray(0, take), at);
+      at += take;
+    }
+    return { type: 'float32', dims, data };
+  }
+  const data = first.data instanceof BigInt64Array ? new BigInt64Array(n * item) : new Int32Array(n * item);
+  let at = 0;
+  for (const p of parts) {
+    const take = Math.min(p.data.length, data.length - at);
+    (data as Int32Array).set((p.data as Int32Array).subarray(0, take), at);
+    at += take;
+  }
+  return { type: 'int64', dims, data };
+}
+
 export class ModelSession {
   private constructor(
     readonly key: string,
@@ -57,8 +82,10 @@ export class ModelSession {
     const sidecar = await loadOrCreateSidecar(abs, channels, [height, width]);
 
     // One zero forward pass measures every layer's shape: exact, whatever the op mix.
-    const zeros = new Float32Array(channels * height * width);
-    const outputs = await host.run(key, { [inputName]: { dims: [1, channels, height, width], data: zeros } }, []);
+    const b0 = graph.input.dims[0];
+    const n0 = typeof b0 === 'number' && b0 > 0 ? b0 : 1;
+    const zeros = new Float32Array(n0 * channels * height * width);
+    const outputs = await host.run(key, { [inputName]: { dims: [n0, channels, height, width], data: zeros } }, []);
     const layers: LayerInfo[] = graph.layers.map((l) => ({
       id: l.id,
       node: l.node,
@@ -100,14 +127,30 @@ export class ModelSession {
     return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarCreated: false }, this.graph, this.host, this.endsInSoftmax);
   }
 
-  /** Runs a batch (N×C×H×W, flat) and returns the requested tensors (default: the model's first output). */
+  /**
+   * Runs a batch (N×C×H×W, flat) and returns the requested tensors (default: the model's first output).
+   * A model exported with a fixed batch size (often 1) is run in passes of that size, so callers can
+   * batch regardless; outputs are concatenated along their first (batch) dimension.
+   */
   async forward(batch: Float32Array, n: number, fetches?: string[]): Promise<Record<string, OutputTensor>> {
-    const { channels, height, width, name } = this.info.input;
-    if (batch.length !== n * channels * height * width) {
+    const { channels, height, width, name, dims } = this.info.input;
+    const per = channels * height * width;
+    if (batch.length !== n * per) {
       throw new AppError('INPUT_MISMATCH', `expected ${n}×${channels}×${height}×${width} input values, got ${batch.length}`);
     }
     const names = fetches ?? [this.info.outputs[0].name];
-    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: batch } }, names);
+    const fixed = typeof dims[0] === 'number' && dims[0] > 0 ? dims[0] : null;
+    if (fixed === null || fixed === n) {
+      return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: batch } }, names);
+    }
+    const parts: Record<string, OutputTensor>[] = [];
+    for (let start = 0; start < n; start += fixed) {
+      const data = new Float32Array(fixed * per);
+      // The last pass is padded with zero images; their outputs are dropped below.
+      data.set(batch.subarray(start * per, Math.min(n, start + fixed) * per));
+      parts.push(await this.host.run(this.key, { [name]: { dims: [fixed, channels, height, width], data } }, names));
+    }
+    return Object.fromEntries(names.map((f) => [f, concatBatch(parts.map((p) => p[f]), n)]));
   }
 
   /**
