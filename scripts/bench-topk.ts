@@ -1,4 +1,72 @@
-// `npm run bench` figures of the topk analysis.
+// `npm run bench` figures of the topk analysis: a top-9 scan of one layer of the demo model over a
+// generated 10,000-image folder (the samples flipped and cropped; written to a temp dir and deleted
+// afterwards), against a plain forward loop of the untapped model over the same images (same
+// decode + preprocessing, same batch size, same prefetch). Each runs in a child process of its own,
+// so its peak RSS (maxRSS) is its own.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { defaultPaths } from '../src-main/core/service/defaults.ts';
 import type { Record as BenchRecord } from './bench-record.ts';
 
-export async function topkBench(_record: BenchRecord): Promise<void> {}
+const IMAGES = 10_000;
+const LAYER = '/conv5/Conv_output_0';
+
+/** 10,000 variants of the samples: every 300th image is a new (flip, flop, crop) combination. */
+async function synthesise(dir: string): Promise<void> {
+  const root = defaultPaths().images;
+  const files: [string, string][] = [];
+  for (const cls of readdirSync(root).sort()) for (const f of readdirSync(path.join(root, cls)).sort()) files.push([cls, path.join(root, cls, f)]);
+  for (const [cls] of files) mkdirSync(path.join(dir, cls), { recursive: true });
+  let next = 0;
+  const work = async () => {
+    while (next < IMAGES) {
+      const i = next++;
+      const [cls, file] = files[i % files.length];
+      const v = Math.floor(i / files.length);
+      let img = sharp(file);
+      if (v & 1) img = img.flop();
+      if (v & 2) img = img.flip();
+      const crop = (v >> 2) % 5; // 0: none, else a 24×24 crop at one of four corners
+      if (crop) img = img.extract({ left: crop & 1 ? 4 : 0, top: crop & 2 ? 4 : 0, width: 24, height: 24 });
+      await img.png().toFile(path.join(dir, cls, `v${String(i).padStart(5, '0')}.png`));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, work));
+}
+
+interface ChildResult {
+  mode: string;
+  images: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+function child(mode: 'scan' | 'plain', dir: string): ChildResult {
+  const script = fileURLToPath(new URL('./bench-topk-child.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, mode, dir, LAYER], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`bench-topk-child ${mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
+}
+
+export async function topkBench(record: BenchRecord): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'convscope-bench-topk-'));
+  try {
+    const t0 = performance.now();
+    await synthesise(dir);
+    console.log(`\ntop-k: generated ${IMAGES} images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const plain = child('plain', dir);
+    const scan = child('scan', dir);
+    const ips = (r: ChildResult) => r.images / r.seconds;
+    record(`plain forward loop, untapped zf-mini (${plain.images} images)`, `${ips(plain).toFixed(0)} img/s`);
+    record(`top-9 scan of ${LAYER} (${scan.images} images)`, `${ips(scan).toFixed(0)} img/s`);
+    record('… scan / plain forward', `${(ips(scan) / ips(plain)).toFixed(2)}×`, 'target ≥ 0.8×');
+    record('… peak RSS of the scan process', `${scan.maxRssMb.toFixed(0)} MB`, 'target < 1500 MB');
+    record('… peak RSS of the plain loop process', `${plain.maxRssMb.toFixed(0)} MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -14,6 +14,7 @@ import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { spawnSync } from 'node:child_process';
 import { invarianceBench } from './bench-invariance.ts';
 import { topkBench } from './bench-topk.ts';
+import { spectraBench } from './bench-spectra.ts';
 
 const figures: [string, string, string][] = [];
 const record = (name: string, value: string, target = '') => {
@@ -150,6 +151,7 @@ try {
   await deconvBench();
   await invarianceBench(record);
   await topkBench(record);
+  await spectraBench(record);
   record('peak RSS of the main process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {
   await service.close();

@@ -15,7 +15,7 @@ import { LayerBrowser, type ProjectionMode } from '../state/layer-browser.svelte
 import { notices } from '../state/notices.svelte.ts';
 import { session } from '../state/session.svelte.ts';
 import { view } from '../state/view.svelte.ts';
-import { selected } from './images-service.ts';
+import { selectImage, selected } from './images-service.ts';
 import { modelKey } from './session-service.ts';
 
 export const layerView = new LayerBrowser();
@@ -253,4 +253,16 @@ export function exportProjection(kind: 'png' | 'npy'): void {
   } catch (e) {
     notices.error(e, `Exporting ${base}.${kind}`);
   }
+}
+
+/**
+ * Opens image `index` of the folder in the layer browser on `layer`, map `channel`, projected at
+ * `position` (the Top-9 view's "open this entry"). Added for issue 7.
+ */
+export async function openInLayerBrowser(index: number, layer: string, channel: number, position: [number, number]): Promise<void> {
+  view.current = 'layers';
+  await selectImage(index);
+  layerView.layerId = layer;
+  refreshLayerView();
+  selectMap(channel, position);
 }

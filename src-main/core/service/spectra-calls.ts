@@ -1,7 +1,84 @@
-// The spectra API calls, over the core's analysis functions.
-import type { SpectraCalls } from '../../common/api-spectra.ts';
+// The spectra API calls: a conv layer's filter spectra for the open model or another model file
+// (compare), optionally with a folder scan for activation-based deadness.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FilterSpectraResult, SpectraCalls } from '../../common/api-spectra.ts';
+import { AppError } from '../../common/errors.ts';
+import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../analysis/spectra/index.ts';
+import { decodeImage, preprocess } from '../images/index.ts';
+import { analyzeGraph, loadModelFile, type GraphSummary } from '../onnx/index.ts';
 import type { ServiceContext } from './context.ts';
+import { packageRoot } from './defaults.ts';
+import type { ModelSession } from './model-session.ts';
 
-export function spectraCalls(_ctx: ServiceContext): SpectraCalls {
-  return {};
+const DEMO_MODELS = ['zf-mini', 'alex-mini'];
+
+export function spectraCalls(ctx: ServiceContext): SpectraCalls {
+  // Parsed graphs of compare models, by file + mtime + size: spectra need the weights, not a session.
+  const graphs = new Map<string, GraphSummary>();
+
+  async function graphOf(file: string): Promise<GraphSummary> {
+    const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
+      throw new AppError('MODEL_READ_FAILED', `${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file });
+    });
+    const key = `${file}|${st.mtimeMs}|${st.size}`;
+    const hit = graphs.get(key);
+    if (hit) return hit;
+    const { model } = await loadModelFile(file);
+    const g = analyzeGraph(model, file);
+    if (graphs.size >= 4) graphs.delete(graphs.keys().next().value as string);
+    graphs.set(key, g);
+    return g;
+  }
+
+  async function firingOf(session: ModelSession, layer: string | undefined, jobId: string | undefined): Promise<FiringEvidence> {
+    const folder = ctx.requireFolder();
+    const ref = resolveConvLayer(session.graph, session.info.name, layer);
+    const { channels, height, width } = session.info.input;
+    const images = folder.entries.map((e) => e.path);
+    const load = async (rel: string) => {
+      const { file } = await ctx.imageFile(rel);
+      return preprocess(await decodeImage(file, { channels }), session.info.preprocessing);
+    };
+    const scan = await ctx.jobs.run(
+      `Firing scan of ${session.info.name} ${ref.activation} over ${images.length} images`,
+      images.length,
+      (job) =>
+        scanFiring(images, load, (b, n, f) => session.forward(b, n, f), {
+          layer: ref.activation,
+          filters: ref.filters,
+          inputSize: channels * height * width,
+          signal: job.signal,
+          onProgress: (done) => job.progress(done),
+        }),
+      jobId,
+    );
+    if (scan.images === 0) throw new AppError('FOLDER_EMPTY', `none of the ${images.length} images of ${folder.root} could be read for ${session.info.name}`, { file: folder.root });
+    return { ...scan, folder: folder.root, layer: ref.activation };
+  }
+
+  return {
+    async filterSpectra({ model, layer, firing, jobId }): Promise<FilterSpectraResult> {
+      const t0 = performance.now();
+      const current = model === undefined ? ctx.requireModel() : null;
+      const file = current ? current.info.path : path.resolve(model!);
+      const name = path.basename(file);
+      // A scan needs a session; the weights alone need only the parsed graph.
+      const session = current ?? (firing ? await ctx.sessionFor(file) : null);
+      const graph = session ? session.graph : await graphOf(file);
+      const evidence = firing && session ? await firingOf(session, layer, jobId) : undefined;
+      return { ...(await spectraReport(graph, { path: file, name }, layer, evidence)), ms: performance.now() - t0 };
+    },
+
+    async spectraDemoModels() {
+      const root = path.join(packageRoot(), 'resources/models');
+      const found = await Promise.all(
+        DEMO_MODELS.map(async (m) => {
+          const file = path.join(root, m, `${m}.onnx`);
+          return (await stat(file).catch(() => null)) ? { name: m, path: file } : null;
+        }),
+      );
+      return { models: found.filter((m) => m !== null) };
+    },
+  };
 }

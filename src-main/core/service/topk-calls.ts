@@ -1,7 +1,91 @@
-// The topk API calls, over the core's analysis functions.
-import type { TopkCalls } from '../../common/api-topk.ts';
+// The topk API calls: folder scans (cached on disk, resumable, incremental), the Fig. 2 tiles of a
+// map, occlusion sensitivity and its faithfulness check, over the core's analysis functions.
+import type { FaithfulnessResult, OcclusionResult, TopkCalls, TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
+import { AppError } from '../../common/errors.ts';
+import { encodePng, matchClassToLabel } from '../images/index.ts';
+import { cacheDir } from '../analysis/topk/cache.ts';
+import { resolveScanLayer } from '../analysis/topk/layers.ts';
+import { findState, runTopk, DEFAULT_K } from '../analysis/topk/run.ts';
+import type { LayerTopkState } from '../analysis/topk/state.ts';
+import { topkTiles } from '../analysis/topk/tiles.ts';
+import { runFaithfulness, runOcclusion } from '../analysis/occlusion/run.ts';
 import type { ServiceContext } from './context.ts';
 
-export function topkCalls(_ctx: ServiceContext): TopkCalls {
-  return {};
+export function topkCalls(ctx: ServiceContext): TopkCalls {
+  const memory = new Map<string, LayerTopkState>();
+  // Scans of the same layer must not interleave (both would count the same images): one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  // Only scans queue: a look at the cache reads the states between batches of a running scan.
+  const scanOrCached = (layers: string[], k: number | undefined, scan: boolean, jobId?: string): Promise<TopkScanResult | null> =>
+    (scan ? serial : <T>(work: () => Promise<T>) => work())(async () => {
+      const model = ctx.requireModel();
+      const folder = ctx.requireFolder();
+      const paths = folder.entries.map((e) => e.path);
+      const run = (signal?: AbortSignal, onProgress?: (d: number, t: number) => void) =>
+        runTopk({
+          model,
+          folder: { root: folder.root, paths },
+          layers,
+          k,
+          load: async (p) => (await ctx.inputTensor(p)).tensor,
+          cacheDir: cacheDir(),
+          memory,
+          host: ctx.host,
+          scan,
+          signal,
+          onProgress,
+        });
+      if (!scan) return run();
+      const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? layers[0] : `${layers.length} layers`}`;
+      return ctx.jobs.run(label, paths.length, (job) => run(job.signal, (d, t) => job.progress(d, t)), jobId);
+    });
+
+  return {
+    async topkScan({ layers, k, jobId }) {
+      return (await scanOrCached(layers, k, true, jobId))!;
+    },
+
+    async topkCached({ layers, k }) {
+      return scanOrCached(layers, k, false);
+    },
+
+    async topkTiles({ layer, channel, k, projections = true }): Promise<TopkTilesResult> {
+      const t0 = performance.now();
+      const model = ctx.requireModel();
+      const folder = ctx.requireFolder();
+      const state = await findState({ model, root: folder.root, layer, k, cacheDir: cacheDir(), memory });
+      if (!state || state.count === 0) throw new AppError('NOT_FOUND', `layer "${layer}" has not been scanned over the open folder yet`, { layer });
+      const list = state.top[channel];
+      if (!list) throw new AppError('BAD_REQUEST', `layer "${layer}" has ${state.top.length} maps; there is no map ${channel}`, { layer });
+      const index = (p: string) => folder.entries.findIndex((e) => e.path === p);
+      const entries = list.map((e) => ({ image: e.image, index: index(e.image), position: e.position, value: e.value }));
+      const tensors = await Promise.all(entries.map(async (e) => (await ctx.inputTensor(e.image)).tensor));
+      const keepId = `topk|${layer}|${channel}|${ctx.keepId(model, '')}`;
+      const { tiles, skipped } = await topkTiles(ctx.host, model, entries, tensors, state.tensor, channel, projections, keepId);
+      return { layer, tensor: state.tensor, channel, tiles, skipped, ms: performance.now() - t0 };
+    },
+
+    async occlusion({ path, jobId, ...o }): Promise<OcclusionResult> {
+      const model = ctx.requireModel();
+      const { tensor, entry } = await ctx.inputTensor(path);
+      const trueClass = entry.className === null ? null : matchClassToLabel(entry.className, model.info.labels);
+      return ctx.jobs.run(`Occlusion of ${path}`, 1, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId);
+    },
+
+    async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {
+      const model = ctx.requireModel();
+      resolveScanLayer(model.info.layers, model.graph.nodes, o.layer, model.info.name);
+      const { tensor } = await ctx.inputTensor(path);
+      const r = await runFaithfulness(model, tensor, path, ctx.keepId(model, path), o);
+      const { maskPixels, ...rest } = r;
+      const { height, width } = model.info.input;
+      return { ...rest, mask: await encodePng({ width, height, channels: 1, data: maskPixels }) };
+    },
+  };
 }

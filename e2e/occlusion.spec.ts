@@ -1,0 +1,30 @@
+// The Occlusion view against the server: run occlusion on the selected sample image with a chosen
+// occluder, see the three maps (with class names on the top-1 map) and the faithfulness check.
+import { readFile } from 'node:fs/promises';
+import { expect, test } from './fixtures.ts';
+
+test.describe('the Occlusion view', () => {
+  test('runs occlusion on an image and shows the three maps and the faithfulness check', async ({ app }) => {
+    await app.getByTestId('view-occlusion').click();
+    await expect(app.getByTestId('OcclusionView')).toBeVisible();
+    await expect(app.getByTestId('occlusion-image')).not.toBeEmpty();
+    await app.getByTestId('occlusion-size').fill('16');
+    await app.getByTestId('occlusion-stride').fill('8');
+    await app.getByTestId('occlusion-run').click();
+    // 64×64 input: corners 0, 8, …, 48 → 7×7 positions.
+    await expect(app.getByTestId('occlusion-summary')).toHaveAttribute('data-grid', '7x7');
+    await expect(app.getByTestId('occlusion-summary')).toContainText('true class');
+    for (const id of ['occlusion-activity', 'occlusion-pclass', 'occlusion-top1']) {
+      await expect(app.getByTestId(id)).toHaveAttribute('data-rows', '7');
+    }
+    const legend = app.getByTestId('occlusion-top1-legend').locator('li');
+    expect(await legend.count()).toBeGreaterThan(0);
+    await expect(app.getByTestId('occlusion-faithfulness')).toHaveAttribute('data-ready', 'true');
+    await expect(app.getByTestId('faithfulness-drops')).toContainText('projected');
+    // CSV export: a row per position.
+    const csv = app.waitForEvent('download');
+    await app.getByTestId('occlusion-export-csv').click();
+    const text = await readFile((await (await csv).path())!, 'utf8');
+    expect(text.trim().split('\n')).toHaveLength(1 + 49);
+  });
+});

@@ -1,0 +1,59 @@
+// `npm run bench` figures of the filter spectra (issue 5): computing a layer's spectra from its
+// weights (the demo models' conv1 and an AlexNet-sized 96×3×11×11 layer), and a firing scan of the
+// 300 shipped samples through zf-mini (images per second).
+import path from 'node:path';
+import { computeSpectra, resolveConvLayer, convFilters, scanFiring } from '../src-main/core/analysis/spectra/index.ts';
+import { listImageFolder, decodeImage, preprocess } from '../src-main/core/images/index.ts';
+import { seededRandom, analyzeGraph, loadModelFile } from '../src-main/core/onnx/index.ts';
+import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
+import { chooseProvider } from '../src-main/core/runtime/provider.ts';
+import { defaultPaths, packageRoot } from '../src-main/core/service/defaults.ts';
+import { ModelSession } from '../src-main/core/service/model-session.ts';
+import type { Record as BenchRecord } from './bench-record.ts';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function time(fn: () => void, reps = 7): number {
+  fn();
+  const ms: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+export async function spectraBench(record: BenchRecord): Promise<void> {
+  for (const name of ['zf-mini', 'alex-mini']) {
+    const file = path.join(packageRoot(), 'resources/models', name, `${name}.onnx`);
+    const graph = analyzeGraph((await loadModelFile(file)).model, file);
+    const conv = convFilters(graph, resolveConvLayer(graph, name), name);
+    record(`spectra of ${name} conv1 (${conv.dims.join('×')})`, `${time(() => computeSpectra(conv)).toFixed(2)} ms`);
+  }
+  const rnd = seededRandom(1);
+  const big = { weights: Float32Array.from({ length: 96 * 3 * 11 * 11 }, () => rnd() - 0.5), dims: [96, 3, 11, 11] as [number, number, number, number], stride: [4, 4] as [number, number] };
+  record('spectra of a 96×3×11×11 layer (AlexNet conv1, N = 64)', `${time(() => computeSpectra(big), 3).toFixed(1)} ms`);
+
+  const host = new WorkerThreadHost();
+  try {
+    const m = await ModelSession.open(defaultPaths().model, host, chooseProvider('cpu'));
+    const ref = resolveConvLayer(m.graph, m.info.name);
+    const listing = await listImageFolder(defaultPaths().images);
+    const files = listing.entries.map((e) => path.join(listing.root, e.path));
+    const { channels, height, width } = m.info.input;
+    const t0 = performance.now();
+    const scan = await scanFiring(files, async (f) => preprocess(await decodeImage(f, { channels }), m.info.preprocessing), (b, n, f) => m.forward(b, n, f), {
+      layer: ref.activation, filters: ref.filters, inputSize: channels * height * width,
+    });
+    const s = (performance.now() - t0) / 1000;
+    record(`firing scan of zf-mini ${ref.activation} (${scan.images} images)`, `${(scan.images / s).toFixed(0)} img/s`);
+    await m.close();
+  } finally {
+    await host.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await spectraBench((name, value, target = '') => console.log(`${name.padEnd(52)} ${value.padStart(14)}  ${target}`));
+}

@@ -1,0 +1,45 @@
+// Which tensor a top-k scan reads for a layer. DESIGN §3: the activations of a conv layer are the
+// map after its ReLU, so a Conv whose output feeds (only) a Relu/LeakyRelu is read at that Relu.
+import { AppError } from '../../../common/errors.ts';
+import type { LayerInfo } from '../../../common/types.ts';
+import type { NodeDesc } from '../../onnx/index.ts';
+
+export interface ScanLayer {
+  /** The layer as the user named it. */
+  layer: string;
+  /** The tensor read: the layer itself, or the ReLU after a conv layer. */
+  tensor: string;
+  /** C×H×W of the tensor for one image (an fc layer of F units: F×1×1). */
+  dims: [number, number, number];
+}
+
+export function mapDims(shape: readonly number[]): [number, number, number] {
+  if (shape.length === 4) return [shape[1], shape[2], shape[3]];
+  if (shape.length === 2) return [shape[1], 1, 1];
+  return [shape.slice(1).reduce((a, b) => a * b, 1), 1, 1];
+}
+
+export function resolveScanLayer(layers: readonly LayerInfo[], nodes: readonly NodeDesc[], id: string, modelName: string): ScanLayer {
+  const info = layers.find((l) => l.id === id);
+  if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer "${id}"`, { layer: id });
+  let tensor = id;
+  if (info.kind === 'conv') {
+    const readers = nodes.filter((n) => n.inputs.includes(id));
+    const relu = readers.length === 1 && (readers[0].op === 'Relu' || readers[0].op === 'LeakyRelu') ? readers[0].outputs[0] : null;
+    if (relu && layers.some((l) => l.id === relu)) tensor = relu;
+  }
+  const shape = layers.find((l) => l.id === tensor)!.shape;
+  if (shape.length < 2) throw new AppError('MODEL_UNSUPPORTED', `layer "${id}" has no measured shape`, { layer: id });
+  return { layer: id, tensor, dims: mapDims(shape) };
+}
+
+/** Every conv layer of the model (read after its ReLU): the "all conv layers" scan. */
+export function convLayerIds(layers: readonly LayerInfo[]): string[] {
+  return layers.filter((l) => l.kind === 'conv').map((l) => l.id);
+}
+
+/** The last conv layer, for occlusion's default feature map. */
+export function lastConvLayerId(layers: readonly LayerInfo[]): string | null {
+  const convs = convLayerIds(layers);
+  return convs.length ? convs[convs.length - 1] : null;
+}

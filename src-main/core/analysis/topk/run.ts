@@ -1,0 +1,132 @@
+// A top-k scan as the app and the CLI run it: resolve the layers, take each layer's state from
+// memory or the disk cache, start over where counted images were removed or changed, scan what is
+// missing, and save — also when the scan is cancelled, which is how a later scan resumes.
+import type { TopkLayerResult, TopkScanResult } from '../../../common/api-topk.ts';
+import { AppError } from '../../../common/errors.ts';
+import type { RuntimeHost } from '../../runtime/host.ts';
+import type { ModelSession } from '../../service/model-session.ts';
+import type { BatchForward } from '../map-maxima.ts';
+import { openScanForward } from './scan-model.ts';
+import { loadState, listWithMtimes, modelContentHash, saveState, type CacheKey } from './cache.ts';
+import { resolveScanLayer, type ScanLayer } from './layers.ts';
+import { scanTopk } from './scan.ts';
+import { diffListing, emptyState, neverFires, pruneFailed, summarise, type LayerTopkState, type ListedImage } from './state.ts';
+
+export const DEFAULT_K = 9;
+
+export interface TopkRun {
+  model: ModelSession;
+  folder: { root: string; paths: readonly string[] };
+  layers: readonly string[];
+  k?: number;
+  /** Decoded and preprocessed C×H×W input of a folder-relative path. */
+  load: (path: string) => Promise<Float32Array>;
+  /** Cache folder, or null for none. */
+  cacheDir: string | null;
+  /**
+   * Where to load the scan's own model (the graph with only the scanned tensors as outputs, twice as
+   * fast as the fully tapped session). Without it the scan runs on the open model's tapped session.
+   */
+  host?: RuntimeHost;
+  /** States kept between calls (the service's); keyed like the cache files. */
+  memory?: Map<string, LayerTopkState>;
+  /** false: report what is cached, scan nothing. */
+  scan?: boolean;
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+function memoryKey(key: CacheKey): string {
+  return JSON.stringify([key.modelHash, key.layer.tensor, key.k, key.preprocessing, key.folder]);
+}
+
+/** Default batch: at most 16 images (as scanMapMaxima), fewer for big inputs (about 4 M floats). */
+export function defaultBatchSize(inputSize: number): number {
+  return Math.max(1, Math.min(16, Math.floor(4_000_000 / inputSize)));
+}
+
+/** The state of one layer as memory or the disk cache holds it, without listing the folder (for tiles). */
+export async function findState(r: Pick<TopkRun, 'model' | 'k' | 'cacheDir' | 'memory'> & { root: string; layer: string }): Promise<LayerTopkState | null> {
+  const { info, graph } = r.model;
+  const layer = resolveScanLayer(info.layers, graph.nodes, r.layer, info.name);
+  const key: CacheKey = { modelHash: await modelContentHash(info.path), layer, k: r.k ?? DEFAULT_K, preprocessing: info.preprocessing, folder: r.root };
+  const s = r.memory?.get(memoryKey(key)) ?? (r.cacheDir ? await loadState(r.cacheDir, key) : null);
+  if (s && r.memory) r.memory.set(memoryKey(key), s);
+  return s;
+}
+
+export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
+  const t0 = performance.now();
+  const k = r.k ?? DEFAULT_K;
+  if (!Number.isInteger(k) || k < 1) throw new AppError('BAD_REQUEST', `k must be a positive integer, got ${k}`);
+  if (r.layers.length === 0) throw new AppError('BAD_REQUEST', 'no layer to scan');
+  const { info, graph } = r.model;
+  const scanLayers: ScanLayer[] = [...new Set(r.layers)].map((id) => resolveScanLayer(info.layers, graph.nodes, id, info.name));
+  const modelHash = await modelContentHash(info.path);
+  const keys: CacheKey[] = scanLayers.map((layer) => ({ modelHash, layer, k, preprocessing: info.preprocessing, folder: r.folder.root }));
+  const listing: ListedImage[] = await listWithMtimes(r.folder.root, r.folder.paths, r.signal);
+
+  const states: LayerTopkState[] = [];
+  const rescanned: string[] = [];
+  let anyCached = false;
+  for (const [i, key] of keys.entries()) {
+    const mk = memoryKey(key);
+    let s = r.memory?.get(mk) ?? (r.cacheDir ? await loadState(r.cacheDir, key) : null);
+    if (s) anyCached = true;
+    // Maxima of removed or changed images cannot be subtracted (only k per map are kept), so a
+    // layer holding any of them starts over; added images alone are scanned incrementally.
+    if (s && r.scan !== false) pruneFailed(s, listing);
+    if (s && r.scan !== false && diffListing(s, listing).stale > 0) {
+      s = null;
+      rescanned.push(key.layer.layer);
+    }
+    const fresh = !s;
+    s ??= emptyState(scanLayers[i], k);
+    s.layer = key.layer.layer;
+    // A look at the cache (scan: false) leaves no empty state behind to be mistaken for a cached one.
+    if (!fresh || r.scan !== false) r.memory?.set(mk, s);
+    states.push(s);
+  }
+  if (r.scan === false && !anyCached) return null;
+
+  let scanned = 0;
+  const needed = states.filter((s) => diffListing(s, listing).todo.length > 0).map((s) => s.tensor);
+  if (r.scan !== false && needed.length > 0) {
+    const { channels, height, width, dims } = info.input;
+    const inputSize = channels * height * width;
+    // A model with a fixed batch dimension takes exactly that many images per pass.
+    const fixedBatch = typeof dims[0] === 'number' && dims[0] > 0 ? dims[0] : null;
+    const scanModel = r.host ? await openScanForward(r.host, r.model, [...new Set(needed)]) : null;
+    try {
+      const forward: BatchForward = scanModel?.forward ?? ((batch, n, fetches) => r.model.forward(batch, n, fetches));
+      const out = await scanTopk(states, listing, (img) => r.load(img.path), forward, {
+        inputSize,
+        batchSize: fixedBatch ?? r.batchSize ?? defaultBatchSize(inputSize),
+        signal: r.signal,
+        onProgress: r.onProgress,
+      });
+      scanned = out.scanned;
+    } finally {
+      await scanModel?.release().catch(() => {});
+      if (r.cacheDir) {
+        const dir = r.cacheDir;
+        await Promise.all(states.map((s, i) => saveState(dir, keys[i], s).catch(() => {})));
+      }
+    }
+  }
+
+  const index = new Map(r.folder.paths.map((p, i) => [p, i]));
+  const layers: TopkLayerResult[] = states.map((s) => ({
+    layer: s.layer,
+    tensor: s.tensor,
+    k: s.k,
+    dims: s.dims,
+    images: s.count,
+    failed: s.failed.size,
+    maps: summarise(s).map((m) => ({ ...m, entries: m.entries.map((e) => ({ ...e, index: index.get(e.image) ?? -1 })) })),
+    neverFires: neverFires(s),
+  }));
+  const complete = states.every((s) => diffListing(s, listing).todo.length === 0 && diffListing(s, listing).stale === 0);
+  return { folder: r.folder.root, layers, total: listing.length, scanned, complete, rescanned, ms: performance.now() - t0 };
+}

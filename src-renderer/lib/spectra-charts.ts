@@ -1,0 +1,98 @@
+// chart.js configurations of the spectra panel: the radial power profile (selected filter and layer
+// mean) with the stride's Nyquist and the band edges marked, and the histogram of centroids.
+import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
+import type { ChartConfiguration, VerticalLine } from './charts.ts';
+import { PALETTE } from './charts.ts';
+
+const EDGE_COLOR = '#8d929c';
+const NYQUIST_COLOR = '#f0605a';
+
+/**
+ * Reference lines: the band edges 1/8 and 1/4, and 1/(2s) for each distinct stride. A Nyquist
+ * frequency on a band edge (stride 2 or 4) joins that edge's line, so labels never overprint.
+ */
+export function spectraLines(stride: readonly [number, number], color = NYQUIST_COLOR): VerticalLine[] {
+  const lines: VerticalLine[] = [
+    { x: 1 / 8, label: 'low|mid', color: EDGE_COLOR },
+    { x: 1 / 4, label: 'mid|high', color: EDGE_COLOR },
+  ];
+  return addNyquist(lines, stride, color);
+}
+
+function addNyquist(lines: VerticalLine[], stride: readonly [number, number], color: string): VerticalLine[] {
+  const strides = stride[0] === stride[1] ? [stride[0]] : [...stride];
+  for (const s of strides) {
+    if (s <= 1) continue;
+    const x = 1 / (2 * s);
+    const same = lines.find((l) => l.x === x);
+    const label = `Nyquist 1/${2 * s}`;
+    if (same) Object.assign(same, { label: same.label?.includes(label) ? same.label : `${same.label} · ${label}`, color, dash: [2, 2] });
+    else lines.push({ x, label, color, dash: [2, 2] });
+  }
+  return lines;
+}
+
+/** A's lines, plus B's Nyquist (in B's colour) when comparing. */
+function compareLines(r: FilterSpectraResult, other: FilterSpectraResult | null): VerticalLine[] {
+  const lines = spectraLines(r.stride);
+  return other ? addNyquist(lines, other.stride, PALETTE[1]) : lines;
+}
+
+/** Bin centres of the radial profile, in cycles/pixel. */
+export function profileRadii(r: Pick<FilterSpectraResult, 'meanProfile' | 'profileBin'>): number[] {
+  return Array.from(r.meanProfile, (_, b) => (b + 0.5) * r.profileBin);
+}
+
+const modelName = (r: FilterSpectraResult) => r.model.name.replace(/\.onnx$/i, '');
+
+/** The selected filter's profile and the layer mean; with `other`, that model's layer mean too (compare). */
+export function profileChart(r: FilterSpectraResult, selected: number | null, other: FilterSpectraResult | null = null): ChartConfiguration {
+  const xs = profileRadii(r);
+  const B = r.meanProfile.length;
+  const points = (ys: ArrayLike<number>) => xs.map((x, b) => ({ x, y: ys[b] }));
+  const datasets = [
+    { label: `${modelName(r)} layer mean`, data: points(r.meanProfile), borderColor: PALETTE[7], backgroundColor: PALETTE[7], borderDash: [5, 3], pointRadius: 0, borderWidth: 1.5 },
+  ];
+  if (other) {
+    const ox = profileRadii(other);
+    datasets.push({
+      label: `${modelName(other)} layer mean`, data: ox.map((x, b) => ({ x, y: other.meanProfile[b] })),
+      borderColor: PALETTE[1], backgroundColor: PALETTE[1], borderDash: [5, 3], pointRadius: 0, borderWidth: 1.5,
+    });
+  }
+  if (selected !== null && selected < r.filters.length) {
+    datasets.unshift({ label: `filter ${selected}`, data: points(r.profiles.subarray(selected * B, (selected + 1) * B)), borderColor: PALETTE[0], backgroundColor: PALETTE[0], borderDash: [], pointRadius: 0, borderWidth: 2 });
+  }
+  return {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      scales: {
+        x: { type: 'linear', min: 0, max: Math.SQRT1_2, title: { display: true, text: 'radius r (cycles/pixel)' } },
+        y: { min: 0, title: { display: true, text: 'share of power' } },
+      },
+      plugins: { legend: { position: 'bottom' }, verticalLines: { lines: compareLines(r, other) } } as never,
+    },
+  } as ChartConfiguration;
+}
+
+/** Centroids of the live filters in bins of 1/32 (the mid band's bins in green); with `other`, its counts beside. */
+export function centroidChart(r: FilterSpectraResult, other: FilterSpectraResult | null = null): ChartConfiguration {
+  const { edges, counts } = r.centroidHistogram;
+  const mid = (i: number) => (edges[i] + edges[i + 1]) / 2;
+  const inMid = (i: number) => mid(i) >= 1 / 8 && mid(i) < 1 / 4;
+  const datasets = [{ label: modelName(r), data: [...counts], backgroundColor: counts.map((_, i) => (inMid(i) ? PALETTE[2] : PALETTE[0])), barPercentage: 1, categoryPercentage: 0.9 }];
+  if (other) datasets.push({ label: modelName(other), data: [...other.centroidHistogram.counts], backgroundColor: counts.map(() => PALETTE[1]), barPercentage: 1, categoryPercentage: 0.9 });
+  return {
+    type: 'bar',
+    data: { labels: counts.map((_, i) => mid(i).toFixed(3)), datasets },
+    options: {
+      scales: {
+        x: { title: { display: true, text: 'centroid (cycles/pixel); mid band in green' }, ticks: { maxTicksLimit: 8 } },
+        y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'filters' } },
+      },
+      plugins: { legend: { display: other !== null, position: 'bottom' } },
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// The filter spectra view's calls: spectra of the open model's chosen conv layer, of a compare model,
+// a firing scan of the open folder (cancellable through its job id), and the exports.
+import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
+import { getApi } from '../lib/api-client.ts';
+import { downloadBytes } from '../lib/download.ts';
+import { isCancelled, toUserError } from '../lib/messages.ts';
+import { spectraCsv, spectraFileBase } from '../lib/spectra-table.ts';
+import { FiltersState } from '../state/filters.svelte.ts';
+import { notices } from '../state/notices.svelte.ts';
+import { session } from '../state/session.svelte.ts';
+import { modelKey } from './session-service.ts';
+
+export const filters = new FiltersState();
+
+type Panel = 'a' | 'b';
+/** Each panel's latest request wins: a response to an older one is dropped. */
+const seq: Record<Panel, number> = { a: 0, b: 0 };
+let loadedKey: string | null = null;
+let jobSeq = 0;
+
+function argsFor(panel: Panel): { model?: string; layer?: string } | null {
+  if (panel === 'a') return session.model ? (filters.layer ? { layer: filters.layer } : {}) : null;
+  const path = filters.comparePath.trim();
+  return path ? { model: path, ...(filters.compareLayer ? { layer: filters.compareLayer } : {}) } : null;
+}
+
+async function load(panel: Panel, firing = false): Promise<void> {
+  const args = argsFor(panel);
+  const n = ++seq[panel];
+  const p = filters[panel];
+  if (!args) {
+    p.reset();
+    return;
+  }
+  p.loading = true;
+  const jobId = firing ? `spectra-firing-${++jobSeq}` : null;
+  if (jobId) p.scan = { jobId, cancelling: false };
+  try {
+    const result: FilterSpectraResult = await getApi().call('filterSpectra', { ...args, ...(jobId ? { firing: true, jobId } : {}) });
+    if (n !== seq[panel]) return;
+    p.result = result;
+    p.error = null;
+    if (panel === 'a' && (filters.selected === null || filters.selected >= result.filters.length)) filters.selected = 0;
+  } catch (e) {
+    if (n !== seq[panel]) return;
+    if (isCancelled(e) || toUserError(e).code === 'CANCELLED') {
+      notices.add('info', 'Firing scan cancelled; the spectra shown are from the weights alone.');
+    } else {
+      p.error = toUserError(e).message;
+      if (!firing) p.result = null;
+    }
+  } finally {
+    if (n === seq[panel]) {
+      p.loading = false;
+      p.scan = null;
+    }
+  }
+}
+
+/** Reloads what the open model (or its preprocessing) made stale; call when the view shows. */
+export function refreshFilters(): void {
+  const key = modelKey(session.model);
+  if (key === loadedKey) return;
+  loadedKey = key;
+  if (session.model && filters.layer && !session.model.layers.some((l) => l.id === filters.layer)) filters.layer = null;
+  filters.selected = null;
+  void load('a');
+  if (filters.demoModels.length === 0) void loadDemoModels();
+  else if (filters.compare) chooseDefaultCompare();
+}
+
+async function loadDemoModels(): Promise<void> {
+  try {
+    filters.demoModels = (await getApi().call('spectraDemoModels', {})).models;
+  } catch (e) {
+    notices.error(e, 'Listing the demo models');
+  }
+  if (filters.compare) chooseDefaultCompare();
+}
+
+/** Default compare model: a shipped demo model other than the open one. */
+function chooseDefaultCompare(): void {
+  if (filters.comparePath.trim()) return;
+  const other = filters.demoModels.find((m) => m.path !== session.model?.path);
+  if (other) setComparePath(other.path);
+}
+
+/** Another layer; a panel that was scanned for firing is scanned again for it. */
+export function selectLayer(id: string): void {
+  filters.layer = id;
+  filters.selected = null;
+  void load('a', rescan('a'));
+}
+
+export function selectCompareLayer(id: string): void {
+  filters.compareLayer = id;
+  void load('b', rescan('b'));
+}
+
+function rescan(panel: Panel): boolean {
+  return filters[panel].result?.firing != null && session.folder !== null;
+}
+
+export function setCompare(on: boolean): void {
+  filters.compare = on;
+  if (!on) return;
+  if (filters.comparePath.trim()) {
+    if (!filters.b.result && !filters.b.loading) void load('b');
+  } else chooseDefaultCompare();
+}
+
+export function setComparePath(path: string): void {
+  filters.comparePath = path;
+  filters.compareLayer = null;
+  void load('b');
+}
+
+/** The desktop shell's file dialog for the compare model (the server shell types a path). */
+export async function pickComparePath(): Promise<void> {
+  try {
+    const picked = await getApi().pickPath('model');
+    if (picked) setComparePath(picked);
+  } catch (e) {
+    notices.error(e, 'Opening the file dialog');
+  }
+}
+
+export function scanFiring(panel: Panel): void {
+  if (!session.folder) return;
+  void load(panel, true);
+}
+
+export async function cancelScan(panel: Panel): Promise<void> {
+  const s = filters[panel].scan;
+  if (!s || s.cancelling) return;
+  s.cancelling = true;
+  try {
+    await getApi().call('cancel', { jobId: s.jobId });
+  } catch (e) {
+    notices.error(e, 'Cancelling the firing scan');
+  }
+}
+
+export function exportCsv(panel: Panel): void {
+  const r = filters[panel].result;
+  if (!r) return;
+  try {
+    downloadBytes(new TextEncoder().encode(spectraCsv(r)), `${spectraFileBase(r)}.csv`, 'text/csv');
+  } catch (e) {
+    notices.error(e, 'Exporting the table');
+  }
+}
+
+/** Saves a chart panel (a data: URL from chart.toBase64Image()) as PNG. */
+export function exportChartPng(dataUrl: string, r: FilterSpectraResult, what: string): void {
+  try {
+    const b64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    downloadBytes(bytes, `${spectraFileBase(r)}-${what}.png`, 'image/png');
+  } catch (e) {
+    notices.error(e, 'Exporting the chart');
+  }
+}
