@@ -8,3 +8,4 @@ export { sidecarPath, loadOrCreateSidecar, validatePreprocessing, saveSidecar, t
 export { matchClassToLabel, parseLabels, resolveLabels } from './labels.ts';
 export { ThumbnailCache, encodePng, type ThumbnailStats } from './thumbnails.ts';
 export { readNpy, writeNpy, type NpyArray } from './npy.ts';
+export { transformPlanes, isIdentityTransform, thetaRange, TRANSFORM_KINDS, type TransformKind } from './transform.ts';

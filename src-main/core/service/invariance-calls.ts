@@ -1,7 +1,84 @@
-// The invariance API calls, over the core's analysis functions.
-import type { InvarianceCalls } from '../../common/api-invariance.ts';
+// The invariance API calls, over the core's analysis functions. A sweep call covers the images it is
+// given (the view streams by calling per image or per few images); each call is a job, so it reports
+// progress and a client-supplied jobId cancels it.
+import type { ModelInputImage } from '../../common/api.ts';
+import {
+  DEFAULT_CONSISTENCY_SEED, DEFAULT_PAIRS_PER_IMAGE, defaultInvarianceLayers, defaultMaxShift,
+  type InvarianceCalls, type InvarianceSweepArg, type InvarianceSweepResult, type ShiftConsistencyArg, type ShiftConsistencyResult, type TransformKind,
+} from '../../common/api-invariance.ts';
+import type { SkippedFile } from '../../common/types.ts';
+import { LayerTaps, outputIsProbability, shiftConsistency, sweepImages, transformInput } from '../analysis/invariance/index.ts';
+import { encodePng } from '../images/index.ts';
 import type { ServiceContext } from './context.ts';
+import type { ModelSession } from './model-session.ts';
+import { tensorToPixels } from './views.ts';
 
-export function invarianceCalls(_ctx: ServiceContext): InvarianceCalls {
-  return {};
+function inputDims(model: ModelSession): [number, number, number] {
+  const { channels, height, width } = model.info.input;
+  return [channels, height, width];
+}
+
+export function classLabels(model: ModelSession): string[] {
+  return Array.from({ length: model.info.numClasses }, (_, i) => model.label(i));
+}
+
+export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
+  const taps = new LayerTaps(ctx.host, 3);
+  return {
+    async invarianceSweep(arg: InvarianceSweepArg): Promise<InvarianceSweepResult> {
+      const model = ctx.requireModel();
+      const layers = arg.layers ?? defaultInvarianceLayers(model.info.layers);
+      for (const l of layers) ctx.requireLayer(model, l);
+      const items = await Promise.all(arg.paths.map(async (p) => ({ path: p, className: (await ctx.imageFile(p)).entry.className })));
+      const t0 = performance.now();
+      const forward = await taps.sweepForward(model, layers);
+      const label = `Invariance sweep (${arg.transform}, ${arg.paths.length} image${arg.paths.length === 1 ? '' : 's'})`;
+      const images = await ctx.jobs.run(label, items.length, (job) =>
+        sweepImages(items, async (item) => (await ctx.inputTensor(item.path)).tensor, forward, {
+          transform: arg.transform,
+          thetas: arg.thetas,
+          layers,
+          outputIsProbability: outputIsProbability(model.graph),
+          dims: inputDims(model),
+          labels: model.info.labels,
+          numClasses: model.info.numClasses,
+          label: (i) => model.label(i),
+          signal: job.signal,
+          onImage: (done) => job.progress(done),
+        }), arg.jobId);
+      return { transform: arg.transform, thetas: arg.thetas, layers, labels: classLabels(model), images, ms: performance.now() - t0 };
+    },
+
+    async invarianceInput({ path, transform, theta }: { path: string; transform: TransformKind; theta: number }): Promise<ModelInputImage> {
+      const model = ctx.requireModel();
+      const dims = inputDims(model);
+      const { tensor } = await ctx.inputTensor(path);
+      const px = tensorToPixels(transformInput(tensor, dims, transform, theta), dims, model.info.preprocessing);
+      return { png: await encodePng({ width: dims[2], height: dims[1], channels: px.channels, data: px.data }), width: dims[2], height: dims[1] };
+    },
+
+    async shiftConsistency(arg: ShiftConsistencyArg): Promise<ShiftConsistencyResult> {
+      const model = ctx.requireModel();
+      const paths = arg.paths ?? ctx.requireFolder().entries.map((e) => e.path);
+      for (const p of paths) await ctx.imageFile(p);
+      const dims = inputDims(model);
+      const maxShift = arg.maxShift ?? defaultMaxShift([dims[1], dims[2]]);
+      const pairsPerImage = arg.pairsPerImage ?? DEFAULT_PAIRS_PER_IMAGE;
+      const seed = arg.seed ?? DEFAULT_CONSISTENCY_SEED;
+      const skipped: SkippedFile[] = [];
+      const t0 = performance.now();
+      const forward = await taps.forward(model, []);
+      const counts = await ctx.jobs.run(`Shift consistency (${paths.length} images)`, paths.length, (job) =>
+        shiftConsistency(paths.length, async (i) => (await ctx.inputTensor(paths[i])).tensor, forward, {
+          dims, output: model.info.outputs[0].name, maxShift, pairsPerImage, seed,
+          signal: job.signal,
+          onProgress: (done) => job.progress(done),
+          onFailure: (i, message) => skipped.push({ path: paths[i], reason: message }),
+        }), arg.jobId);
+      return {
+        consistency: counts.pairs ? counts.agree / counts.pairs : 0,
+        ...counts, maxShift, pairsPerImage, seed, skipped, ms: performance.now() - t0,
+      };
+    },
+  };
 }

@@ -1,0 +1,9 @@
+// Invariance analysis (issue 6): sweeps of Fig. 5 and shift consistency.
+export {
+  sweepImage, sweepPipeline, layerDistances, transformInput, folderClass,
+  type SweepSpec, type SweepInput, type ImageSweep, type SweepForward, type SweepBatchOutput,
+} from './sweep.ts';
+export { sweepImages, type SweepItem, type SweepRunSpec } from './run.ts';
+export { shiftConsistency, shiftInput, pairOffsets, type ConsistencySpec, type ConsistencyCounts } from './shift-consistency.ts';
+export { outputIsProbability, euclidean, l2norm, normalizedDistance, rowProbabilities, argmax } from './distances.ts';
+export { LayerTaps, withOutputs, withDistances } from './layer-taps.ts';

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { InvarianceImageResult } from '../../src-main/common/api-invariance.ts';
+import { imageName, meanCurve, perClass, rangeProblem, seriesFor, sweepCsv, type SweepRun } from './invariance-series.ts';
+
+function image(path: string, d: number[], p: number[]): InvarianceImageResult {
+  return {
+    path,
+    trueClass: 'Bag',
+    trueIndex: 8,
+    trueFrom: 'folder',
+    distance: { L: Float32Array.from(d) },
+    normalized: { L: Float32Array.from(d.map((v) => v / 4)) },
+    norm: { L: 4 },
+    pTrue: Float32Array.from(p),
+    top1: Int32Array.from(p.map((v) => (v > 0.5 ? 8 : 1))),
+  };
+}
+
+const run: SweepRun = {
+  transform: 'translate-y',
+  thetas: [-1, 0, 1],
+  layers: ['L'],
+  labels: ['a', 'Trouser', 'c', 'd', 'e', 'f', 'g', 'h', 'Bag'],
+  images: [image('bag/00018.png', [2, 0, 4], [0.75, 1, 0.25]), image('bag/x,y.png', [4, 0, 8], [0.25, 1, 0.75])],
+};
+
+describe('invariance series', () => {
+  it('one curve per image plus their mean, on the chosen scale', () => {
+    const abs = seriesFor(run, { layer: 'L', scale: 'absolute' });
+    expect(abs.map((s) => s.label)).toEqual(['00018 (Bag)', 'x,y (Bag)', 'mean']);
+    expect(abs[2].image).toBe(-1);
+    expect(abs[2].points).toEqual([{ x: -1, y: 3 }, { x: 0, y: 0 }, { x: 1, y: 6 }]);
+    expect(seriesFor(run, { layer: 'L', scale: 'normalized' })[0].points.map((p) => p.y)).toEqual([0.5, 0, 1]);
+    expect(seriesFor(run, 'pTrue')[2].points.map((p) => p.y)).toEqual([0.5, 1, 0.5]);
+    expect(seriesFor({ ...run, images: run.images.slice(0, 1) }, 'pTrue')).toHaveLength(1);
+  });
+
+  it('meanCurve skips non-finite values', () => {
+    expect(meanCurve([[1, Infinity], [3, 2]], 2)).toEqual([2, 2]);
+    expect(meanCurve([[Number.NaN]], 1)[0]).toBeNaN();
+  });
+
+  it('CSV has one row per image and θ, quoting fields that need it', () => {
+    const csv = sweepCsv([run]).trim().split('\n');
+    expect(csv[0]).toBe('transform,image,true_class,true_from,theta,d L,d_norm L,p_true,top1');
+    expect(csv).toHaveLength(1 + 2 * 3);
+    expect(csv[1]).toBe('translate-y,bag/00018.png,Bag,folder,-1,2,0.5,0.75,Bag');
+    expect(csv[6]).toBe('translate-y,"bag/x,y.png",Bag,folder,1,8,2,0.75,Bag');
+    expect(csv[3]).toMatch(/,0.25,Trouser$/);
+  });
+
+  it('picks n images per class in folder order; checks ranges', () => {
+    const e = (c: string | null, i: number) => ({ path: `${c}/${i}`, className: c });
+    expect(perClass([e('a', 1), e('a', 2), e('a', 3), e('b', 1), e(null, 1), e(null, 2)], 2).map((x) => x.path)).toEqual(['a/1', 'a/2', 'b/1', 'null/1', 'null/2']);
+    expect(imageName('x/y/z.test.png')).toBe('z.test');
+    expect(rangeProblem('scale', 0, 2, 5)).toMatch(/positive/);
+    expect(rangeProblem('rotate', 0, 350, 0)).toMatch(/Steps/);
+    expect(rangeProblem('translate-x', -3, 3, 7)).toBeNull();
+  });
+});

@@ -1,0 +1,136 @@
+// Invariance results → chart series (one curve per image plus the mean), CSV, and the image choice
+// helpers of the invariance view. Pure functions, no DOM.
+import type { InvarianceImageResult, TransformKind } from '../../src-main/common/api-invariance.ts';
+import type { ImageEntry } from '../../src-main/common/types.ts';
+import { shortLayerName } from './format.ts';
+
+export type DistanceScale = 'absolute' | 'normalized';
+
+/** One sweep of one transform, as the view holds it while chunks arrive. */
+export interface SweepRun {
+  transform: TransformKind;
+  thetas: number[];
+  layers: string[];
+  labels: string[];
+  images: InvarianceImageResult[];
+}
+
+export interface Series {
+  label: string;
+  /** Index into run.images, or -1 for the mean. */
+  image: number;
+  points: { x: number; y: number }[];
+}
+
+export const TRANSFORM_LABELS: Record<TransformKind, string> = {
+  'translate-x': 'Horizontal translation',
+  'translate-y': 'Vertical translation',
+  scale: 'Scale',
+  rotate: 'Rotation',
+};
+
+export const THETA_UNITS: Record<TransformKind, string> = {
+  'translate-x': 'pixels (→)',
+  'translate-y': 'pixels (↓)',
+  scale: 'factor',
+  rotate: 'degrees',
+};
+
+/** The transforms of the paper's Fig. 5, side by side. */
+export const FIG5_TRANSFORMS: TransformKind[] = ['translate-y', 'scale', 'rotate'];
+
+/** A chart's title: `Scale — distance, relu1/Relu`, or `Rotation — P(true class)` (layer null). */
+export function chartTitle(transform: TransformKind, layer: string | null, scale: DistanceScale): string {
+  if (layer === null) return `${TRANSFORM_LABELS[transform]} — P(true class)`;
+  return `${TRANSFORM_LABELS[transform]} — ${scale === 'absolute' ? 'distance' : 'normalised distance'}, ${shortLayerName(layer)}`;
+}
+
+/** The file name without folders and extension: `bag/00018.png` → `00018`. */
+export function imageName(path: string): string {
+  const base = path.split(/[\\/]/).pop() ?? path;
+  return base.replace(/\.[^.]+$/, '');
+}
+
+function valuesOf(r: InvarianceImageResult, what: { layer: string; scale: DistanceScale } | 'pTrue'): Float32Array {
+  if (what === 'pTrue') return r.pTrue;
+  return (what.scale === 'absolute' ? r.distance : r.normalized)[what.layer] ?? new Float32Array(0);
+}
+
+/** Element-wise mean over the images (finite values only; NaN where there are none). */
+export function meanCurve(rows: ArrayLike<number>[], length: number): number[] {
+  return Array.from({ length }, (_, t) => {
+    let s = 0;
+    let n = 0;
+    for (const r of rows) {
+      const v = r[t];
+      if (Number.isFinite(v)) {
+        s += v;
+        n++;
+      }
+    }
+    return n ? s / n : Number.NaN;
+  });
+}
+
+/** The curves of one chart: each image, then the mean of all (when there is more than one image). */
+export function seriesFor(run: SweepRun, what: { layer: string; scale: DistanceScale } | 'pTrue'): Series[] {
+  const rows = run.images.map((r) => valuesOf(r, what));
+  const out: Series[] = run.images.map((r, i) => ({
+    label: `${imageName(r.path)} (${r.trueClass})`,
+    image: i,
+    points: run.thetas.map((x, t) => ({ x, y: rows[i][t] })),
+  }));
+  if (run.images.length > 1) {
+    const mean = meanCurve(rows, run.thetas.length);
+    out.push({ label: 'mean', image: -1, points: run.thetas.map((x, t) => ({ x, y: mean[t] })) });
+  }
+  return out;
+}
+
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per run, image and θ: distances (absolute and normalised) per layer, P(true class), top-1. */
+export function sweepCsv(runs: SweepRun[]): string {
+  const layers = [...new Set(runs.flatMap((r) => r.layers))];
+  const head = ['transform', 'image', 'true_class', 'true_from', 'theta', ...layers.flatMap((l) => [`d ${l}`, `d_norm ${l}`]), 'p_true', 'top1'];
+  const lines = [head.map(csvField).join(',')];
+  for (const run of runs) {
+    for (const img of run.images) {
+      run.thetas.forEach((theta, t) => {
+        const cells: (string | number)[] = [run.transform, img.path, img.trueClass, img.trueFrom, theta];
+        for (const l of layers) {
+          const d = img.distance[l];
+          cells.push(d ? d[t] : '', img.normalized[l] ? img.normalized[l][t] : '');
+        }
+        cells.push(img.pTrue[t], run.labels[img.top1[t]] ?? img.top1[t]);
+        lines.push(cells.map(csvField).join(','));
+      });
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Up to n images of each class, in folder order (classless images count as one class). */
+export function perClass(entries: readonly ImageEntry[], n: number): ImageEntry[] {
+  const counts = new Map<string, number>();
+  const out: ImageEntry[] = [];
+  for (const e of entries) {
+    const k = e.className ?? '';
+    const c = counts.get(k) ?? 0;
+    if (c >= n) continue;
+    counts.set(k, c + 1);
+    out.push(e);
+  }
+  return out;
+}
+
+/** Checks a range form: a message to show, or null when it is usable. */
+export function rangeProblem(transform: TransformKind, from: number, to: number, steps: number): string | null {
+  if (!Number.isFinite(from) || !Number.isFinite(to)) return 'The range needs two numbers.';
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) return 'Steps must be a whole number from 1 to 1000.';
+  if (transform === 'scale' && (from <= 0 || to <= 0)) return 'Scale factors must be positive.';
+  return null;
+}
