@@ -1,10 +1,9 @@
 // `npm run bench` figures of the invariance analysis: a Fig. 5 sweep (5 images × 3 transforms × 21
 // steps, default layers) on the demo model, in transformed images per second, against a plain
 // forward loop of the untapped model over the same inputs in the same batches (target ≥ 0.8×).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultInvarianceLayers, defaultInvarianceRange, type TransformKind } from '../src-main/common/api-invariance.ts';
-import { LayerTaps, outputIsProbability, sweepPipeline, transformInput } from '../src-main/core/analysis/invariance/index.ts';
+import { sweepForward, sweepPipeline, transformInput } from '../src-main/core/analysis/invariance/index.ts';
 import { decodeImage, preprocess, thetaRange } from '../src-main/core/images/index.ts';
 import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
@@ -24,7 +23,7 @@ export async function invarianceBench(record: BenchRecord): Promise<void> {
   try {
     const file = defaultPaths().model;
     const m = await ModelSession.open(file, host, chooseProvider('cpu'));
-    const { channels, height, width, name: inputName } = m.info.input;
+    const { channels, height, width } = m.info.input;
     const dims: [number, number, number] = [channels, height, width];
     const images = await Promise.all(FILES.map(async (f) => preprocess(await decodeImage(path.join(defaultPaths().images, f), { channels }), m.info.preprocessing)));
     const layers = defaultInvarianceLayers(m.info.layers);
@@ -35,9 +34,8 @@ export async function invarianceBench(record: BenchRecord): Promise<void> {
     })) as Record<TransformKind, number[]>;
     const count = images.length * TRANSFORMS.length * STEPS;
 
-    // The untapped model, as loaded from disk, under its own key in the same host.
-    const plainKey = `${m.key}|untapped`;
-    await host.load(plainKey, new Uint8Array(await readFile(file)), chooseProvider('cpu'));
+    // The untapped model: a copy with no outputs added, in the same host.
+    const plainForward = await m.forwardAt([]);
     const size = channels * height * width;
     const batches = images.flatMap((x) => TRANSFORMS.map((t) => {
       const b = new Float32Array(STEPS * size);
@@ -46,16 +44,16 @@ export async function invarianceBench(record: BenchRecord): Promise<void> {
     }));
 
     // As the service runs sweeps: a copy of the model that outputs the layers' distances to row 0.
-    const forward = await new LayerTaps(host).sweepForward(m, layers);
+    const forward = await sweepForward(m, layers);
     // As the view asks for them: per transform, the images in one call.
     const sweep = async () => {
       for (const t of TRANSFORMS) {
         await sweepPipeline(images.length, async (i) => ({ x: images[i], trueIndex: null }), forward,
-          { transform: t, thetas: thetas[t], layers, outputIsProbability: outputIsProbability(m.graph), dims }, () => {});
+          { transform: t, thetas: thetas[t], layers, outputIsProbability: m.outputIsProbability, dims }, () => {});
       }
     };
     const plain = async () => {
-      for (const b of batches) await host.run(plainKey, { [inputName]: { dims: [STEPS, ...dims], data: b } }, [output]);
+      for (const b of batches) await plainForward(b, STEPS, [output]);
     };
     await sweep();
     await plain();
@@ -80,7 +78,6 @@ export async function invarianceBench(record: BenchRecord): Promise<void> {
     record('  sweep (transforms + forward with in-graph distances)', `${sweepRate.toFixed(0)} img/s`);
     record('  plain forward loop, untapped model, same batches', `${plainRate.toFixed(0)} img/s`);
     record('  sweep / plain forward (median of paired runs)', `${median(ratios).toFixed(2)}×`, `target ≥ 0.8× (range ${sorted[0].toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`);
-    await host.release(plainKey);
     await m.close();
   } finally {
     await host.close();

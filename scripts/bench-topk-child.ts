@@ -1,6 +1,5 @@
 // One measurement of bench-topk.ts in a process of its own: `scan` (top-9 of one layer, no cache)
 // or `plain` (the untapped model's forward pass over the same images). Prints one JSON line.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImage, listImageFolder, preprocess } from '../src-main/core/images/index.ts';
 import { runTopk, defaultBatchSize } from '../src-main/core/analysis/topk/run.ts';
@@ -16,17 +15,16 @@ try {
   const model = await ModelSession.open(defaultPaths().model, host, choice);
   const listing = await listImageFolder(dir);
   const paths = listing.entries.map((e) => e.path);
-  const { channels, height, width, name } = model.info.input;
+  const { channels, height, width } = model.info.input;
   const inputSize = channels * height * width;
   const batchSize = defaultBatchSize(inputSize);
   const load = async (p: string) => preprocess(await decodeImage(path.join(listing.root, p), { channels }), model.info.preprocessing);
   const t0 = performance.now();
   if (mode === 'scan') {
-    await runTopk({ model, folder: { root: listing.root, paths }, layers: [layer], k: 9, load, cacheDir: null, batchSize, host });
+    await runTopk({ model, folder: { root: listing.root, paths }, layers: [layer], k: 9, load, cacheDir: null, batchSize });
   } else {
-    // The raw model bytes, untapped, under a key of their own in the same runtime host.
-    const key = 'bench-untapped';
-    await host.load(key, new Uint8Array(await readFile(model.info.path)), choice);
+    // The untapped model: a copy with no outputs added, in the same runtime host.
+    const plainForward = await model.forwardAt([]);
     const output = model.info.outputs[0].name;
     const loadBatch = (start: number) => Promise.all(paths.slice(start, start + batchSize).map(load));
     let next = loadBatch(0);
@@ -35,7 +33,7 @@ try {
       if (start + batchSize < paths.length) next = loadBatch(start + batchSize);
       const batch = new Float32Array(tensors.length * inputSize);
       tensors.forEach((t, j) => batch.set(t, j * inputSize));
-      await host.run(key, { [name]: { dims: [tensors.length, channels, height, width], data: batch } }, [output]);
+      await plainForward(batch, tensors.length, [output]);
     }
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -1,31 +1,20 @@
 // The CLI as a user runs it: `bin/convscope.mjs` in a child process, JSON on stdout, errors on stderr.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './testing.ts';
 import { readNpy, writeNpy } from '../core/images/index.ts';
 import { seededRandom, zfTestModel } from '../core/onnx/index.ts';
 import { softmax } from '../core/service/model-session.ts';
 
-const run = promisify(execFile);
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/convscope.mjs');
 let tmp: string;
 let model: string;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-cli-'));

@@ -1,31 +1,19 @@
 // `convscope invariance` and `convscope consistency` as a user runs them (child process, JSON out).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './testing.ts';
 import { defaultPaths } from '../core/service/defaults.ts';
 import { parseRange, roundRobin } from './invariance.ts';
 
-const run = promisify(execFile);
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/convscope.mjs');
 const model = defaultPaths().model;
 const samples = defaultPaths().images;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-invariance-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 async function gray(file: string): Promise<Uint8Array> {
   return new Uint8Array(await sharp(file).greyscale().raw().toBuffer());

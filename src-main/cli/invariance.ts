@@ -7,14 +7,12 @@ import {
 } from '../common/api-invariance.ts';
 import { AppError } from '../common/errors.ts';
 import type { ImageEntry } from '../common/types.ts';
-import { LayerTaps, outputIsProbability, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
+import { sweepForward, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
 import { decodeImage, encodePng, listImageFolder, preprocess, thetaRange } from '../core/images/index.ts';
-import { WorkerThreadHost } from '../core/runtime/host.ts';
-import { chooseProvider } from '../core/runtime/provider.ts';
-import { ModelSession } from '../core/service/model-session.ts';
+import type { ModelSession } from '../core/service/model-session.ts';
 import { tensorToPixels } from '../core/service/views.ts';
 import { parse, required, UsageError } from './args.ts';
-import { common, print, providerOf, type CommandGroup } from './common.ts';
+import { common, print, withModel, type CommandGroup } from './common.ts';
 
 const USAGE = `Invariance (Zeiler & Fergus Fig. 5) and shift consistency:
   convscope invariance  --model M (--image I[,I2…] | --images DIR [--limit n])
@@ -97,16 +95,6 @@ async function loadInput(model: ModelSession, file: string): Promise<Float32Arra
   return preprocess(await decodeImage(file, { channels: model.info.input.channels }), model.info.preprocessing);
 }
 
-/** Like common.ts's withModel, and hands over the runtime host too: sweeps run the same distance model as the app. */
-async function withModelTaps<T>(values: Record<string, unknown>, fn: (m: ModelSession, taps: LayerTaps) => Promise<T>): Promise<T> {
-  const host = new WorkerThreadHost();
-  try {
-    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
-    return await fn(model, new LayerTaps(host));
-  } finally {
-    await host.close();
-  }
-}
 
 function formatTheta(t: number): string {
   return String(Number(t.toPrecision(6)));
@@ -164,7 +152,7 @@ async function invariance(argv: string[]): Promise<void> {
   const range = values.range === undefined ? null : parseRange(values.range as string);
   if (range && kind === 'scale' && (range.from <= 0 || range.to <= 0)) throw new UsageError(`--range for scale takes positive factors, got "${values.range}"`);
   const items = await imageItems(values);
-  await withModelTaps(values, async (m, taps) => {
+  await withModel(values, async (m) => {
     const { height, width } = m.info.input;
     const r = range ?? defaultInvarianceRange(kind, [height, width]);
     const thetas = thetaRange(r.from, r.to, r.steps);
@@ -173,9 +161,9 @@ async function invariance(argv: string[]): Promise<void> {
       if (!m.info.layers.some((x) => x.id === l)) throw new AppError('NOT_FOUND', `${m.info.name} has no layer "${l}"; \`convscope info\` lists them`, { layer: l });
     }
     const t0 = performance.now();
-    const forward = await taps.sweepForward(m, layers);
+    const forward = await sweepForward(m, layers);
     const images = await sweepImages(items, (item) => loadInput(m, item.path), forward, {
-      transform: kind, thetas, layers, outputIsProbability: outputIsProbability(m.graph),
+      transform: kind, thetas, layers, outputIsProbability: m.outputIsProbability,
       dims: [m.info.input.channels, height, width], labels: m.info.labels, numClasses: m.info.numClasses, label: (i) => m.label(i),
     });
     const ms = performance.now() - t0;
@@ -198,12 +186,12 @@ async function consistency(argv: string[]): Promise<void> {
   const pairsPerImage = positiveInt(values, 'pairs') ?? DEFAULT_PAIRS_PER_IMAGE;
   const seed = positiveInt(values, 'seed', 0) ?? DEFAULT_CONSISTENCY_SEED;
   const givenShift = positiveInt(values, 'max-shift', 0);
-  await withModelTaps(values, async (m, taps) => {
+  await withModel(values, async (m) => {
     const { channels, height, width } = m.info.input;
     const maxShift = givenShift ?? defaultMaxShift([height, width]);
     const skipped: { path: string; reason: string }[] = [];
     const t0 = performance.now();
-    const counts = await shiftConsistency(items.length, (i) => loadInput(m, items[i].path), await taps.forward(m, []), {
+    const counts = await shiftConsistency(items.length, (i) => loadInput(m, items[i].path), await m.forwardAt([]), {
       dims: [channels, height, width], output: m.info.outputs[0].name, maxShift, pairsPerImage, seed,
       onFailure: (i, reason) => skipped.push({ path: items[i].path, reason }),
     });

@@ -1,36 +1,24 @@
 // `convscope spectra` as CI runs it: a child process on models built here, its JSON checked against
 // the naive DFT twin to 1e-6 relative, exit code 3 when a --fail-on condition holds.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './testing.ts';
 import { close, filters, firingTestModel, naiveSpectra } from '../core/analysis/spectra/testing.ts';
 import { readNpy } from '../core/images/index.ts';
 import { GraphBuilder, seededRandom } from '../core/onnx/index.ts';
 import { evaluateFailOn, parseFailOn } from './spectra.ts';
 import { UsageError } from './args.ts';
 
-const run = promisify(execFile);
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/convscope.mjs');
 let tmp: string;
 let analytic: string;
 let firing: string;
 const K = 7;
 const weights: number[] = [];
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-spectra-cli-'));

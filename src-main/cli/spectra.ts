@@ -88,7 +88,7 @@ async function firingWith(m: ModelSession, layer: string | undefined, dir: strin
   const ref = resolveConvLayer(m.graph, m.info.name, layer);
   const { channels, height, width } = m.info.input;
   const failures: string[] = [];
-  const scan = await scanFiring(files, async (f) => preprocess(await decodeImage(f, { channels }), m.info.preprocessing), (b, n, f) => m.forward(b, n, f), {
+  const scan = await scanFiring(files, async (f) => preprocess(await decodeImage(f, { channels }), m.info.preprocessing), await m.forwardAt([ref.activation]), {
     layer: ref.activation,
     filters: ref.filters,
     inputSize: channels * height * width,

@@ -1,12 +1,10 @@
 // `convscope topk` and `convscope occlusion` as a user runs them: the real binary in a child process.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './testing.ts';
 import { writeNpy } from '../core/images/index.ts';
 import { seededRandom, zfTestModel } from '../core/onnx/index.ts';
 import { bruteForceTopk, noisePng, type RunOne } from '../core/analysis/topk/testing.ts';
@@ -22,22 +20,12 @@ const ortRunOne: RunOne = async (bytes, input, dims, fetch) => {
   return { dims: t.dims, data: t.data as Float32Array };
 };
 
-const run = promisify(execFile);
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/convscope.mjs');
 let tmp: string;
 let model: string;
 let bytes: Uint8Array;
 const paths: string[] = [];
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000, env: { ...process.env, CONVSCOPE_CACHE_DIR: path.join(tmp, 'cache') } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args, { CONVSCOPE_CACHE_DIR: path.join(tmp, 'cache') });
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-cli-topk-'));

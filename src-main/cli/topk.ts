@@ -7,10 +7,7 @@ import { runTopk } from '../core/analysis/topk/run.ts';
 import { runOcclusion } from '../core/analysis/occlusion/run.ts';
 import { AppError } from '../common/errors.ts';
 import { parse, required, UsageError } from './args.ts';
-import { WorkerThreadHost } from '../core/runtime/host.ts';
-import { chooseProvider } from '../core/runtime/provider.ts';
-import { ModelSession } from '../core/service/model-session.ts';
-import { common, print, providerOf, withModel, type CommandGroup } from './common.ts';
+import { common, print, withModel, type CommandGroup } from './common.ts';
 import { readModelInput } from './input.ts';
 
 const USAGE = `Top-k and occlusion:
@@ -54,10 +51,7 @@ async function topk(argv: string[]): Promise<void> {
   const layerArg = required(values, 'layer');
   const k = intOption(values, 'k', 1) ?? 9;
   if (k > 64) throw new UsageError(`--k must be at most 64, got ${k}`);
-  // The host is ours here (not withModel's): the scan loads its own slim model beside the open one.
-  const host = new WorkerThreadHost();
-  try {
-    const m = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
+  await withModel(values, async (m) => {
     const listing = await listImageFolder(dir);
     if (listing.entries.length === 0) throw new AppError('FOLDER_EMPTY', `${dir} contains no images`, { file: dir });
     const layers = layerArg === 'conv' ? m.info.layers.filter((l) => l.kind === 'conv').map((l) => l.id) : [layerArg];
@@ -69,7 +63,6 @@ async function topk(argv: string[]): Promise<void> {
       k,
       load: async (p) => preprocess(await decodeImage(path.join(listing.root, p), { channels: input.channels }), preprocessing),
       cacheDir: values['no-cache'] ? null : cacheDir(),
-      host,
       onProgress: process.stderr.isTTY ? progressLine() : undefined,
     }))!;
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -97,9 +90,7 @@ async function topk(argv: string[]): Promise<void> {
         )
         .join('\n') + `\n(${result.scanned} images scanned, ${result.ms.toFixed(0)} ms)`,
     );
-  } finally {
-    await host.close();
-  }
+  });
 }
 
 async function occlusion(argv: string[]): Promise<void> {

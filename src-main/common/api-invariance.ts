@@ -1,5 +1,6 @@
 // Contract entries for invariance sweeps and shift consistency (issue 6), with the defaults the
 // CLI, the service and the view share (DESIGN §3 "Invariance sweep").
+import { activationLayerId } from './layers.ts';
 import type { ModelInputImage } from './api.ts';
 import type { LayerInfo, SkippedFile } from './types.ts';
 
@@ -114,17 +115,6 @@ export function defaultInvarianceRange(kind: TransformKind, inputSize: [number, 
   return { from: -r, to: r, steps: 2 * r + 1 };
 }
 
-const BETWEEN_LAYER_AND_RELU = new Set(['BatchNormalization', 'Identity', 'Dropout']);
-
-/** A conv or fc layer's activations are read after its ReLU when one follows (DESIGN §3). */
-function rectified(layers: readonly LayerInfo[], i: number): string {
-  for (let j = i + 1; j < layers.length; j++) {
-    if (layers[j].kind === 'relu') return layers[j].id;
-    if (!BETWEEN_LAYER_AND_RELU.has(layers[j].op)) break;
-  }
-  return layers[i].id;
-}
-
 /**
  * The paper's layers 1 and 7: the first conv layer and the last hidden fully connected layer (the
  * fc layer before the classifier), each after its ReLU. Without a hidden fc layer (global-pooling
@@ -133,10 +123,10 @@ function rectified(layers: readonly LayerInfo[], i: number): string {
 export function defaultInvarianceLayers(layers: readonly LayerInfo[]): string[] {
   const out: string[] = [];
   const firstConv = layers.findIndex((l) => l.kind === 'conv');
-  if (firstConv >= 0) out.push(rectified(layers, firstConv));
+  if (firstConv >= 0) out.push(activationLayerId(layers, layers[firstConv].id));
   const fcs = layers.map((l, i) => [l, i] as const).filter(([l]) => l.kind === 'fc');
   let high: string | null = null;
-  if (fcs.length >= 2) high = rectified(layers, fcs[fcs.length - 2][1]);
+  if (fcs.length >= 2) high = activationLayerId(layers, fcs[fcs.length - 2][0].id);
   else {
     const classifier = fcs.length ? fcs[0][1] : layers.length;
     for (let i = classifier - 1; i >= 0 && high === null; i--) if (layers[i].kind === 'relu') high = layers[i].id;

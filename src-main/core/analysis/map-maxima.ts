@@ -3,9 +3,10 @@
 // stream; nothing here grows with the folder beyond the current batch.
 import { AppError } from '../../common/errors.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
+import type { BatchForward } from '../service/model-session.ts';
 
-/** Runs a batch N×C×H×W (flat) and returns the fetched tensors; ModelSession.forward fits. */
-export type BatchForward = (batch: Float32Array, n: number, fetches: string[]) => Promise<Record<string, OutputTensor>>;
+/** ModelSession.forward, or a pass from ModelSession.forwardAt. */
+export type { BatchForward };
 
 /** Per image of a batch, per map: the maximum and its flat position (y·W + x) in the map. */
 export interface LayerMaxima {

@@ -2,7 +2,7 @@
 export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel } from './model.ts';
 export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
-export { tapModel, type TappedModel, type Switches } from './tap.ts';
+export { tapModel, withOutputs, type TappedModel, type Switches } from './tap.ts';
 export {
   tensorToFloat32,
   tensorToBigInt64,

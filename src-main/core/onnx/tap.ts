@@ -2,6 +2,7 @@
 // MaxPool's Indices — the switches the deconvnet unpools through.
 import { clone, create } from '@bufbuild/protobuf';
 import {
+  type GraphProto,
   type ModelProto,
   ModelProtoSchema,
   type TypeProto_Tensor,
@@ -41,15 +42,8 @@ export interface TappedModel {
 
 const FILE = 'the model';
 
-/** Returns a new model; the argument is left as it was. */
-export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedModel {
-  const m = clone(ModelProtoSchema, model);
-  const graph = m.graph;
-  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
-  const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
-  const names = nodeNames(graph);
-  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
-  const taken = new Set([...produced, ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
+/** Adds graph outputs by name, with the element type the graph records for them (else `fallback`). */
+function outputAdder(graph: GraphProto) {
   const outputs = new Set(graph.output.map((v) => v.name));
   const valueInfo = new Map(graph.valueInfo.map((v) => [v.name, v]));
   const addOutput = (name: string, fallback: TensorProto_DataType) => {
@@ -63,7 +57,39 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
       create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) }),
     );
   };
+  return { outputs, addOutput };
+}
 
+/**
+ * A copy of the model that also outputs the named tensors, and nothing else changed: no switches.
+ * What analyses that stream many images run (see core/service/model-variants.ts).
+ */
+export function withOutputs(model: ModelProto, names: readonly string[]): ModelProto {
+  const m = clone(ModelProtoSchema, model);
+  const graph = m.graph;
+  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
+  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
+  const { outputs, addOutput } = outputAdder(graph);
+  for (const name of names) {
+    if (!produced.has(name)) {
+      throw new ModelError('MODEL_UNSUPPORTED', `no node of the model produces "${name}"`, FILE, { layer: name });
+    }
+    addOutput(name, TensorProto_DataType.FLOAT);
+  }
+  graph.valueInfo = graph.valueInfo.filter((v) => !outputs.has(v.name));
+  return m;
+}
+
+/** Returns a new model; the argument is left as it was. */
+export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedModel {
+  const m = clone(ModelProtoSchema, model);
+  const graph = m.graph;
+  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
+  const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
+  const names = nodeNames(graph);
+  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
+  const taken = new Set([...produced, ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
+  const { outputs, addOutput } = outputAdder(graph);
   for (const id of ids) {
     if (!produced.has(id)) {
       throw new ModelError('MODEL_UNSUPPORTED', `cannot tap "${id}": no node of the model produces a tensor of that name`, FILE, { layer: id });

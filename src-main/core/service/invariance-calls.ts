@@ -7,7 +7,7 @@ import {
   type InvarianceCalls, type InvarianceSweepArg, type InvarianceSweepResult, type ShiftConsistencyArg, type ShiftConsistencyResult, type TransformKind,
 } from '../../common/api-invariance.ts';
 import type { SkippedFile } from '../../common/types.ts';
-import { LayerTaps, outputIsProbability, shiftConsistency, sweepImages, transformInput } from '../analysis/invariance/index.ts';
+import { sweepForward, shiftConsistency, sweepImages, transformInput } from '../analysis/invariance/index.ts';
 import { encodePng } from '../images/index.ts';
 import type { ServiceContext } from './context.ts';
 import type { ModelSession } from './model-session.ts';
@@ -23,7 +23,6 @@ export function classLabels(model: ModelSession): string[] {
 }
 
 export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
-  const taps = new LayerTaps(ctx.host, 3);
   return {
     async invarianceSweep(arg: InvarianceSweepArg): Promise<InvarianceSweepResult> {
       const model = ctx.requireModel();
@@ -31,14 +30,14 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
       for (const l of layers) ctx.requireLayer(model, l);
       const items = await Promise.all(arg.paths.map(async (p) => ({ path: p, className: (await ctx.imageFile(p)).entry.className })));
       const t0 = performance.now();
-      const forward = await taps.sweepForward(model, layers);
       const label = `Invariance sweep (${arg.transform}, ${arg.paths.length} image${arg.paths.length === 1 ? '' : 's'})`;
-      const images = await ctx.jobs.run(label, items.length, (job) =>
-        sweepImages(items, async (item) => (await ctx.inputTensor(item.path)).tensor, forward, {
+      // Loading the sweep's copy of the model belongs to the job: it can be cancelled from the start.
+      const images = await ctx.jobs.run(label, items.length, async (job) =>
+        sweepImages(items, async (item) => (await ctx.inputTensor(item.path)).tensor, await sweepForward(model, layers), {
           transform: arg.transform,
           thetas: arg.thetas,
           layers,
-          outputIsProbability: outputIsProbability(model.graph),
+          outputIsProbability: model.outputIsProbability,
           dims: inputDims(model),
           labels: model.info.labels,
           numClasses: model.info.numClasses,
@@ -67,9 +66,8 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
       const seed = arg.seed ?? DEFAULT_CONSISTENCY_SEED;
       const skipped: SkippedFile[] = [];
       const t0 = performance.now();
-      const forward = await taps.forward(model, []);
-      const counts = await ctx.jobs.run(`Shift consistency (${paths.length} images)`, paths.length, (job) =>
-        shiftConsistency(paths.length, async (i) => (await ctx.inputTensor(paths[i])).tensor, forward, {
+      const counts = await ctx.jobs.run(`Shift consistency (${paths.length} images)`, paths.length, async (job) =>
+        shiftConsistency(paths.length, async (i) => (await ctx.inputTensor(paths[i])).tensor, await model.forwardAt([]), {
           dims, output: model.info.outputs[0].name, maxShift, pairsPerImage, seed,
           signal: job.signal,
           onProgress: (done) => job.progress(done),

@@ -48,3 +48,38 @@ describe('ModelSession.forward with a fixed batch dimension', () => {
     });
   }
 });
+
+describe('ModelSession.forwardAt (a copy tapped at just the tensors asked for)', () => {
+  it('returns what the fully tapped session returns for those tensors, also over a fixed batch size', async () => {
+    for (const file of ['fixed1.onnx', 'fixed2.onnx']) {
+      const m = await ModelSession.open(path.join(tmp, file), host, chooseProvider('cpu'));
+      const rand = seededRandom(5);
+      const batch = Float32Array.from({ length: 3 * 64 * 64 }, () => rand() * 2 - 1);
+      const fetches = ['relu1', 'fc6', 'logits'];
+      const slim = await (await m.forwardAt(['relu1', 'fc6']))(batch, 3, fetches);
+      const full = await m.forward(batch, 3, fetches);
+      for (const f of fetches) {
+        expect(slim[f].dims).toEqual(full[f].dims);
+        const a = slim[f].data as Float32Array;
+        const b = full[f].data as Float32Array;
+        // Fused Conv+ReLU may round differently from the unfused pair.
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(b[i]));
+      }
+      await m.close();
+    }
+  });
+
+  it('falls back to the session itself once the file changed on disk, so the two never disagree', async () => {
+    const file = path.join(tmp, 'changing.onnx');
+    writeFileSync(file, zfTestModel({ inputSize: 64, channels: 1, classes: 4, seed: 3 }));
+    const m = await ModelSession.open(file, host, chooseProvider('cpu'));
+    const batch = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+    const before = await (await m.forwardAt(['relu2']))(batch, 1, ['logits']);
+    writeFileSync(file, zfTestModel({ inputSize: 64, channels: 1, classes: 4, seed: 99 }));
+    const after = await (await m.forwardAt(['relu3']))(batch, 1, ['logits']);
+    const own = await m.forward(batch, 1, ['logits']);
+    expect(Array.from(after.logits.data as Float32Array)).toEqual(Array.from(own.logits.data as Float32Array));
+    expect(Math.max(...Array.from(before.logits.data as Float32Array, (v, i) => Math.abs(v - (own.logits.data as Float32Array)[i])))).toBeLessThan(1e-5);
+    await m.close();
+  });
+});

@@ -43,8 +43,8 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
     const scan = await ctx.jobs.run(
       `Firing scan of ${session.info.name} ${ref.activation} over ${images.length} images`,
       images.length,
-      (job) =>
-        scanFiring(images, load, (b, n, f) => session.forward(b, n, f), {
+      async (job) =>
+        scanFiring(images, load, await session.forwardAt([ref.activation]), {
           layer: ref.activation,
           filters: ref.filters,
           inputSize: channels * height * width,

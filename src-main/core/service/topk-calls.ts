@@ -36,7 +36,6 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
           load: async (p) => (await ctx.inputTensor(p)).tensor,
           cacheDir: cacheDir(),
           memory,
-          host: ctx.host,
           scan,
           signal,
           onProgress,
@@ -80,7 +79,7 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
 
     async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {
       const model = ctx.requireModel();
-      resolveScanLayer(model.info.layers, model.graph.nodes, o.layer, model.info.name);
+      resolveScanLayer(model.info.layers, o.layer, model.info.name);
       const { tensor } = await ctx.inputTensor(path);
       const r = await runFaithfulness(model, tensor, path, ctx.keepId(model, path), o);
       const { maskPixels, ...rest } = r;

@@ -1,7 +1,6 @@
 // The numbers of an invariance sweep (DESIGN §3): feature distances to the untransformed image,
 // class probabilities and the top-1 class, per row of a batch.
 import { AppError } from '../../../common/errors.ts';
-import type { GraphSummary } from '../../onnx/index.ts';
 import type { OutputTensor } from '../../runtime/protocol.ts';
 
 /** Values per image of a batched layer tensor (everything but the batch dimension). */
@@ -52,30 +51,3 @@ export function normalizedDistance(d: number, norm: number): number {
   return d === 0 ? 0 : Infinity;
 }
 
-/** True when the model's first output already holds probabilities (its last node is a Softmax). */
-export function outputIsProbability(graph: Pick<GraphSummary, 'nodes' | 'outputs'>): boolean {
-  const name = graph.outputs[0]?.name;
-  return graph.nodes.find((n) => n.outputs.includes(name))?.op === 'Softmax';
-}
-
-/** Class probabilities of one output row: softmax of the scores unless they already are probabilities. */
-export function rowProbabilities(scores: Float32Array, off: number, n: number, isProbability: boolean): Float64Array {
-  const out = new Float64Array(n);
-  if (isProbability) {
-    for (let i = 0; i < n; i++) out[i] = scores[off + i];
-    return out;
-  }
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) max = Math.max(max, scores[off + i]);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += out[i] = Math.exp(scores[off + i] - max);
-  for (let i = 0; i < n; i++) out[i] /= sum;
-  return out;
-}
-
-/** Index of the largest value of a row (the first one on ties). */
-export function argmax(a: ArrayLike<number>, off = 0, n = a.length): number {
-  let best = 0;
-  for (let i = 1; i < n; i++) if (a[off + i] > a[off + best]) best = i;
-  return best;
-}

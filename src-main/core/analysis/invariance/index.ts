@@ -5,5 +5,5 @@ export {
 } from './sweep.ts';
 export { sweepImages, type SweepItem, type SweepRunSpec } from './run.ts';
 export { shiftConsistency, shiftInput, pairOffsets, type ConsistencySpec, type ConsistencyCounts } from './shift-consistency.ts';
-export { outputIsProbability, euclidean, l2norm, normalizedDistance, rowProbabilities, argmax } from './distances.ts';
-export { LayerTaps, withOutputs, withDistances } from './layer-taps.ts';
+export { euclidean, l2norm, normalizedDistance } from './distances.ts';
+export { sweepForward, withDistances } from './layer-taps.ts';

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, seededRandom, serializeModel } from '../../onnx/index.ts';
+import { GraphBuilder, seededRandom, serializeModel, withOutputs } from '../../onnx/index.ts';
 import { WorkerThreadHost } from '../../runtime/host.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { distanceOutputs, withDistances, withOutputs } from './layer-taps.ts';
+import { distanceOutputs, withDistances } from './layer-taps.ts';
 
 function tinyModel(opset: number) {
   const b = new GraphBuilder({ opset, seed: 3 });

@@ -7,7 +7,8 @@ import type { BatchForward } from '../map-maxima.ts';
 import { throwIfCancelled } from '../../jobs/jobs.ts';
 import { seededRandom } from '../../onnx/index.ts';
 import { transformPlanes } from '../../images/index.ts';
-import { argmax, floatData, rowSize } from './distances.ts';
+import { argmax } from '../scores.ts';
+import { floatData, rowSize } from './distances.ts';
 
 export interface ConsistencySpec {
   /** C, H, W of one input. */

@@ -6,7 +6,7 @@ import { WorkerThreadHost } from '../../runtime/host.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { defaultPaths } from '../../service/defaults.ts';
 import { ModelSession, softmax } from '../../service/model-session.ts';
-import { LayerTaps, layerDistances, outputIsProbability, sweepImage, sweepImages, type SweepForward, type SweepSpec } from './index.ts';
+import { sweepForward, layerDistances, sweepImage, sweepImages, type SweepForward, type SweepSpec } from './index.ts';
 import { circularModel, hostForward } from './testing.ts';
 
 const RELU1 = '/relu1/Relu_output_0';
@@ -69,14 +69,14 @@ describe('sweepImage on the demo model (zf-mini)', () => {
 
   beforeAll(async () => {
     model = await ModelSession.open(defaultPaths().model, host, chooseProvider('cpu'));
-    forward = await new LayerTaps(host).sweepForward(model, [RELU1, RELU7]);
+    forward = await sweepForward(model, [RELU1, RELU7]);
     jsForward = layerDistances((b, n, f) => model.forward(b, n, f), [RELU1, RELU7], 'logits');
     images = await Promise.all(files.map(async (f) => preprocess(await decodeImage(path.join(samples, f), { channels: 1 }), model.info.preprocessing)));
   });
   afterAll(() => host.close());
 
   const baseSpec = (transform: SweepSpec['transform'], thetas: number[]): SweepSpec => ({
-    transform, thetas, layers: [RELU1, RELU7], outputIsProbability: outputIsProbability(model.graph), dims: [1, 64, 64],
+    transform, thetas, layers: [RELU1, RELU7], outputIsProbability: model.outputIsProbability, dims: [1, 64, 64],
   });
 
   it('identity transforms give exactly zero distance; rotation by 360° equals 0°', async () => {

@@ -1,6 +1,7 @@
 // Occlusion sensitivity (the paper's Fig. 7): every occluded copy of the image through the model in
 // batches; per grid position P(target class), the most probable class and the total activity of a
 // chosen feature map.
+import { argmax, rowProbabilities } from '../scores.ts';
 import { AppError } from '../../../common/errors.ts';
 import type { BatchForward } from '../map-maxima.ts';
 import { occludeInto, type OcclusionGeometry } from './grid.ts';
@@ -29,15 +30,6 @@ export interface OcclusionMaps {
   top1: Int32Array;
   activity: Float32Array;
   base: { pClass: number; top1: number; activity: number };
-}
-
-/** Softmax of row `i` of an n×K score matrix into `out`. */
-export function softmaxRow(scores: Float32Array, K: number, i: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let j = 0; j < K; j++) max = Math.max(max, scores[i * K + j]);
-  let sum = 0;
-  for (let j = 0; j < K; j++) sum += out[j] = Math.exp(scores[i * K + j] - max);
-  for (let j = 0; j < K; j++) out[j] /= sum;
 }
 
 export async function occlusionSensitivity(o: OcclusionInput): Promise<OcclusionMaps> {
@@ -76,10 +68,8 @@ export async function occlusionSensitivity(o: OcclusionInput): Promise<Occlusion
     if (o.channel < 0 || o.channel >= C) throw new AppError('BAD_REQUEST', `layer "${o.tensor}" has ${C} maps; there is no map ${o.channel}`);
     if (p.length !== K) p = new Float64Array(K);
     for (let j = 0; j < n; j++) {
-      if (o.probabilities) for (let q = 0; q < K; q++) p[q] = scores[j * K + q];
-      else softmaxRow(scores, K, j, p);
-      let best = 0;
-      for (let q = 1; q < K; q++) if (p[q] > p[best]) best = q;
+      rowProbabilities(scores, j * K, K, o.probabilities, p);
+      const best = argmax(p);
       let sum = 0;
       const a = acts.data as Float32Array;
       for (let i = j * per + o.channel * plane, end = i + plane; i < end; i++) sum += a[i];

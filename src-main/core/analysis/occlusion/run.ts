@@ -22,11 +22,6 @@ export interface OcclusionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function outputIsProbability(model: ModelSession): boolean {
-  const out = model.info.outputs[0].name;
-  return model.graph.nodes.find((n) => n.outputs.includes(out))?.op === 'Softmax';
-}
-
 function inputDims(model: ModelSession): [number, number, number] {
   const { channels, height, width } = model.info.input;
   return [channels, height, width];
@@ -51,7 +46,7 @@ export async function runOcclusion(model: ModelSession, image: Float32Array, pat
   const geometry = occlusionGeometry(dims[1], dims[2], o.size, o.stride);
   const layerId = o.layer ?? lastConvLayerId(model.info.layers);
   if (!layerId) throw new AppError('MODEL_UNSUPPORTED', `${model.info.name} has no conv layer; choose a layer for the activity map`);
-  const layer = resolveScanLayer(model.info.layers, model.graph.nodes, layerId, model.info.name);
+  const layer = resolveScanLayer(model.info.layers, layerId, model.info.name);
   const channel = o.channel ?? (await strongestMap(model, image, layer.tensor)).channel;
   if (channel >= layer.dims[0]) throw new AppError('BAD_REQUEST', `layer "${layerId}" has ${layer.dims[0]} maps; there is no map ${channel}`, { layer: layerId });
   const K = model.info.numClasses;
@@ -63,14 +58,13 @@ export async function runOcclusion(model: ModelSession, image: Float32Array, pat
     image,
     dims,
     geometry,
-    forward: (b, n, f) => model.forward(b, n, f),
+    forward: await model.forwardAt([layer.tensor]),
     output: model.info.outputs[0].name,
-    probabilities: outputIsProbability(model),
+    probabilities: model.outputIsProbability,
     tensor: layer.tensor,
     channel,
     targetClass: chosen,
-    // A model with a fixed batch dimension of 1 takes one image per pass.
-    batchSize: model.info.input.dims[0] === 1 ? 1 : Math.max(1, Math.min(64, Math.floor(4_000_000 / image.length))),
+    batchSize: Math.max(1, Math.min(64, Math.floor(4_000_000 / image.length))),
     signal: o.signal,
     onProgress: o.onProgress,
   });
@@ -115,7 +109,7 @@ export async function runFaithfulness(
 ): Promise<Omit<FaithfulnessResult, 'mask'> & { maskPixels: Uint8Array }> {
   const t0 = performance.now();
   const dims = inputDims(model);
-  const layer = resolveScanLayer(model.info.layers, model.graph.nodes, o.layer, model.info.name);
+  const layer = resolveScanLayer(model.info.layers, o.layer, model.info.name);
   if (o.channel >= layer.dims[0]) throw new AppError('BAD_REQUEST', `layer "${o.layer}" has ${layer.dims[0]} maps; there is no map ${o.channel}`, { layer: o.layer });
   const rf = model.info.layers.find((l) => l.id === layer.tensor)?.receptiveField;
   if (!rf) throw new AppError('MODEL_UNSUPPORTED', `layer "${o.layer}" has no receptive field (not a spatial layer)`, { layer: o.layer });
@@ -126,7 +120,7 @@ export async function runFaithfulness(
   const size = o.size ?? occlusionGeometry(dims[1], dims[2]).size;
   const seed = o.seed ?? 1;
   const f = await faithfulness({
-    image, dims, projection: p.data, forward: (b, n, fe) => model.forward(b, n, fe), tensor: layer.tensor, channel: o.channel, position, box, size,
+    image, dims, projection: p.data, forward: await model.forwardAt([layer.tensor]), tensor: layer.tensor, channel: o.channel, position, box, size,
     trials: o.trials ?? 8, seed,
   });
   const randomDrop = f.random.reduce((a, v) => a + (f.value - v), 0) / Math.max(1, f.random.length);

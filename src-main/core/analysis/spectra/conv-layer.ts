@@ -1,6 +1,7 @@
 // Which conv layers a model has, and the weights, strides and groups of one of them, read from the
 // parsed graph alone (no session): spectra need only the weights.
 import { AppError } from '../../../common/errors.ts';
+import { activationLayerId } from '../../../common/layers.ts';
 import type { GraphSummary } from '../../onnx/index.ts';
 import { tensorDims, tensorToFloat32 } from '../../onnx/index.ts';
 import type { ConvFilters } from './spectra.ts';
@@ -10,21 +11,6 @@ export type { ConvLayerRef };
 
 const pairAttr = (v: unknown, d: [number, number]): [number, number] =>
   Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number') ? [v[0] as number, v[1] as number] : d;
-
-/** DESIGN §3: a conv layer's activation is the map after its ReLU (through a BatchNormalization). */
-function activationOf(graph: GraphSummary, id: string): string {
-  const layerIds = new Set(graph.layers.map((l) => l.id));
-  let cur = id;
-  for (let hops = 0; hops < 4; hops++) {
-    const users = graph.nodes.filter((n) => n.inputs.includes(cur));
-    if (users.length !== 1) break;
-    const u = users[0];
-    if ((u.op === 'Relu' || u.op === 'LeakyRelu') && layerIds.has(u.outputs[0])) return u.outputs[0];
-    if (u.op !== 'BatchNormalization') break;
-    cur = u.outputs[0];
-  }
-  return id;
-}
 
 /** The model's 2-D Conv layers on the spine, in order, with their geometry. */
 export function convLayers(graph: GraphSummary, modelName: string): ConvLayerRef[] {
@@ -46,7 +32,7 @@ export function convLayers(graph: GraphSummary, modelName: string): ConvLayerRef
       groups: typeof node.attrs.group === 'number' ? node.attrs.group : 1,
       filters: dims[0],
       channels: dims[1],
-      activation: activationOf(graph, l.id),
+      activation: activationLayerId(graph.layers, l.id),
     });
   }
   return out;

@@ -1,8 +1,8 @@
 // Which tensor a top-k scan reads for a layer. DESIGN §3: the activations of a conv layer are the
-// map after its ReLU, so a Conv whose output feeds (only) a Relu/LeakyRelu is read at that Relu.
+// map after its ReLU (activationLayerId).
 import { AppError } from '../../../common/errors.ts';
+import { activationLayerId } from '../../../common/layers.ts';
 import type { LayerInfo } from '../../../common/types.ts';
-import type { NodeDesc } from '../../onnx/index.ts';
 
 export interface ScanLayer {
   /** The layer as the user named it. */
@@ -19,15 +19,10 @@ export function mapDims(shape: readonly number[]): [number, number, number] {
   return [shape.slice(1).reduce((a, b) => a * b, 1), 1, 1];
 }
 
-export function resolveScanLayer(layers: readonly LayerInfo[], nodes: readonly NodeDesc[], id: string, modelName: string): ScanLayer {
+export function resolveScanLayer(layers: readonly LayerInfo[], id: string, modelName: string): ScanLayer {
   const info = layers.find((l) => l.id === id);
   if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer "${id}"`, { layer: id });
-  let tensor = id;
-  if (info.kind === 'conv') {
-    const readers = nodes.filter((n) => n.inputs.includes(id));
-    const relu = readers.length === 1 && (readers[0].op === 'Relu' || readers[0].op === 'LeakyRelu') ? readers[0].outputs[0] : null;
-    if (relu && layers.some((l) => l.id === relu)) tensor = relu;
-  }
+  const tensor = info.kind === 'conv' ? activationLayerId(layers, id) : id;
   const shape = layers.find((l) => l.id === tensor)!.shape;
   if (shape.length < 2) throw new AppError('MODEL_UNSUPPORTED', `layer "${id}" has no measured shape`, { layer: id });
   return { layer: id, tensor, dims: mapDims(shape) };

@@ -60,7 +60,6 @@ function run(over: Partial<TopkRun> & { cacheDir: string | null }): ReturnType<t
     k: K,
     load: async (p) => preprocess(await decodeImage(path.join(root(), p), { channels: 1 }), model.info.preprocessing),
     batchSize: 4,
-    host,
     ...over,
   });
 }
@@ -109,13 +108,12 @@ describe('runTopk', () => {
     const dir = path.join(tmp, 'cache-resume');
     const c = new AbortController();
     let seen = 0;
-    // This one runs on the open model's tapped session (no host for a scan model): same result.
-    await expect(run({ cacheDir: dir, host: undefined, signal: c.signal, onProgress: (d) => ((seen = d), d >= 8 && c.abort()) })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(run({ cacheDir: dir, signal: c.signal, onProgress: (d) => ((seen = d), d >= 8 && c.abort()) })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(seen).toBeLessThan(paths.length);
     const partial = await run({ cacheDir: dir, scan: false });
     expect(partial!.complete).toBe(false);
     expect(partial!.layers[0].images).toBe(seen);
-    const resumed = await run({ cacheDir: dir, host: undefined });
+    const resumed = await run({ cacheDir: dir });
     expect(resumed!.scanned).toBe(paths.length - seen);
     resumed!.layers.forEach((l, i) => expectSame(l, full!.layers[i]));
     // Reopening: nothing to scan, same result.

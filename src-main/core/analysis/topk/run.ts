@@ -3,10 +3,7 @@
 // missing, and save — also when the scan is cancelled, which is how a later scan resumes.
 import type { TopkLayerResult, TopkScanResult } from '../../../common/api-topk.ts';
 import { AppError } from '../../../common/errors.ts';
-import type { RuntimeHost } from '../../runtime/host.ts';
 import type { ModelSession } from '../../service/model-session.ts';
-import type { BatchForward } from '../map-maxima.ts';
-import { openScanForward } from './scan-model.ts';
 import { loadState, listWithMtimes, modelContentHash, saveState, type CacheKey } from './cache.ts';
 import { resolveScanLayer, type ScanLayer } from './layers.ts';
 import { scanTopk } from './scan.ts';
@@ -23,11 +20,6 @@ export interface TopkRun {
   load: (path: string) => Promise<Float32Array>;
   /** Cache folder, or null for none. */
   cacheDir: string | null;
-  /**
-   * Where to load the scan's own model (the graph with only the scanned tensors as outputs, twice as
-   * fast as the fully tapped session). Without it the scan runs on the open model's tapped session.
-   */
-  host?: RuntimeHost;
   /** States kept between calls (the service's); keyed like the cache files. */
   memory?: Map<string, LayerTopkState>;
   /** false: report what is cached, scan nothing. */
@@ -48,8 +40,8 @@ export function defaultBatchSize(inputSize: number): number {
 
 /** The state of one layer as memory or the disk cache holds it, without listing the folder (for tiles). */
 export async function findState(r: Pick<TopkRun, 'model' | 'k' | 'cacheDir' | 'memory'> & { root: string; layer: string }): Promise<LayerTopkState | null> {
-  const { info, graph } = r.model;
-  const layer = resolveScanLayer(info.layers, graph.nodes, r.layer, info.name);
+  const { info } = r.model;
+  const layer = resolveScanLayer(info.layers, r.layer, info.name);
   const key: CacheKey = { modelHash: await modelContentHash(info.path), layer, k: r.k ?? DEFAULT_K, preprocessing: info.preprocessing, folder: r.root };
   const s = r.memory?.get(memoryKey(key)) ?? (r.cacheDir ? await loadState(r.cacheDir, key) : null);
   if (s && r.memory) r.memory.set(memoryKey(key), s);
@@ -61,8 +53,8 @@ export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
   const k = r.k ?? DEFAULT_K;
   if (!Number.isInteger(k) || k < 1) throw new AppError('BAD_REQUEST', `k must be a positive integer, got ${k}`);
   if (r.layers.length === 0) throw new AppError('BAD_REQUEST', 'no layer to scan');
-  const { info, graph } = r.model;
-  const scanLayers: ScanLayer[] = [...new Set(r.layers)].map((id) => resolveScanLayer(info.layers, graph.nodes, id, info.name));
+  const { info } = r.model;
+  const scanLayers: ScanLayer[] = [...new Set(r.layers)].map((id) => resolveScanLayer(info.layers, id, info.name));
   const modelHash = await modelContentHash(info.path);
   const keys: CacheKey[] = scanLayers.map((layer) => ({ modelHash, layer, k, preprocessing: info.preprocessing, folder: r.folder.root }));
   const listing: ListedImage[] = await listWithMtimes(r.folder.root, r.folder.paths, r.signal);
@@ -93,22 +85,19 @@ export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
   let scanned = 0;
   const needed = states.filter((s) => diffListing(s, listing).todo.length > 0).map((s) => s.tensor);
   if (r.scan !== false && needed.length > 0) {
-    const { channels, height, width, dims } = info.input;
+    const { channels, height, width } = info.input;
     const inputSize = channels * height * width;
-    // A model with a fixed batch dimension takes exactly that many images per pass.
-    const fixedBatch = typeof dims[0] === 'number' && dims[0] > 0 ? dims[0] : null;
-    const scanModel = r.host ? await openScanForward(r.host, r.model, [...new Set(needed)]) : null;
+    // The scan runs a copy of the model with only the scanned tensors as outputs (ModelSession.forwardAt).
+    const forward = await r.model.forwardAt(needed);
     try {
-      const forward: BatchForward = scanModel?.forward ?? ((batch, n, fetches) => r.model.forward(batch, n, fetches));
       const out = await scanTopk(states, listing, (img) => r.load(img.path), forward, {
         inputSize,
-        batchSize: fixedBatch ?? r.batchSize ?? defaultBatchSize(inputSize),
+        batchSize: r.batchSize ?? defaultBatchSize(inputSize),
         signal: r.signal,
         onProgress: r.onProgress,
       });
       scanned = out.scanned;
     } finally {
-      await scanModel?.release().catch(() => {});
       if (r.cacheDir) {
         const dir = r.cacheDir;
         await Promise.all(states.map((s, i) => saveState(dir, keys[i], s).catch(() => {})));

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseModel, zfTestModel } from '../../onnx/index.ts';
-import { withOutputs } from './scan-model.ts';
+import { parseModel, withOutputs, zfTestModel } from './index.ts';
 
 describe('withOutputs', () => {
   it('adds only the asked tensors as outputs (no switches), once, and names a missing one', () => {
