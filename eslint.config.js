@@ -25,8 +25,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests may drive onnxruntime-node directly to check what the core produced.
-    files: ['src-main/core/runtime/**/*.ts', 'src-main/**/*.test.ts', 'scripts/**/*.ts'],
+    // Tests (and their helpers, testing.ts) may drive onnxruntime-node directly to check what the core produced.
+    files: ['src-main/core/runtime/**/*.ts', 'src-main/**/*.test.ts', 'src-main/**/testing.ts', 'scripts/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [restrict(['electron', 'electron/*'], 'electron is imported only in src-main/electron/')] }],
     },
@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     files: ['src-main/core/**/*.ts'],
-    ignores: ['src-main/core/runtime/**', 'src-main/**/*.test.ts'],
+    ignores: ['src-main/core/runtime/**', 'src-main/**/*.test.ts', 'src-main/**/testing.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [

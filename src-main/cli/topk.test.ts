@@ -2,23 +2,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './testing.ts';
 import { writeNpy } from '../core/images/index.ts';
 import { seededRandom, zfTestModel } from '../core/onnx/index.ts';
-import { bruteForceTopk, noisePng, type RunOne } from '../core/analysis/topk/testing.ts';
+import { bruteForceTopk, noisePng, ortRunOne } from '../core/analysis/topk/testing.ts';
 import { defaultPreprocessing } from '../core/images/index.ts';
 
 
-/** The brute force's model runner: a plain onnxruntime session per model, batch 1. */
-const sessions = new Map<Uint8Array, Promise<ort.InferenceSession>>();
-const ortRunOne: RunOne = async (bytes, input, dims, fetch) => {
-  if (!sessions.has(bytes)) sessions.set(bytes, ort.InferenceSession.create(bytes));
-  const s = await sessions.get(bytes)!;
-  const t = (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, dims) }, [fetch]))[fetch];
-  return { dims: t.dims, data: t.data as Float32Array };
-};
+const runOne = ortRunOne();
 
 let tmp: string;
 let model: string;
@@ -49,7 +41,7 @@ describe('convscope topk', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ layer: 'conv3', tensor: 'relu3', images: 12, scanned: 12 });
-    const want = await bruteForceTopk(ortRunOne, bytes, path.join(tmp, 'images'), paths, 'relu3', defaultPreprocessing(1, [64, 64]), 1, 3);
+    const want = await bruteForceTopk(runOne, bytes, path.join(tmp, 'images'), paths, 'relu3', defaultPreprocessing(1, [64, 64]), 1, 3);
     expect(out.maps).toHaveLength(24);
     out.maps.forEach((m: { channel: number; firingRate: number; entries: { image: string; position: number[]; value: number }[] }, c: number) => {
       expect(m.channel).toBe(c);

@@ -10,7 +10,7 @@
 // Pipelined: the forward pass of one batch runs in the runtime's worker while this thread builds the
 // next batch (transforms) and reduces the previous one (distances), so the JavaScript work hides
 // behind inference instead of adding to it.
-import type { TransformKind } from '../../../common/api-invariance.ts';
+import type { InvarianceImageResult, TransformKind } from '../../../common/api-invariance.ts';
 import { AppError } from '../../../common/errors.ts';
 import { isIdentityTransform, matchClassToLabel, transformPlanes } from '../../images/index.ts';
 import { throwIfCancelled } from '../../jobs/jobs.ts';
@@ -31,16 +31,8 @@ export interface SweepSpec {
   signal?: AbortSignal;
 }
 
-export interface ImageSweep {
-  /** The class P(true class) is about: given, else the top-1 class of the untransformed image. */
-  trueIndex: number;
-  trueFrom: 'folder' | 'prediction';
-  distance: Record<string, Float32Array>;
-  normalized: Record<string, Float32Array>;
-  norm: Record<string, number>;
-  pTrue: Float32Array;
-  top1: Int32Array;
-}
+/** One image's sweep: the contract's result without the image's path and label. */
+export type ImageSweep = Omit<InvarianceImageResult, 'path' | 'trueClass'>;
 
 /** What a sweep needs of one batch whose row 0 is x: per layer and row ‖φ(row) − φ(x)‖, ‖φ(x)‖, and the class scores. */
 export interface SweepBatchOutput {

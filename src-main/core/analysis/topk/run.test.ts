@@ -3,7 +3,6 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TopkLayerResult } from '../../../common/api-topk.ts';
 import { decodeImage, preprocess } from '../../images/index.ts';
@@ -13,17 +12,10 @@ import { chooseProvider } from '../../runtime/provider.ts';
 import { ModelSession } from '../../service/model-session.ts';
 import { runTopk, type TopkRun } from './run.ts';
 import type { LayerTopkState } from './state.ts';
-import { bruteForceTopk, noisePng, type BruteMap, type RunOne } from './testing.ts';
+import { bruteForceTopk, noisePng, ortRunOne, type BruteMap } from './testing.ts';
 
 
-/** The brute force's model runner: a plain onnxruntime session per model, batch 1. */
-const sessions = new Map<Uint8Array, Promise<ort.InferenceSession>>();
-const ortRunOne: RunOne = async (bytes, input, dims, fetch) => {
-  if (!sessions.has(bytes)) sessions.set(bytes, ort.InferenceSession.create(bytes));
-  const s = await sessions.get(bytes)!;
-  const t = (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, dims) }, [fetch]))[fetch];
-  return { dims: t.dims, data: t.data as Float32Array };
-};
+const runOne = ortRunOne();
 
 let tmp: string;
 let host: WorkerThreadHost;
@@ -97,8 +89,8 @@ describe('runTopk', () => {
     expect(conv2.tensor).toBe('relu2');
     expect(conv5.tensor).toBe('relu5');
     expect(conv2.images).toBe(paths.length);
-    expectMatches(conv2, await bruteForceTopk(ortRunOne, bytes, root(), paths, 'relu2', model.info.preprocessing, 1, K));
-    expectMatches(conv5, await bruteForceTopk(ortRunOne, bytes, root(), paths, 'relu5', model.info.preprocessing, 1, K));
+    expectMatches(conv2, await bruteForceTopk(runOne, bytes, root(), paths, 'relu2', model.info.preprocessing, 1, K));
+    expectMatches(conv5, await bruteForceTopk(runOne, bytes, root(), paths, 'relu5', model.info.preprocessing, 1, K));
     // Entries carry their listing index (how the view opens an image).
     const e = conv2.maps[0].entries[0];
     expect(paths[e.index]).toBe(e.image);
@@ -141,14 +133,14 @@ describe('runTopk', () => {
     const shrunk = await run({ cacheDir: dir, folder: { root: root(), paths: fewer } });
     expect(shrunk!.rescanned).toEqual(['conv2', 'conv5']);
     expect(shrunk!.layers[0].maps[0].entries.map((e) => e.image)).not.toContain(top);
-    expectMatches(shrunk!.layers[0], await bruteForceTopk(ortRunOne, bytes, root(), fewer, 'relu2', model.info.preprocessing, 1, K));
+    expectMatches(shrunk!.layers[0], await bruteForceTopk(runOne, bytes, root(), fewer, 'relu2', model.info.preprocessing, 1, K));
     // A changed file (new mtime) is not taken from the cache either.
     const file = path.join(root(), fewer[0]);
     writeFileSync(file, readFileSync(path.join(root(), fewer[1])));
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
     const changed = await run({ cacheDir: dir, folder: { root: root(), paths: fewer } });
     expect(changed!.scanned).toBe(fewer.length);
-    expectMatches(changed!.layers[1], await bruteForceTopk(ortRunOne, bytes, root(), fewer, 'relu5', model.info.preprocessing, 1, K));
+    expectMatches(changed!.layers[1], await bruteForceTopk(runOne, bytes, root(), fewer, 'relu5', model.info.preprocessing, 1, K));
   }, 60_000);
 
   it('leaves out an image that fails to load, and forgets it without a rescan once it is removed', async () => {

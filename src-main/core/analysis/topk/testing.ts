@@ -1,6 +1,7 @@
 // Test helpers: small image folders of deterministic noise and a brute-force top-k over them.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { compareNatural } from '../../images/folder.ts';
 import { decodeImage, preprocess } from '../../images/index.ts';
@@ -9,6 +10,17 @@ import { parseModel, serializeModel, tapModel } from '../../onnx/index.ts';
 
 /** One image through a model, batch 1: the tensor `fetch` of it (tests pass an onnxruntime session here). */
 export type RunOne = (model: Uint8Array, input: Float32Array, dims: number[], fetch: string) => Promise<{ dims: readonly number[]; data: Float32Array }>;
+
+/** The brute force's model runner: a plain onnxruntime session per model (not the app's worker), batch 1. */
+export function ortRunOne(): RunOne {
+  const sessions = new Map<Uint8Array, Promise<ort.InferenceSession>>();
+  return async (bytes, input, dims, fetch) => {
+    if (!sessions.has(bytes)) sessions.set(bytes, ort.InferenceSession.create(bytes));
+    const s = await sessions.get(bytes)!;
+    const t = (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, dims) }, [fetch]))[fetch];
+    return { dims: t.dims, data: t.data as Float32Array };
+  };
+}
 
 export async function noisePng(file: string, seed: number, size = 40, channels: 1 | 3 = 1): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true });
