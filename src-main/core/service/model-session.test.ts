@@ -83,3 +83,17 @@ describe('ModelSession.forwardAt (a copy tapped at just the tensors asked for)',
     await m.close();
   });
 });
+
+describe('ModelSession.variantForward', () => {
+  it('keeps working after newer copies evicted its own (it is loaded again)', async () => {
+    const m = await ModelSession.open(path.join(tmp, 'fixed1.onnx'), host, chooseProvider('cpu'));
+    const batch = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.cos(i));
+    const first = await m.forwardAt(['relu1']);
+    const want = await first(batch, 1, ['relu1']);
+    // More copies than the session keeps (3): the first is released in the runtime.
+    for (const l of ['relu2', 'relu3', 'relu4', 'relu5']) await (await m.forwardAt([l]))(batch, 1, [l]);
+    const again = await first(batch, 1, ['relu1']);
+    expect(Array.from(again.relu1.data as Float32Array)).toEqual(Array.from(want.relu1.data as Float32Array));
+    await m.close();
+  });
+});

@@ -154,9 +154,13 @@ export class ModelSession {
    * back to the session's own pass when the file changed on disk since it was opened.
    */
   async variantForward(what: string, rewrite: (m: ModelProto) => ModelProto): Promise<BatchForward> {
-    const key = await this.variants.load(what, rewrite);
-    if (key === null) return (batch, n, fetches) => this.forward(batch, n, fetches);
-    return (batch, n, fetches) => this.runBatch(key, batch, n, fetches);
+    // Loaded now, so a model onnxruntime refuses fails here; every pass asks again, because newer
+    // copies may have evicted this one in the meantime (it is then loaded again).
+    await this.variants.load(what, rewrite);
+    return async (batch, n, fetches) => {
+      const key = await this.variants.load(what, rewrite);
+      return key === null ? this.forward(batch, n, fetches) : this.runBatch(key, batch, n, fetches);
+    };
   }
 
   /** Runs a batch through the runtime copy `key`, in passes of the model's fixed batch size if it has one. */
