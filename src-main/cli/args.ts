@@ -3,9 +3,24 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
 
+/**
+ * parseArgs reads a value that starts with "-" as an option, so `--range -17:17:35` would fail; a
+ * string option followed by something that starts like a negative number takes it as its value.
+ */
+export function joinNegativeValues(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    if (name && options[name]?.type === 'string' && /^-(\d|\.\d)/.test(argv[i + 1] ?? '')) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -26,7 +26,7 @@ const USAGE = `Invariance (Zeiler & Fergus Fig. 5) and shift consistency:
                (positive: right / down), scale a factor, rotation degrees (counter-clockwise);
                uncovered pixels take the mean colour. Defaults: the paper's ranges (±60 px at 224,
                scaled; 1…1.8; 0…350°) and layers (first conv and last hidden fc layer, after their
-               ReLUs). A negative FROM needs --range=-17:17:35. The true class comes from the image's
+               ReLUs), e.g. --range -17:17:35. The true class comes from the image's
                folder name when it names a class, else it is the top-1 class of the original image.
                --limit n takes n images round-robin over the class folders. --dump-inputs writes
                each transformed input as PNG.
