@@ -57,9 +57,12 @@ async function load(panel: Panel, firing = false): Promise<void> {
   }
 }
 
-/** Reloads what the open model (or its preprocessing) made stale; call when the view shows. */
+/**
+ * Reloads what the open model (or its preprocessing) made stale, and drops firing evidence from a
+ * folder that is no longer open; call when the view shows.
+ */
 export function refreshFilters(): void {
-  const key = modelKey(session.model);
+  const key = `${modelKey(session.model)}|${session.folder?.root ?? ''}`;
   if (key === loadedKey) return;
   loadedKey = key;
   if (session.model && filters.layer && !session.model.layers.some((l) => l.id === filters.layer)) filters.layer = null;
