@@ -13,8 +13,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(here, 'src-main/electron/main.ts'),
-          // The session worker is a sibling chunk: core/runtime/host.ts resolves ./worker-main.js.
-          'worker-main': resolve(here, 'src-main/core/runtime/worker-main.ts'),
+          // The runtime process's entry, started by electron/runtime-process.ts as a utility process.
+          'runtime-main': resolve(here, 'src-main/core/runtime/runtime-main.ts'),
         },
         external,
         output: { format: 'es', entryFileNames: '[name].js' },

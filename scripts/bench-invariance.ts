@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defaultInvarianceLayers, defaultInvarianceRange, type TransformKind } from '../src-main/common/api-invariance.ts';
 import { sweepForward, sweepPipeline, transformInput } from '../src-main/core/analysis/invariance/index.ts';
 import { decodeImage, preprocess, thetaRange } from '../src-main/core/images/index.ts';
-import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
+import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { defaultPaths } from '../src-main/core/service/defaults.ts';
 import { ModelSession } from '../src-main/core/service/model-session.ts';
@@ -19,7 +19,7 @@ const REPS = 9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function invarianceBench(record: BenchRecord): Promise<void> {
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   try {
     const file = defaultPaths().model;
     const m = await ModelSession.open(file, host, chooseProvider('cpu'));

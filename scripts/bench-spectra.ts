@@ -5,7 +5,7 @@ import path from 'node:path';
 import { computeSpectra, resolveConvLayer, convFilters, scanFiring } from '../src-main/core/analysis/spectra/index.ts';
 import { listImageFolder, decodeImage, preprocess } from '../src-main/core/images/index.ts';
 import { seededRandom, analyzeGraph, loadModelFile } from '../src-main/core/onnx/index.ts';
-import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
+import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { defaultPaths, packageRoot } from '../src-main/core/service/defaults.ts';
 import { ModelSession } from '../src-main/core/service/model-session.ts';
@@ -35,7 +35,7 @@ export async function spectraBench(record: BenchRecord): Promise<void> {
   const big = { weights: Float32Array.from({ length: 96 * 3 * 11 * 11 }, () => rnd() - 0.5), dims: [96, 3, 11, 11] as [number, number, number, number], stride: [4, 4] as [number, number] };
   record('spectra of a 96×3×11×11 layer (AlexNet conv1, N = 64)', `${time(() => computeSpectra(big), 3).toFixed(1)} ms`);
 
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   try {
     const m = await ModelSession.open(defaultPaths().model, host, chooseProvider('cpu'));
     const ref = resolveConvLayer(m.graph, m.info.name);

@@ -3,13 +3,13 @@
 import path from 'node:path';
 import { decodeImage, listImageFolder, preprocess } from '../src-main/core/images/index.ts';
 import { runTopk, defaultBatchSize } from '../src-main/core/analysis/topk/run.ts';
-import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
+import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { defaultPaths } from '../src-main/core/service/defaults.ts';
 import { ModelSession } from '../src-main/core/service/model-session.ts';
 
 const [mode, dir, layer] = process.argv.slice(2);
-const host = new WorkerThreadHost();
+const host = nodeRuntimeHost();
 try {
   const choice = chooseProvider('cpu');
   const model = await ModelSession.open(defaultPaths().model, host, choice);

@@ -1,7 +1,8 @@
 // `npm run bench`: speed and memory figures, printed (targets are checked here, not in unit tests).
 //  - listing a 10,000-image folder and producing its first thumbnails (target: < 2 s to first thumbnails)
-//  - single-image prediction latency of the demo model, through the service (worker thread)
+//  - single-image prediction latency of the demo model, through the service (runtime child process)
 //  - event-loop stall while inference runs (sessions live off the main thread, so it should be ~0)
+//  - the runtime process's pipe (tensor round trips) and opening a 251 MB model off the main thread
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,12 +10,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConvscopeService } from '../src-main/core/service/service.ts';
 import { defaultPaths, packageRoot } from '../src-main/core/service/defaults.ts';
 import { ModelSession } from '../src-main/core/service/model-session.ts';
-import { WorkerThreadHost } from '../src-main/core/runtime/host.ts';
+import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { spawnSync } from 'node:child_process';
 import { invarianceBench } from './bench-invariance.ts';
 import { topkBench } from './bench-topk.ts';
 import { spectraBench } from './bench-spectra.ts';
+import { runtimeBench } from './bench-runtime.ts';
 
 const figures: [string, string, string][] = [];
 const record = (name: string, value: string, target = '') => {
@@ -54,7 +56,7 @@ async function inferenceBench(service: ConvscopeService): Promise<void> {
   const per = (performance.now() - t0) / entries.length;
   h.disable();
   record('predict one image (decode + preprocess + forward)', `${per.toFixed(2)} ms`);
-  record('event-loop delay during inference, max', `${(h.max / 1e6).toFixed(1)} ms`, 'inference runs in a worker');
+  record('event-loop delay during inference, max', `${(h.max / 1e6).toFixed(1)} ms`, 'inference runs in a child process');
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -80,7 +82,7 @@ async function deconvBench(): Promise<void> {
     ['zf-mini', defaultPaths().model],
     ['alex-mini', path.join(root, 'resources/models/alex-mini/alex-mini.onnx')],
   ] as const;
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   try {
     for (const [label, file] of models) {
       const m = await ModelSession.open(file, host, chooseProvider('cpu'));
@@ -147,6 +149,7 @@ try {
   const info = await service.openModel({ path: defaultPaths().model });
   console.log(`Convscope benchmark — ${info.name} on ${info.provider} (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);
   await inferenceBench(service);
+  await runtimeBench(record);
   await folderBench(service);
   await deconvBench();
   await invarianceBench(record);

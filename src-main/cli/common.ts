@@ -1,6 +1,6 @@
 // What every command shares: the common options, opening a model in a worker, printing.
 import path from 'node:path';
-import { WorkerThreadHost } from '../core/runtime/host.ts';
+import { nodeRuntimeHost } from '../core/runtime/launch-node.ts';
 import { chooseProvider } from '../core/runtime/provider.ts';
 import { ModelSession } from '../core/service/model-session.ts';
 import { required, UsageError } from './args.ts';
@@ -28,7 +28,7 @@ export function providerOf(values: Record<string, unknown>): 'auto' | 'cpu' | 'c
 }
 
 export async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>): Promise<T> {
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   try {
     const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
     return await fn(model);

@@ -1,5 +1,5 @@
 // Electron main process: a thin shell. It routes messages between the window and the core; the
-// sessions themselves run in a worker (core/runtime), never on this thread.
+// sessions themselves run in a utility process (runtime-process.ts), never on this thread.
 import { app } from 'electron';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ConvscopeService } from '../core/service/service.ts';
 import { defaultPaths } from '../core/service/defaults.ts';
 import { wireIpc } from './ipc.ts';
+import { utilityRuntimeHost } from './runtime-process.ts';
 import { createMainWindow, hardenSession } from './window.ts';
 
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +29,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   hardenSession();
   const provider = (['auto', 'cpu', 'cuda'].includes(String(values.provider)) ? values.provider : 'auto') as 'auto' | 'cpu' | 'cuda';
-  const service = new ConvscopeService({ shell: 'electron', provider });
+  const service = new ConvscopeService({ shell: 'electron', provider, host: utilityRuntimeHost() });
   const defaults = defaultPaths();
   const model = typeof values.model === 'string' ? values.model : defaults.model;
   const images = typeof values.images === 'string' ? values.images : defaults.images;

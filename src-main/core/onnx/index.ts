@@ -3,6 +3,7 @@ export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadMod
 export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
 export { tapModel, withOutputs, type TappedModel, type Switches } from './tap.ts';
+export { withDistances, distanceOutputs } from './with-distances.ts';
 export {
   tensorToFloat32,
   tensorToBigInt64,

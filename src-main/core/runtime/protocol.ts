@@ -1,7 +1,8 @@
-// Messages between the runtime host (main thread) and the session worker.
+// Messages between the runtime host (Node's main thread) and the runtime process.
 import type { ErrorInfo } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import type { ProjectionRequest } from '../deconv/index.ts';
+import type { GraphSummary } from '../onnx/index.ts';
 import type { DeconvBackend } from './provider.ts';
 
 export interface FeedTensor {
@@ -27,11 +28,44 @@ export interface LoadResult {
   outputs: IoMeta[];
 }
 
-export type WorkerRequest =
+/**
+ * What the runtime process makes of a model file before loading it. Rewrites are data, not code,
+ * so the file is read, parsed and rewritten in that process and never on the main thread.
+ */
+export type ModelRewrite =
+  /** The session itself: every layer and every MaxPool's switches tapped (DESIGN §3). */
+  | { kind: 'tap-all' }
+  /** A light copy that outputs just these tensors besides its own outputs (model-variants.ts). */
+  | { kind: 'outputs'; tensors: string[] }
+  /** A copy that computes per-row feature distances to row 0 in-graph (invariance sweeps). */
+  | { kind: 'distances'; layers: string[] };
+
+export interface ModelSource {
+  file: string;
+  rewrite: ModelRewrite;
+  /** The file as the caller saw it: a (re)load refuses a file changed since, so a copy never disagrees with its session. */
+  mtimeMs: number;
+  size: number;
+}
+
+/**
+ * The graph as the main thread sees it: the whole summary except the constants, of which only the
+ * spine's Conv weights are kept (spectra read them); the rest of the weights stay in the runtime process.
+ */
+export type GraphOutline = GraphSummary;
+
+export interface OpenResult extends LoadResult {
+  /** The model's graph (before the rewrite); for the session itself only (rewrite 'tap-all'), null for copies. */
+  graph: GraphOutline | null;
+}
+
+export type RuntimeRequest =
+  | { id: number; type: 'open'; key: string; source: ModelSource; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
   | { id: number; type: 'load'; key: string; bytes: Uint8Array; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
+  | { id: number; type: 'describe'; file: string }
   | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string }
   | { id: number; type: 'project'; key: string; keep: string; requests: ProjectionRequest[] }
   | { id: number; type: 'prepare'; key: string; layer: string }
   | { id: number; type: 'release'; key: string };
 
-export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorInfo };
+export type RuntimeResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorInfo };

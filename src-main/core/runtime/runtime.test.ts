@@ -1,13 +1,13 @@
-// The runtime host over the real onnxruntime-node in a real worker thread.
+// The runtime host over the real onnxruntime-node in a real child process.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zfTestModel } from '../onnx/index.ts';
-import { WorkerThreadHost } from './host.ts';
+import { nodeRuntimeHost } from './launch-node.ts';
 import { chooseProvider, cudaProviderInstalled, nvidiaGpuPresent } from './provider.ts';
 
-const host = new WorkerThreadHost();
+const host = nodeRuntimeHost();
 const cpu = chooseProvider('cpu');
 const bytes = zfTestModel({ inputSize: 224, channels: 3, classes: 10, seed: 5 });
 const input = (n: number) => ({ dims: [n, 3, 224, 224], data: new Float32Array(n * 3 * 224 * 224).map((_, i) => Math.cos(i)) });
@@ -33,7 +33,7 @@ describe('provider choice', () => {
   });
 });
 
-describe('WorkerThreadHost', () => {
+describe('the runtime process', () => {
   it('runs off the main thread: timers keep firing during a long inference', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
@@ -52,11 +52,12 @@ describe('WorkerThreadHost', () => {
     await expect(host.run('zf', { input: { dims: [1, 3, 224, 224], data: new Float32Array(5) } }, [])).rejects.toMatchObject({ code: 'INPUT_MISMATCH' });
   });
 
-  it('recovers from a dead worker by reloading its sessions', async () => {
+  it('recovers from a dead process by reloading its sessions', async () => {
     const before = await host.run('zf', { input: input(1) }, ['logits']);
-    // Simulate a crash of the native runtime: the worker goes away under us.
-    await (host as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-    await new Promise((r) => setTimeout(r, 20));
+    // A crash of the native runtime: the process goes away under us.
+    const pid = host.pid!;
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
     const after = await host.run('zf', { input: input(1) }, ['logits']);
     expect(Array.from(after.logits.data as Float32Array)).toEqual(Array.from(before.logits.data as Float32Array));
   });
@@ -66,7 +67,7 @@ describe('projection backends', () => {
   it('the compiled (GPU-path) projections equal the TypeScript engine, here under the CPU provider', async () => {
     const { ModelSession } = await import('../service/model-session.ts');
     const { defaultPaths } = await import('../service/defaults.ts');
-    const h = new WorkerThreadHost();
+    const h = nodeRuntimeHost();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'convscope-compiled-'));
     try {
       const engine = await ModelSession.open(defaultPaths().model, h, { ...cpu, deconv: 'engine' });

@@ -1,19 +1,37 @@
-// Runs in a worker thread (or child process): the only place inference happens, because
-// onnxruntime-node's create() and run() block the JavaScript thread for their whole duration.
+// Runs in the runtime process: the only place models are parsed and inference happens, because
+// onnxruntime-node's create() and run() block the JavaScript thread for their whole duration, and a
+// native fault in onnxruntime (an abort, a segfault, an out-of-memory on a hostile model) must end
+// only this process, never the app (see process-host.ts).
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { ModelProto } from 'onnx-buf';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Projection, type ProjectionRequest } from '../deconv/index.ts';
-import { analyzeGraph, parseModel, tapModel } from '../onnx/index.ts';
+import { analyzeGraph, loadModelFile, parseModel, serializeModel, tapModel, withDistances, withOutputs, type GraphSummary } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
-import type { FeedTensor, IoMeta, LoadResult, OutputTensor, WorkerRequest, WorkerResponse } from './protocol.ts';
+import { explainOrtError } from './ort-errors.ts';
+import type {
+  FeedTensor, GraphOutline, IoMeta, LoadResult, ModelRewrite, ModelSource, OpenResult, OutputTensor, RuntimeRequest, RuntimeResponse,
+} from './protocol.ts';
 import type { DeconvBackend } from './provider.ts';
+
+// onnxruntime's warnings are ANSI-coloured lines on stderr; errors reach the user as messages instead.
+ort.env.logLevel = 'error';
+const SESSION_LOG = { logSeverityLevel: 3 as const, logVerbosityLevel: 0 };
 
 interface Loaded {
   session: ort.InferenceSession;
   inputs: IoMeta[];
-  /** The (tapped) model, kept to build the deconv engine on first use. */
-  bytes: Uint8Array;
+  /** The file's name for messages. */
+  name: string;
+  /** The model as parsed (before any rewrite), kept to build the deconv engine on first use and to derive copies. */
+  model: ModelProto | null;
+  /** For models loaded from bytes: parsed on first projection. */
+  bytes: Uint8Array | null;
+  /** `path|mtime|size` of the file this was opened from: copies of the same file share its parse. */
+  fileKey: string | null;
   engine: DeconvEngine | null;
   provider: Provider;
   /** Set when projections run compiled to ONNX (under CUDA, or when asked for). */
@@ -35,35 +53,93 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   );
 }
 
-async function load(key: string, bytes: Uint8Array, providers: Provider[], reason: string, deconv: DeconvBackend): Promise<LoadResult> {
-  const old = sessions.get(key);
-  if (old) {
-    await old.session.release();
-    await old.projector?.release();
-    sessions.delete(key);
-  }
-  let session: ort.InferenceSession | null = null;
-  let provider: Provider = 'cpu';
-  let providerReason = reason;
+async function createSession(bytes: Uint8Array, name: string, providers: Provider[], reason: string): Promise<{ session: ort.InferenceSession; provider: Provider; providerReason: string }> {
   if (providers[0] === 'cuda') {
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cuda', 'cpu'] });
-      provider = 'cuda';
+      return { session: await ort.InferenceSession.create(bytes, { ...SESSION_LOG, executionProviders: ['cuda', 'cpu'] }), provider: 'cuda', providerReason: reason };
     } catch (e) {
-      providerReason = `the CUDA provider failed to start (${(e as Error).message.split('\n')[0]})`;
+      reason = `the CUDA provider failed to start (${explainOrtError((e as Error).message, name).split('\n')[0]})`;
     }
   }
-  if (!session) {
-    try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-    } catch (e) {
-      throw new AppError('MODEL_UNSUPPORTED', `onnxruntime cannot run this model: ${(e as Error).message}`);
-    }
+  try {
+    return { session: await ort.InferenceSession.create(bytes, { ...SESSION_LOG, executionProviders: ['cpu'] }), provider: 'cpu', providerReason: reason };
+  } catch (e) {
+    throw new AppError('MODEL_UNSUPPORTED', `onnxruntime cannot run ${name}: ${explainOrtError((e as Error).message, name)}`);
   }
+}
+
+async function releaseKey(key: string): Promise<void> {
+  const s = sessions.get(key);
+  sessions.delete(key);
+  if (s) {
+    await s.session.release();
+    await s.projector?.release();
+  }
+}
+
+async function install(
+  key: string, bytes: Uint8Array, name: string, providers: Provider[], reason: string, deconv: DeconvBackend,
+  keepModel: { model: ModelProto | null; bytes: Uint8Array | null; fileKey: string | null },
+): Promise<LoadResult> {
+  await releaseKey(key);
+  const { session, provider, providerReason } = await createSession(bytes, name, providers, reason);
   const inputs = meta(session.inputMetadata);
   const compiled = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda');
-  sessions.set(key, { session, inputs, bytes, engine: null, kept: new Map(), provider, projector: null, compiled });
+  sessions.set(key, { session, inputs, name, ...keepModel, engine: null, kept: new Map(), provider, projector: null, compiled });
   return { provider, providerReason, inputs, outputs: meta(session.outputMetadata) };
+}
+
+/** The file parsed once per content: a session and its light copies share one parse. */
+async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fileKey: string }> {
+  const st = await stat(source.file).catch(() => null);
+  const name = path.basename(source.file);
+  if (!st) throw new AppError('MODEL_READ_FAILED', `${name}: the file is gone (${source.file})`, { file: source.file });
+  if (st.mtimeMs !== source.mtimeMs || st.size !== source.size) {
+    throw new AppError('MODEL_READ_FAILED', `${name} changed on disk since it was opened; open it again`, { file: source.file });
+  }
+  const fileKey = `${source.file}|${st.mtimeMs}|${st.size}`;
+  for (const s of sessions.values()) if (s.fileKey === fileKey && s.model) return { model: s.model, fileKey };
+  return { model: (await loadModelFile(source.file)).model, fileKey };
+}
+
+/** The summary without the constants the main thread never reads: only the spine's Conv weights stay (for spectra). */
+function outline(graph: GraphSummary): GraphOutline {
+  const keep = new Set<string>();
+  for (const l of graph.layers) {
+    if (l.op !== 'Conv') continue;
+    const node = graph.nodes.find((n) => n.name === l.node);
+    if (node?.inputs[1]) keep.add(node.inputs[1]);
+  }
+  return { ...graph, initializers: new Map([...graph.initializers].filter(([k]) => keep.has(k))) };
+}
+
+function rewritten(model: ModelProto, rewrite: ModelRewrite, opset: number): ModelProto {
+  switch (rewrite.kind) {
+    case 'tap-all':
+      return tapModel(model, 'all').model;
+    case 'outputs':
+      return withOutputs(model, rewrite.tensors);
+    case 'distances':
+      return withDistances(model, rewrite.layers, opset);
+  }
+}
+
+async function open(req: Extract<RuntimeRequest, { type: 'open' }>): Promise<OpenResult> {
+  const { source } = req;
+  const name = path.basename(source.file);
+  const { model, fileKey } = await parsedFile(source);
+  const graph = source.rewrite.kind === 'tap-all' ? analyzeGraph(model, source.file) : null;
+  const opset = Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
+  const bytes = serializeModel(rewritten(model, source.rewrite, opset));
+  const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, { model, bytes: null, fileKey });
+  return { ...loaded, graph: graph ? outline(graph) : null };
+}
+
+async function describe(file: string): Promise<GraphOutline> {
+  const st = await stat(file).catch(() => null);
+  if (!st) throw new AppError('MODEL_READ_FAILED', `${path.basename(file)}: no such file (${file})`, { file });
+  const { model } = await parsedFile({ file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size });
+  return outline(analyzeGraph(model, file));
 }
 
 function checkFeeds(inputs: IoMeta[], feeds: Record<string, FeedTensor>): void {
@@ -122,28 +198,33 @@ async function run(key: string, feeds: Record<string, FeedTensor>, fetches: stri
     // A kept pass fetches every tap, so later projections of any layer need no new forward pass.
     results = keep || !fetches.length ? await loaded.session.run(ortFeeds) : await loaded.session.run(ortFeeds, fetches);
   } catch (e) {
-    throw new AppError('RUNTIME_FAILED', `inference failed: ${(e as Error).message}`);
+    throw new AppError('RUNTIME_FAILED', `inference on ${loaded.name} failed: ${explainOrtError((e as Error).message, loaded.name)}`);
   }
   const all: Record<string, OutputTensor> = {};
-  for (const [name, t] of Object.entries(results)) all[name] = toOutput(t as ort.Tensor);
+  for (const [name, t] of Object.entries(results)) {
+    // Taps of non-float tensors (shape arithmetic beside the spine) are not read by anything here.
+    if ((t as ort.Tensor).type !== 'float32' && (t as ort.Tensor).type !== 'int64' && !fetches.includes(name)) continue;
+    all[name] = toOutput(t as ort.Tensor);
+  }
   if (!keep) return all;
   loaded.kept.delete(keep);
   loaded.kept.set(keep, all);
   while (loaded.kept.size > KEEP) loaded.kept.delete(loaded.kept.keys().next().value as string);
-  // Copies: the reply's buffers are transferred, and the kept ones must stay usable here.
   const out: Record<string, OutputTensor> = {};
   for (const name of fetches.length ? fetches : Object.keys(all)) {
     const t = all[name];
-    if (!t) throw new AppError('RUNTIME_FAILED', `the model has no tensor "${name}"`);
-    out[name] = { ...t, data: t.data.slice() } as OutputTensor;
+    if (!t) throw new AppError('RUNTIME_FAILED', `${loaded.name} has no tensor "${name}"`);
+    out[name] = t;
   }
   return out;
 }
 
 function engineFor(loaded: Loaded, key: string): DeconvEngine {
   if (!loaded.engine) {
-    const model = parseModel(loaded.bytes, key);
-    loaded.engine = new DeconvEngine(analyzeGraph(model, key), tapModel(model, 'all').switches);
+    const model = loaded.model ?? parseModel(loaded.bytes!, key);
+    // The engine walks the tapped graph: its MaxPools name their switch outputs.
+    const tapped = loaded.model ? tapModel(model, 'all') : { model, switches: tapModel(model, 'all').switches };
+    loaded.engine = new DeconvEngine(analyzeGraph(tapped.model, loaded.name), tapped.switches);
   }
   return loaded.engine;
 }
@@ -167,42 +248,30 @@ async function project(key: string, keep: string, requests: ProjectionRequest[])
   return out;
 }
 
-export async function handle(req: WorkerRequest): Promise<WorkerResponse> {
-  try {
-    switch (req.type) {
-      case 'load':
-        return { id: req.id, ok: true, value: await load(req.key, req.bytes, req.providers, req.providerReason, req.deconv) };
-      case 'run':
-        return { id: req.id, ok: true, value: await run(req.key, req.feeds, req.fetches, req.keep) };
-      case 'prepare': {
-        const plan = engineFor(loadedSession(req.key), req.key).plan(req.layer);
-        return { id: req.id, ok: true, value: { skipped: [...plan.skipped] } };
-      }
-      case 'project':
-        return { id: req.id, ok: true, value: await project(req.key, req.keep, req.requests) };
-      case 'release': {
-        const s = sessions.get(req.key);
-        sessions.delete(req.key);
-        if (s) {
-          await s.session.release();
-          await s.projector?.release();
-        }
-        return { id: req.id, ok: true, value: null };
-      }
-    }
-  } catch (e) {
-    return { id: (req as { id: number }).id, ok: false, error: toErrorInfo(e) };
+async function value(req: RuntimeRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'open':
+      return open(req);
+    case 'load':
+      return install(req.key, req.bytes, req.key, req.providers, req.providerReason, req.deconv, { model: null, bytes: req.bytes, fileKey: null });
+    case 'describe':
+      return describe(req.file);
+    case 'run':
+      return run(req.key, req.feeds, req.fetches, req.keep);
+    case 'prepare':
+      return { skipped: [...engineFor(loadedSession(req.key), req.key).plan(req.layer).skipped] };
+    case 'project':
+      return project(req.key, req.keep, req.requests);
+    case 'release':
+      await releaseKey(req.key);
+      return null;
   }
 }
 
-export function transferList(resp: WorkerResponse): ArrayBuffer[] {
-  if (!resp.ok || !resp.value || typeof resp.value !== 'object') return [];
-  const list: ArrayBuffer[] = [];
-  for (const v of Object.values(resp.value as Record<string, unknown> | unknown[])) {
-    const data = (v as { data?: unknown })?.data;
-    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-      list.push(data.buffer);
-    }
+export async function handle(req: RuntimeRequest): Promise<RuntimeResponse> {
+  try {
+    return { id: req.id, ok: true, value: await value(req) };
+  } catch (e) {
+    return { id: req.id, ok: false, error: toErrorInfo(e) };
   }
-  return list;
 }

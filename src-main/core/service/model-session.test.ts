@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zfTestModel, seededRandom } from '../onnx/index.ts';
-import { WorkerThreadHost } from '../runtime/host.ts';
+import { nodeRuntimeHost } from '../runtime/launch-node.ts';
 import { chooseProvider } from '../runtime/provider.ts';
 import { ModelSession } from './model-session.ts';
 
 let tmp: string;
-const host = new WorkerThreadHost();
+const host = nodeRuntimeHost();
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-session-'));

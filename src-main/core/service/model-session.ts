@@ -4,15 +4,13 @@ import path from 'node:path';
 import type { ModelInfo } from '../../common/api.ts';
 import { AppError } from '../../common/errors.ts';
 import type { LayerInfo, Preprocessing } from '../../common/types.ts';
-import type { ModelProto } from 'onnx-buf';
-import { analyzeGraph, loadModelFile, serializeModel, tapModel, withOutputs, type GraphSummary } from '../onnx/index.ts';
 import { loadOrCreateSidecar } from '../images/index.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
-import type { OutputTensor } from '../runtime/protocol.ts';
+import type { GraphOutline, ModelRewrite, OutputTensor } from '../runtime/protocol.ts';
 import type { ProviderChoice } from '../runtime/provider.ts';
 import { rowProbabilities } from '../analysis/scores.ts';
-import { ModelVariants } from './model-variants.ts';
+import { ModelVariants, namingModel } from './model-variants.ts';
 
 /** Runs a batch N×C×H×W (flat) and returns the fetched tensors. */
 export type BatchForward = (batch: Float32Array, n: number, fetches: string[]) => Promise<Record<string, OutputTensor>>;
@@ -55,7 +53,8 @@ export class ModelSession {
   private constructor(
     readonly key: string,
     readonly info: ModelInfo,
-    readonly graph: GraphSummary,
+    /** The graph as parsed in the runtime process: structure, and of the weights only the Conv layers' (for spectra). */
+    readonly graph: GraphOutline,
     private readonly host: RuntimeHost,
     /** The model's first output already holds probabilities (its last node is a Softmax). */
     readonly outputIsProbability: boolean,
@@ -72,13 +71,13 @@ export class ModelSession {
       throw new AppError('MODEL_READ_FAILED', `${abs}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file: abs });
     });
     if (!st.isFile()) throw new AppError('MODEL_READ_FAILED', `${abs} is not a file`, { file: abs });
-    const { model } = await loadModelFile(abs);
-    const graph = analyzeGraph(model, abs);
-    const tapped = tapModel(model, 'all');
     const key = ModelSession.cacheKey(abs, st.mtimeMs, st.size);
-    const loaded = await host.load(key, serializeModel(tapped.model), choice).catch((e: AppError) => {
-      throw new AppError(e.code ?? 'MODEL_UNSUPPORTED', `${path.basename(abs)}: ${e.message}`, { ...e.details, file: abs });
+    const seen = { mtimeMs: st.mtimeMs, size: st.size };
+    // Read, parsed, analysed and tapped in the runtime process: a 250 MB model never blocks this thread.
+    const loaded = await host.open(key, { file: abs, rewrite: { kind: 'tap-all' }, ...seen }, choice).catch((e: AppError) => {
+      throw new AppError(e.code ?? 'MODEL_UNSUPPORTED', namingModel(path.basename(abs), e.message), { ...e.details, file: abs });
     });
+    const graph = loaded.graph!;
 
     const { channels, height, width, name: inputName } = graph.input;
     const sidecar = await loadOrCreateSidecar(abs, channels, [height, width]);
@@ -122,7 +121,7 @@ export class ModelSession {
       sidecarCreated: sidecar.created,
       labels: sidecar.labels,
     };
-    const variants = new ModelVariants(host, abs, key, choice, ModelSession.cacheKey);
+    const variants = new ModelVariants(host, abs, key, seen, choice, ModelSession.cacheKey);
     return new ModelSession(key, info, graph, host, lastNode?.op === 'Softmax', variants);
   }
 
@@ -146,19 +145,19 @@ export class ModelSession {
    */
   async forwardAt(tensors: readonly string[]): Promise<BatchForward> {
     const sorted = [...new Set(tensors)].sort();
-    return this.variantForward(`outputs:${sorted.join('\n')}`, (m) => withOutputs(m, sorted));
+    return this.variantForward({ kind: 'outputs', tensors: sorted });
   }
 
   /**
-   * A forward pass over a rewritten copy of the model (`what` names the rewrite for caching). Falls
-   * back to the session's own pass when the file changed on disk since it was opened.
+   * A forward pass over a rewritten copy of the model, made in the runtime process. Falls back to the
+   * session's own pass when the file changed on disk since it was opened.
    */
-  async variantForward(what: string, rewrite: (m: ModelProto) => ModelProto): Promise<BatchForward> {
+  async variantForward(rewrite: ModelRewrite): Promise<BatchForward> {
     // Loaded now, so a model onnxruntime refuses fails here; every pass asks again, because newer
     // copies may have evicted this one in the meantime (it is then loaded again).
-    await this.variants.load(what, rewrite);
+    await this.variants.load(rewrite);
     return async (batch, n, fetches) => {
-      const key = await this.variants.load(what, rewrite);
+      const key = await this.variants.load(rewrite);
       return key === null ? this.forward(batch, n, fetches) : this.runBatch(key, batch, n, fetches);
     };
   }

@@ -15,7 +15,8 @@ import {
   type DecodedImage, type FolderListing,
 } from '../images/index.ts';
 import { Jobs } from '../jobs/jobs.ts';
-import { WorkerThreadHost, type RuntimeHost } from '../runtime/host.ts';
+import type { RuntimeHost } from '../runtime/host.ts';
+import { nodeRuntimeHost } from '../runtime/launch-node.ts';
 import { chooseProvider } from '../runtime/provider.ts';
 import type { Provider } from '../../common/api.ts';
 import type { InvarianceCalls } from '../../common/api-invariance.ts';
@@ -59,7 +60,7 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
   private notices: string[] = [];
 
   constructor(private readonly options: ServiceOptions) {
-    this.host = options.host ?? new WorkerThreadHost();
+    this.host = options.host ?? nodeRuntimeHost();
     this.jobs = new Jobs((e) => this.emit('progress', e));
     Object.assign(this, spectraCalls(this), invarianceCalls(this), topkCalls(this));
   }

@@ -6,7 +6,7 @@ import type { FilterSpectraResult, SpectraCalls } from '../../common/api-spectra
 import { AppError } from '../../common/errors.ts';
 import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../analysis/spectra/index.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
-import { analyzeGraph, loadModelFile, type GraphSummary } from '../onnx/index.ts';
+import type { GraphOutline } from '../runtime/protocol.ts';
 import type { ServiceContext } from './context.ts';
 import { packageRoot } from './defaults.ts';
 import type { ModelSession } from './model-session.ts';
@@ -15,17 +15,17 @@ const DEMO_MODELS = ['zf-mini', 'alex-mini'];
 
 export function spectraCalls(ctx: ServiceContext): SpectraCalls {
   // Parsed graphs of compare models, by file + mtime + size: spectra need the weights, not a session.
-  const graphs = new Map<string, GraphSummary>();
+  const graphs = new Map<string, GraphOutline>();
 
-  async function graphOf(file: string): Promise<GraphSummary> {
+  async function graphOf(file: string): Promise<GraphOutline> {
     const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
       throw new AppError('MODEL_READ_FAILED', `${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file });
     });
     const key = `${file}|${st.mtimeMs}|${st.size}`;
     const hit = graphs.get(key);
     if (hit) return hit;
-    const { model } = await loadModelFile(file);
-    const g = analyzeGraph(model, file);
+    // Parsed in the runtime process, as every model is: never on this thread.
+    const g = await ctx.host.describe(file);
     if (graphs.size >= 4) graphs.delete(graphs.keys().next().value as string);
     graphs.set(key, g);
     return g;

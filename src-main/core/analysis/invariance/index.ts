@@ -6,4 +6,4 @@ export {
 export { sweepImages, type SweepItem, type SweepRunSpec } from './run.ts';
 export { shiftConsistency, shiftInput, pairOffsets, type ConsistencySpec, type ConsistencyCounts } from './shift-consistency.ts';
 export { euclidean, l2norm, normalizedDistance } from './distances.ts';
-export { sweepForward, withDistances } from './layer-taps.ts';
+export { sweepForward } from './layer-taps.ts';

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, seededRandom, serializeModel, withOutputs } from '../../onnx/index.ts';
-import { WorkerThreadHost } from '../../runtime/host.ts';
+import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { distanceOutputs, withDistances } from './layer-taps.ts';
+import { distanceOutputs, withDistances } from '../../onnx/index.ts';
 
 function tinyModel(opset: number) {
   const b = new GraphBuilder({ opset, seed: 3 });
@@ -17,7 +17,7 @@ function tinyModel(opset: number) {
 }
 
 describe('withDistances', () => {
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   afterAll(() => host.close());
 
   for (const opset of [13, 18]) {

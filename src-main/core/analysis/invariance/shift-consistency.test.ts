@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, preprocess } from '../../images/index.ts';
 import { seededRandom } from '../../onnx/index.ts';
-import { WorkerThreadHost } from '../../runtime/host.ts';
+import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { defaultPaths } from '../../service/defaults.ts';
 import { ModelSession } from '../../service/model-session.ts';
@@ -36,7 +36,7 @@ describe('pairOffsets', () => {
 });
 
 describe('shiftConsistency', () => {
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   afterAll(() => host.close());
 
   it('is 1 for a model invariant to circular shifts, when the shifts are circular', async () => {

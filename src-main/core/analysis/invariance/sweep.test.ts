@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, preprocess, transformPlanes } from '../../images/index.ts';
 import { seededRandom } from '../../onnx/index.ts';
-import { WorkerThreadHost } from '../../runtime/host.ts';
+import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { defaultPaths } from '../../service/defaults.ts';
 import { ModelSession, softmax } from '../../service/model-session.ts';
@@ -29,7 +29,7 @@ describe('sweepImage on a circular model built in the test', () => {
   });
 
   it('the global-average-pooled top layer is invariant to circular shifts, the strided layer is not', async () => {
-    const host = new WorkerThreadHost();
+    const host = nodeRuntimeHost();
     try {
       const fetch = await hostForward(host, 'circular', circularModel(), [1, 16, 16]);
       // The premise: these translations are circular shifts of this image.
@@ -57,7 +57,7 @@ describe('sweepImage on a circular model built in the test', () => {
 });
 
 describe('sweepImage on the demo model (zf-mini)', () => {
-  const host = new WorkerThreadHost();
+  const host = nodeRuntimeHost();
   let model: ModelSession;
   let images: Float32Array[];
   const samples = defaultPaths().images;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, seededRandom, zfTestModel } from '../../onnx/index.ts';
-import { WorkerThreadHost } from '../../runtime/host.ts';
+import type { RuntimeHost } from '../../runtime/host.ts';
+import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { ModelSession, softmax } from '../../service/model-session.ts';
 import { randomSquares, topMassMask } from './faithfulness.ts';
@@ -14,7 +15,7 @@ import { occludeInto, occlusionGeometry } from './grid.ts';
 import { runFaithfulness, runOcclusion } from './run.ts';
 
 let tmp: string;
-let host: WorkerThreadHost;
+let host: RuntimeHost;
 let zf: ModelSession;
 let quadrant: ModelSession;
 const S = 16;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-occlusion-'));
   writeFileSync(path.join(tmp, 'zf.onnx'), zfTestModel({ inputSize: 64, channels: 1, classes: 5, seed: 4 }));
   writeFileSync(path.join(tmp, 'quadrant.onnx'), quadrantModel());
-  host = new WorkerThreadHost();
+  host = nodeRuntimeHost();
   zf = await ModelSession.open(path.join(tmp, 'zf.onnx'), host, chooseProvider('cpu'));
   quadrant = await ModelSession.open(path.join(tmp, 'quadrant.onnx'), host, chooseProvider('cpu'));
 }, 60_000);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TopkLayerResult } from '../../../common/api-topk.ts';
 import { decodeImage, preprocess } from '../../images/index.ts';
 import { zfTestModel } from '../../onnx/index.ts';
-import { WorkerThreadHost } from '../../runtime/host.ts';
+import type { RuntimeHost } from '../../runtime/host.ts';
+import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { ModelSession } from '../../service/model-session.ts';
 import { runTopk, type TopkRun } from './run.ts';
@@ -18,7 +19,7 @@ import { bruteForceTopk, noisePng, ortRunOne, type BruteMap } from './testing.ts
 const runOne = ortRunOne();
 
 let tmp: string;
-let host: WorkerThreadHost;
+let host: RuntimeHost;
 let model: ModelSession;
 let bytes: Uint8Array;
 const root = () => path.join(tmp, 'images');
@@ -35,7 +36,7 @@ beforeAll(async () => {
     paths.push(rel);
   }
   paths.sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
-  host = new WorkerThreadHost();
+  host = nodeRuntimeHost();
   model = await ModelSession.open(path.join(tmp, 'm.onnx'), host, chooseProvider('cpu'));
 }, 60_000);
 
