@@ -1,7 +1,9 @@
-// Serves the renderer build and files under the roots the user opened; anything else is refused.
+// Serves the renderer build (public code) and nothing else: '..', NUL bytes and symlinks leading out
+// of it are refused.
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { isInside } from '../core/service/paths.ts';
 
@@ -18,7 +20,6 @@ const TYPES: Record<string, string> = {
   '.webp': 'image/webp',
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
-  '.onnx': 'application/octet-stream',
 };
 
 export type ServeResult = 'served' | 'forbidden' | 'not-found';
@@ -38,15 +39,15 @@ export async function serveFile(res: ServerResponse, root: string, rel: string, 
     return 'not-found';
   }
   if (!isInside(realRoot, real)) return 'forbidden';
-  const st = await stat(real);
-  if (!st.isFile()) return 'not-found';
+  const st = await stat(real).catch(() => null);
+  if (!st?.isFile()) return 'not-found';
   res.writeHead(200, {
     ...headers,
     'content-type': TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream',
     'content-length': String(st.size),
   });
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(real).on('error', reject).on('end', resolve).pipe(res);
-  });
+  // pipeline closes the file when the client goes away mid-response (a plain pipe would keep the
+  // descriptor open); by then the headers are out and both ends are destroyed, so nothing is left to answer.
+  await pipeline(createReadStream(real), res).catch(() => {});
   return 'served';
 }

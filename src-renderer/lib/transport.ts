@@ -3,6 +3,7 @@
 import type { PreloadBridge } from '../../src-main/common/api.ts';
 import type { Envelope } from '../../src-main/common/errors.ts';
 import { decodeMessage, encodeMessage } from '../../src-main/common/wire.ts';
+import { apiUrl, pageToken } from './session-token.ts';
 
 export type EventListener = (event: string, payload: unknown) => void;
 export type StatusListener = (connected: boolean) => void;
@@ -122,6 +123,6 @@ export class WebSocketTransport implements Transport {
 export function defaultTransport(): Transport {
   const b = bridge();
   if (b) return new IpcTransport(b);
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return new WebSocketTransport(`${proto}//${location.host}/api`);
+  // The API needs the token sent explicitly; the server's cookie does not open it (session-token.ts).
+  return new WebSocketTransport(apiUrl(location, pageToken()));
 }

@@ -78,14 +78,6 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
     this.notices.push(text);
   }
 
-  /** Folders the user opened: the only places the server may serve files from. */
-  roots(): string[] {
-    const r: string[] = [];
-    if (this.model) r.push(path.dirname(this.model.info.path));
-    if (this.folder) r.push(this.folder.root);
-    return r;
-  }
-
   get currentModel(): ModelSession | null {
     return this.model;
   }
