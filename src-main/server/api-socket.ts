@@ -22,6 +22,23 @@ export function asRequest(msg: unknown): ApiRequest | null {
   return { id, method, arg };
 }
 
+/**
+ * Replies queued for a client that does not read them are held in memory; past this the connection is
+ * closed rather than let one stalled (or hostile) client grow the server without bound.
+ */
+export const MAX_UNREAD_BYTES = 256 * 2 ** 20;
+
+/** Sends unless the peer has stopped reading; then closes it (1008). */
+export function sendOrDrop(ws: WebSocket, frame: Uint8Array, onDrop: () => void, limit = MAX_UNREAD_BYTES): void {
+  if (ws.bufferedAmount + frame.byteLength > limit) {
+    onDrop();
+    closeQuietly(ws, 1008, 'replies are not being read');
+    return;
+  }
+  // The callback takes a failed write (the peer went away); the 'close' event does the rest.
+  ws.send(frame, () => {});
+}
+
 function bytesOf(data: RawData): Uint8Array {
   const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -58,8 +75,7 @@ export function serveApiSocket(ws: WebSocket, dispatch: Dispatch, log: Log, peer
       log(`${peer}: a result could not be encoded: ${brief(e)}`);
       frame = encodeMessage({ id, ok: false, error: { code: 'INTERNAL', message: 'the result could not be encoded' } });
     }
-    // The callback takes a failed write (the peer went away); the 'close' event does the rest.
-    ws.send(frame, () => {});
+    sendOrDrop(ws, frame, () => report(`API connection closed (1008): over ${MAX_UNREAD_BYTES / 2 ** 20} MB of replies left unread`));
   };
 
   // ws closes the connection itself (1002, 1007, 1009…) after reporting a protocol violation here;

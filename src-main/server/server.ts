@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeMessage } from '../common/wire.ts';
 import { createDispatcher } from '../core/service/dispatcher.ts';
 import type { ConvscopeService } from '../core/service/service.ts';
-import { serveApiSocket } from './api-socket.ts';
+import { sendOrDrop, serveApiSocket } from './api-socket.ts';
 import { cookieName, explicitToken, hostAllowed, newToken, originAllowed, pageCookie, readCookie, sameSecret } from './auth.ts';
 import { FILES_PREFIX, serveImage } from './images-route.ts';
 import { brief, rateLimitedLog, type Log } from './log.ts';
@@ -160,7 +160,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     } catch (e) {
       return log(`event ${event} could not be encoded: ${brief(e)}`);
     }
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame, () => {});
+    for (const ws of sockets) {
+      if (ws.readyState === ws.OPEN) sendOrDrop(ws, frame, () => log(`an API connection was closed (1008): its events were not being read`));
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
