@@ -1,0 +1,69 @@
+// The app as a user meets a runtime crash: the shipped demo model and samples through the service,
+// the runtime process killed under a running scan and between calls. The call in flight fails naming
+// the model; everything after works as before, the layer browser's projections included.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcessHost } from '../runtime/process-host.ts';
+import { defaultPaths } from './defaults.ts';
+import { ConvscopeService } from './service.ts';
+
+let service: ConvscopeService;
+let cache: string;
+const pid = () => (service.host as ChildProcessHost).pid!;
+
+beforeAll(async () => {
+  cache = mkdtempSync(path.join(os.tmpdir(), 'convscope-recovery-'));
+  process.env.CONVSCOPE_CACHE_DIR = cache;
+  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  await service.openModel({ path: defaultPaths().model });
+  await service.openFolder({ path: defaultPaths().images });
+});
+
+afterAll(async () => {
+  await service.close();
+  delete process.env.CONVSCOPE_CACHE_DIR;
+  rmSync(cache, { recursive: true, force: true });
+});
+
+describe('a runtime crash seen from the app', () => {
+  it('a scan running when the runtime dies fails naming the model; the next calls work', async () => {
+    const { entries } = await service.listImages({ offset: 0, limit: 3 });
+    const before = await service.predict({ path: entries[0].path });
+    const layer = service.currentModel!.info.layers.find((l) => l.kind === 'relu')!.id;
+    const scan = service.topkScan({ layers: [layer] });
+    // Kill once the scan is under way (its first progress event), so it is mid-inference.
+    await new Promise<void>((resolve) => {
+      const off = service.on((event) => {
+        if (event === 'progress') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const killed = pid();
+    process.kill(killed, 'SIGKILL');
+    const err = await scan.then(() => null, (e: unknown) => e);
+    expect(err, 'the scan finished before the kill').not.toBeNull();
+    expect(err).toMatchObject({ code: 'RUNTIME_FAILED', message: expect.stringMatching(/^zf-mini\.onnx: the inference process crashed \(signal SIGKILL\)/) });
+
+    const after = await service.predict({ path: entries[0].path });
+    expect(pid()).not.toBe(killed);
+    expect(after.top).toEqual(before.top);
+    const rescan = await service.topkScan({ layers: [layer] });
+    expect(rescan.complete).toBe(true);
+  }, 120_000);
+
+  it('projections of the image open in the layer browser survive a crash between two clicks', async () => {
+    const { entries } = await service.listImages({ offset: 5, limit: 1 });
+    const layer = service.currentModel!.info.layers.filter((l) => l.kind === 'relu')[1].id;
+    await service.layerActivations({ path: entries[0].path, layer });
+    const first = await service.project({ path: entries[0].path, layer, mode: 'single', targets: [{ channel: 2 }] });
+    process.kill(pid(), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await service.project({ path: entries[0].path, layer, mode: 'single', targets: [{ channel: 2 }] });
+    expect(again[0].position).toEqual(first[0].position);
+    expect(again[0].data).toEqual(first[0].data);
+  }, 120_000);
+});
