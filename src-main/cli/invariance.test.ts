@@ -1,5 +1,5 @@
 // `convscope invariance` and `convscope consistency` as a user runs them (child process, JSON out).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -104,6 +104,50 @@ describe('convscope consistency', () => {
     const none = JSON.parse((await cli('consistency', '--model', model, '--images', samples, '--limit', '5', '--max-shift', '0', '--json')).stdout);
     expect(none).toMatchObject({ agree: 25, pairs: 25, consistency: 1, maxShift: 0 });
   });
+});
+
+describe('skipped files (invariance and consistency)', () => {
+  const mixed = path.join(tmp, 'mixed');
+  const bad = path.join(tmp, 'undecodable');
+  const run = (cmd: string, dir: string, ...extra: string[]) =>
+    cli(cmd, '--model', model, '--images', dir, '--json', ...(cmd === 'invariance' ? ['--transform', 'rotate', '--range', '0:90:2'] : ['--pairs', '2']), ...extra);
+
+  it('are named on stderr and in the JSON (absolute paths, as the images); --strict exits 1', async () => {
+    for (const f of ['trouser/00002.png', 'bag/00018.png']) {
+      mkdirSync(path.join(mixed, path.dirname(f)), { recursive: true });
+      copyFileSync(path.join(samples, f), path.join(mixed, f));
+    }
+    writeFileSync(path.join(mixed, 'bag/broken.png'), 'not a png');
+    writeFileSync(path.join(mixed, 'readme.txt'), 'x');
+    const want = [{ path: path.join(mixed, 'readme.txt'), reason: 'not an image (.txt)' }, { path: path.join(mixed, 'bag/broken.png'), reason: expect.any(String) }];
+    for (const cmd of ['invariance', 'consistency']) {
+      const r = await run(cmd, mixed);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.skipped).toEqual(want);
+      expect(cmd === 'invariance' ? out.images.length : out.images).toBe(2);
+      expect(r.stderr).toContain(`skipped ${path.join(mixed, 'bag/broken.png')}: `);
+      expect(r.stderr).toContain(`skipped ${path.join(mixed, 'readme.txt')}: not an image`);
+      const strict = await run(cmd, mixed, '--strict');
+      expect(strict.code).toBe(1);
+      expect(strict.stdout).toBe('');
+      expect(strict.stderr).toMatch(/--strict: 1 file of .*mixed skipped/);
+    }
+  }, 60_000);
+
+  it('a folder where no image decodes exits 1 naming each file', async () => {
+    mkdirSync(path.join(bad, 'coat'), { recursive: true });
+    writeFileSync(path.join(bad, 'coat/a.png'), 'not a png');
+    writeFileSync(path.join(bad, 'coat/b.jpg'), 'not a jpeg');
+    for (const cmd of ['invariance', 'consistency']) {
+      const r = await run(cmd, bad);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`skipped ${path.join(bad, 'coat/a.png')}: `);
+      expect(r.stderr).toContain(`skipped ${path.join(bad, 'coat/b.jpg')}: `);
+      expect(r.stderr).toMatch(/none of the 2 images of .*undecodable could be read/);
+    }
+  }, 60_000);
 });
 
 describe('argument helpers', () => {

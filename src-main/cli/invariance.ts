@@ -8,17 +8,19 @@ import {
 import { AppError } from '../common/errors.ts';
 import type { ImageEntry } from '../common/types.ts';
 import { sweepForward, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
-import { decodeImage, encodePng, listImageFolder, preprocess, thetaRange } from '../core/images/index.ts';
+import { decodeImage, encodePng, preprocess, thetaRange } from '../core/images/index.ts';
 import type { ModelSession } from '../core/service/model-session.ts';
 import { tensorToPixels } from '../core/service/views.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
+import { readableFolder, SkipReport, strictOption, STRICT_HELP } from './folder.ts';
 
 const USAGE = `Invariance (Zeiler & Fergus Fig. 5) and shift consistency:
   convscope invariance  --model M (--image I[,I2…] | --images DIR [--limit n])
                         --transform translate-x|translate-y|scale|rotate [--range FROM:TO:STEPS]
-                        [--layers L1,L2] [--dump-inputs DIR] [--json]
-  convscope consistency --model M --images DIR [--limit n] [--max-shift s] [--pairs n] [--seed k] [--json]
+                        [--layers L1,L2] [--dump-inputs DIR] [--strict] [--json]
+  convscope consistency --model M --images DIR [--limit n] [--max-shift s] [--pairs n] [--seed k]
+                        [--strict] [--json]
 
   invariance   for each image and θ (STEPS evenly spaced values, both ends included): the distance
                ‖φ_L(T_θ x) − φ_L(x)‖ of each layer's features (and divided by ‖φ_L(x)‖), P(true
@@ -32,7 +34,11 @@ const USAGE = `Invariance (Zeiler & Fergus Fig. 5) and shift consistency:
                each transformed input as PNG.
   consistency  the share of random pairs of translations (offsets uniform in 0…s px per axis,
                default s = input size / 7, fixed seed) whose top-1 classes agree; --pairs is the
-               number of pairs per image (default ${DEFAULT_PAIRS_PER_IMAGE}).`;
+               number of pairs per image (default ${DEFAULT_PAIRS_PER_IMAGE}).
+${STRICT_HELP}
+
+Exit codes (invariance, consistency): 0 ok, 1 failed (also: no image could be read, or --strict and a
+file was skipped), 2 usage error.`;
 
 function positiveInt(values: Record<string, unknown>, name: string, min = 1): number | undefined {
   const v = values[name];
@@ -72,23 +78,25 @@ export function roundRobin(entries: ImageEntry[], n: number): ImageEntry[] {
   return out;
 }
 
-/** Images from --image (comma-separated files; class = parent folder name) or --images DIR [--limit]. */
-async function imageItems(values: Record<string, unknown>): Promise<SweepItem[]> {
+/** Images from --image (comma-separated files; class = parent folder name) or --images DIR [--limit], with their skip report. */
+async function imageItems(values: Record<string, unknown>): Promise<{ items: SweepItem[]; skips: SkipReport }> {
   const image = values.image as string | undefined;
   const images = values.images as string | undefined;
   if ((image === undefined) === (images === undefined)) throw new UsageError('give exactly one of --image or --images');
   const limit = positiveInt(values, 'limit');
+  const strict = Boolean(values.strict);
   if (image !== undefined) {
     if (limit !== undefined) throw new UsageError('--limit applies to --images only');
-    return image.split(',').filter(Boolean).map((f) => {
+    const items = image.split(',').filter(Boolean).map((f) => {
       const abs = path.resolve(f);
       return { path: abs, className: path.basename(path.dirname(abs)) };
     });
+    return { items, skips: new SkipReport('the --image files', strict) };
   }
-  const listing = await listImageFolder(path.resolve(images!));
-  if (listing.entries.length === 0) throw new AppError('FOLDER_EMPTY', `${listing.root} contains no images`, { file: listing.root });
-  const chosen = limit === undefined ? listing.entries : roundRobin(listing.entries, limit);
-  return chosen.map((e) => ({ path: path.join(listing.root, e.path), className: e.className }));
+  // Absolute paths, as the JSON names the images.
+  const folder = await readableFolder(images!, strict, true);
+  const chosen = limit === undefined ? folder.entries : roundRobin(folder.entries, limit);
+  return { items: chosen.map((e) => ({ path: path.join(folder.root, e.path), className: e.className })), skips: folder.skips };
 }
 
 async function loadInput(model: ModelSession, file: string): Promise<Float32Array> {
@@ -144,14 +152,14 @@ async function dumpInputs(dir: string, model: ModelSession, items: SweepItem[], 
 
 async function invariance(argv: string[]): Promise<void> {
   const values = parse(argv, {
-    ...common, image: { type: 'string' }, images: { type: 'string' }, limit: { type: 'string' }, transform: { type: 'string' },
+    ...common, ...strictOption, image: { type: 'string' }, images: { type: 'string' }, limit: { type: 'string' }, transform: { type: 'string' },
     range: { type: 'string' }, layers: { type: 'string' }, 'dump-inputs': { type: 'string' },
   });
   if (values.help) return void console.log(USAGE);
   const kind = parseTransform(required(values, 'transform'));
   const range = values.range === undefined ? null : parseRange(values.range as string);
   if (range && kind === 'scale' && (range.from <= 0 || range.to <= 0)) throw new UsageError(`--range for scale takes positive factors, got "${values.range}"`);
-  const items = await imageItems(values);
+  const { items, skips } = await imageItems(values);
   await withModel(values, async (m) => {
     const { height, width } = m.info.input;
     const r = range ?? defaultInvarianceRange(kind, [height, width]);
@@ -165,10 +173,13 @@ async function invariance(argv: string[]): Promise<void> {
     const images = await sweepImages(items, (item) => loadInput(m, item.path), forward, {
       transform: kind, thetas, layers, outputIsProbability: m.outputIsProbability,
       dims: [m.info.input.channels, height, width], labels: m.info.labels, numClasses: m.info.numClasses, label: (i) => m.label(i),
+      onFailure: (item, reason) => skips.add({ path: item.path, reason }),
     });
     const ms = performance.now() - t0;
-    const dumped = typeof values['dump-inputs'] === 'string' ? await dumpInputs(path.resolve(values['dump-inputs']), m, items, kind, thetas) : 0;
-    const result = { model: m.info.path, transform: kind, thetas, layers, images: images.map((x) => toJson(x, layers)), ms, ...(dumped ? { dumped } : {}) };
+    const skipped = skips.finish(images.length, items.length);
+    const swept = new Set(images.map((x) => x.path));
+    const dumped = typeof values['dump-inputs'] === 'string' ? await dumpInputs(path.resolve(values['dump-inputs']), m, items.filter((i) => swept.has(i.path)), kind, thetas) : 0;
+    const result = { model: m.info.path, transform: kind, thetas, layers, images: images.map((x) => toJson(x, layers)), skipped, ms, ...(dumped ? { dumped } : {}) };
     print(Boolean(values.json), result, () => [
       ...images.map((x) => table(x, thetas, layers, m)),
       `${images.length} image(s) × ${thetas.length} values in ${ms.toFixed(0)} ms${dumped ? `; ${dumped} inputs written to ${path.resolve(values['dump-inputs'] as string)}` : ''}`,
@@ -178,24 +189,24 @@ async function invariance(argv: string[]): Promise<void> {
 
 async function consistency(argv: string[]): Promise<void> {
   const values = parse(argv, {
-    ...common, images: { type: 'string' }, limit: { type: 'string' }, 'max-shift': { type: 'string' }, pairs: { type: 'string' }, seed: { type: 'string' },
+    ...common, ...strictOption, images: { type: 'string' }, limit: { type: 'string' }, 'max-shift': { type: 'string' }, pairs: { type: 'string' }, seed: { type: 'string' },
   });
   if (values.help) return void console.log(USAGE);
   required(values, 'images');
-  const items = await imageItems(values);
+  const { items, skips } = await imageItems(values);
   const pairsPerImage = positiveInt(values, 'pairs') ?? DEFAULT_PAIRS_PER_IMAGE;
   const seed = positiveInt(values, 'seed', 0) ?? DEFAULT_CONSISTENCY_SEED;
   const givenShift = positiveInt(values, 'max-shift', 0);
   await withModel(values, async (m) => {
     const { channels, height, width } = m.info.input;
     const maxShift = givenShift ?? defaultMaxShift([height, width]);
-    const skipped: { path: string; reason: string }[] = [];
     const t0 = performance.now();
     const counts = await shiftConsistency(items.length, (i) => loadInput(m, items[i].path), await m.forwardAt([]), {
       dims: [channels, height, width], output: m.info.outputs[0].name, maxShift, pairsPerImage, seed,
-      onFailure: (i, reason) => skipped.push({ path: items[i].path, reason }),
+      onFailure: (i, reason) => skips.add({ path: items[i].path, reason }),
     });
     const ms = performance.now() - t0;
+    const skipped = skips.finish(counts.images, items.length);
     const consistencyShare = counts.pairs ? counts.agree / counts.pairs : 0;
     const result = { model: m.info.path, consistency: consistencyShare, ...counts, maxShift, pairsPerImage, seed, skipped, ms };
     print(Boolean(values.json), result, () =>

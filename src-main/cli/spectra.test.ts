@@ -1,6 +1,6 @@
 // `convscope spectra` as CI runs it: a child process on models built here, its JSON checked against
 // the naive DFT twin to 1e-6 relative, exit code 3 when a --fail-on condition holds.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -104,6 +104,64 @@ describe('convscope spectra', () => {
     expect(out.filters[1].firingRate).toBe(0);
     expect(out.filters[1].flags).toContain('dead');
     expect(out.filters[1].reasons.dead).toBe('never fires on 3 images');
+  });
+
+  it('--images names every skipped file on stderr and in the JSON; nothing readable exits 1; --strict exits 1 on any skip', async () => {
+    const dir = path.join(tmp, 'skips');
+    mkdirSync(dir, { recursive: true });
+    for (const n of [0, 1]) copyFileSync(path.join(tmp, `images/a/${n}.png`), path.join(dir, `${n}.png`));
+    writeFileSync(path.join(dir, 'broken.png'), 'not a png');
+    writeFileSync(path.join(dir, 'notes.txt'), 'x');
+    const r = await cli('spectra', '--model', firing, '--images', dir, '--json', '--provider', 'cpu');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.firing).toMatchObject({ images: 2, failed: 1 });
+    expect(out.skipped).toEqual([{ path: 'notes.txt', reason: 'not an image (.txt)' }, { path: 'broken.png', reason: expect.any(String) }]);
+    expect(r.stderr).toMatch(/skipped notes\.txt: not an image[\s\S]*skipped broken\.png: \S/);
+    const strict = await cli('spectra', '--model', firing, '--images', dir, '--json', '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toMatch(/--strict: 1 file of .*skips skipped/);
+    for (const n of [0, 1]) rmSync(path.join(dir, `${n}.png`));
+    const none = await cli('spectra', '--model', firing, '--images', dir, '--json');
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/skipped notes\.txt[\s\S]*skipped broken\.png[\s\S]*none of the 1 images of .*skips could be read/);
+    expect((await cli('spectra', '--model', analytic, '--strict')).code).toBe(2);
+  });
+
+  describe('opens the model as `info` does: refuses the same models with the same message', () => {
+    const models: [string, () => Uint8Array][] = [
+      ['an output that is not class scores (refused by the model session)', () => {
+        const b = new GraphBuilder({ opset: 13 });
+        let h = b.input('input', ['N', 1, 16, 16]);
+        h = b.relu(b.conv(h, { outChannels: 2, kernel: 3, pad: 1, name: 'conv1' }), 'relu1');
+        h = b.gemm(b.flatten(h, 1, 'flatten'), { out: 3, name: 'logits' });
+        b.output(b.node('ArgMax', [h], { axis: 1, keepdims: 0 }, 1, { name: 'argmax', types: [7], shapes: [['N']] })[0]);
+        return b.build();
+      }],
+      ['opset 99 (refused by onnxruntime)', () => {
+        const b = new GraphBuilder({ opset: 99 });
+        let h = b.input('input', ['N', 1, 16, 16]);
+        h = b.relu(b.conv(h, { outChannels: 2, kernel: 3, pad: 1, name: 'conv1' }), 'relu1');
+        b.output(b.gemm(b.flatten(h, 1, 'flatten'), { out: 3, name: 'logits' }));
+        return b.build();
+      }],
+    ];
+    it.each(models)('%s', async (name, build) => {
+      const file = path.join(tmp, `refused-${name.length}.onnx`);
+      writeFileSync(file, build());
+      const lastLine = (t: string) => t.trim().split('\n').at(-1);
+      const info = await cli('info', '--model', file, '--provider', 'cpu');
+      expect(info.code).toBe(1);
+      expect(lastLine(info.stderr)).toMatch(/^convscope: refused-\d+\.onnx: /);
+      for (const extra of [[], ['--images', path.join(tmp, 'images')]]) {
+        const r = await cli('spectra', '--model', file, '--provider', 'cpu', ...extra);
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(lastLine(r.stderr)).toBe(lastLine(info.stderr));
+      }
+    });
   });
 
   it('bad conditions are usage errors (exit 2); a layer that is not a conv names the conv layers (exit 1)', async () => {

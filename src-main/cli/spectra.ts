@@ -2,24 +2,26 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSpectra, type FilterSpectraResult, type SpectraSummary } from '../common/api-spectra.ts';
-import { AppError } from '../common/errors.ts';
+import type { SkippedFile } from '../common/types.ts';
 import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../core/analysis/spectra/index.ts';
-import { decodeImage, listImageFolder, preprocess, writeNpy } from '../core/images/index.ts';
-import { analyzeGraph, loadModelFile } from '../core/onnx/index.ts';
+import { decodeImage, preprocess, writeNpy } from '../core/images/index.ts';
 import type { ModelSession } from '../core/service/model-session.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
+import { readableFolder, strictOption, STRICT_HELP, type ReadableFolder } from './folder.ts';
 
 const USAGE = `Filter spectra (Zeiler & Fergus fig. 6: dead, dominating and aliasing filters):
-  convscope spectra --model M [--layer L] [--images DIR] [--json] [--fail-on "dead>0,aliasing>0.25"]
-                    [--spectra-out P.npy] [--provider …]
+  convscope spectra --model M [--layer L] [--images DIR [--strict]] [--json]
+                    [--fail-on "dead>0,aliasing>0.25"] [--spectra-out P.npy] [--provider …]
 
   spectra   per filter of conv layer L (a layer id or Conv node name; default the first conv):
             rms, spectral centroid, low/mid/high band fractions, aliasing fraction at the
             layer's stride and flags dead / dominant / aliasing; the layer summary (DESIGN §3).
             --images scans an image folder: a filter whose activation (after its ReLU) never
             exceeds 0 on any image is dead too; firingRate = share of images where it does.
-            --spectra-out writes the fftshifted power spectra K×N×N as float32 .npy.
+            --spectra-out writes the fftshifted power spectra K×N×N as float32 .npy. The model is
+            opened as by \`info\` (a runtime session too), so both refuse the same models.
+${STRICT_HELP}
   --fail-on comma-separated conditions METRIC OP VALUE, OP one of > >= < <= = ; the command
             exits 3 when any holds (the report is still printed). METRIC: dead, dominant,
             aliasing (flag counts, or shares of the layer's filters), meanAliasingFraction,
@@ -27,7 +29,8 @@ const USAGE = `Filter spectra (Zeiler & Fergus fig. 6: dead, dominating and alia
             or with a fractional part and below 1 (aliasing>0.25), is a share of the filters;
             any other VALUE (dead>0, dominant>=2) is a count.
 
-Exit codes (spectra): 0 ok, 3 a --fail-on condition holds, 1 failed, 2 usage error.`;
+Exit codes (spectra): 0 ok, 3 a --fail-on condition holds, 1 failed (also: no image of DIR could be
+read, or --strict and a file was skipped), 2 usage error.`;
 
 const FLAG_METRICS = ['dead', 'dominant', 'aliasing'] as const;
 const SHARE_METRICS = ['meanAliasingFraction', 'midCoverage'] as const;
@@ -77,26 +80,18 @@ export function evaluateFailOn(conditions: FailCondition[], s: SpectraSummary): 
   });
 }
 
-async function listFolder(dir: string): Promise<{ root: string; files: string[] }> {
-  const listing = await listImageFolder(path.resolve(dir));
-  if (listing.entries.length === 0) throw new AppError('FOLDER_EMPTY', `${listing.root} contains no images`, { file: listing.root });
-  return { root: listing.root, files: listing.entries.map((e) => path.join(listing.root, e.path)) };
-}
-
-async function firingWith(m: ModelSession, layer: string | undefined, dir: string): Promise<FiringEvidence> {
-  const { root, files } = await listFolder(dir);
+async function firingWith(m: ModelSession, layer: string | undefined, folder: ReadableFolder): Promise<{ evidence: FiringEvidence; skipped: SkippedFile[] }> {
+  const files = folder.entries.map((e) => e.path);
   const ref = resolveConvLayer(m.graph, m.info.name, layer);
   const { channels, height, width } = m.info.input;
-  const failures: string[] = [];
-  const scan = await scanFiring(files, async (f) => preprocess(await decodeImage(f, { channels }), m.info.preprocessing), await m.forwardAt([ref.activation]), {
+  const scan = await scanFiring(files, async (f) => preprocess(await decodeImage(path.join(folder.root, f), { channels }), m.info.preprocessing), await m.forwardAt([ref.activation]), {
     layer: ref.activation,
     filters: ref.filters,
     inputSize: channels * height * width,
-    onFailure: (f) => failures.push(`${path.relative(root, files[f.index])}: ${f.message}`),
+    onFailure: (f) => folder.skips.add({ path: files[f.index], reason: f.message }),
   });
-  for (const f of failures.slice(0, 10)) process.stderr.write(`convscope: skipped ${f}\n`);
-  if (scan.images === 0) throw new AppError('FOLDER_EMPTY', `none of the ${files.length} images of ${root} could be read`, { file: root });
-  return { ...scan, folder: root, layer: ref.activation };
+  const skipped = folder.skips.finish(scan.images, files.length);
+  return { evidence: { ...scan, folder: folder.root, layer: ref.activation }, skipped };
 }
 
 /** The JSON the command prints: the report without the arrays the view draws. */
@@ -144,7 +139,7 @@ function text(r: FilterSpectraResult, outcomes: FailOutcome[]): string {
 }
 
 async function spectra(argv: string[]): Promise<number> {
-  const values = parse(argv, { ...common, layer: { type: 'string' }, images: { type: 'string' }, 'fail-on': { type: 'string' }, 'spectra-out': { type: 'string' } });
+  const values = parse(argv, { ...common, ...strictOption, layer: { type: 'string' }, images: { type: 'string' }, 'fail-on': { type: 'string' }, 'spectra-out': { type: 'string' } });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -152,23 +147,28 @@ async function spectra(argv: string[]): Promise<number> {
   const file = path.resolve(required(values, 'model'));
   const layer = values.layer as string | undefined;
   const conditions = values['fail-on'] === undefined ? [] : parseFailOn(String(values['fail-on']));
+  if (values.strict && values.images === undefined) throw new UsageError('--strict applies to --images only');
   const t0 = performance.now();
-  let report: Omit<FilterSpectraResult, 'ms'>;
   const model = { path: file, name: path.basename(file) };
-  if (typeof values.images === 'string') {
-    const dir = values.images;
-    report = await withModel(values, async (m) => spectraReport(m.graph, model, layer, await firingWith(m, layer, dir)));
-  } else {
-    // The weights alone: no runtime session needed.
-    const { model: proto } = await loadModelFile(file);
-    report = await spectraReport(analyzeGraph(proto, file), model, layer);
-  }
+  // Opened like every other command (a runtime session too, also for the weights alone), so spectra
+  // refuses exactly the models `info` refuses, with the same message.
+  // The folder is listed first: a --strict failure or an empty folder costs no model load.
+  const folder = typeof values.images === 'string' ? await readableFolder(values.images, Boolean(values.strict)) : null;
+  const { report, skipped } = await withModel(values, async (m) => {
+    if (!folder) return { report: await spectraReport(m.graph, model, layer), skipped: null };
+    const firing = await firingWith(m, layer, folder);
+    return { report: await spectraReport(m.graph, model, layer, firing.evidence), skipped: firing.skipped };
+  });
   const r: FilterSpectraResult = { ...report, ms: performance.now() - t0 };
   if (typeof values['spectra-out'] === 'string') {
     await writeFile(path.resolve(values['spectra-out']), writeNpy([r.filters.length, r.N, r.N], r.spectra));
   }
   const outcomes = evaluateFailOn(conditions, r.summary);
-  const json = { ...reportJson(r), ...(outcomes.length ? { failOn: outcomes.map((o) => ({ condition: o.text, value: o.value, share: o.share, holds: o.holds })) } : {}) };
+  const json = {
+    ...reportJson(r),
+    ...(skipped ? { skipped } : {}),
+    ...(outcomes.length ? { failOn: outcomes.map((o) => ({ condition: o.text, value: o.value, share: o.share, holds: o.holds })) } : {}),
+  };
   print(Boolean(values.json), json, () => text(r, outcomes));
   const held = outcomes.filter((o) => o.holds);
   if (held.length) {

@@ -1,17 +1,18 @@
 // `convscope topk` (Fig. 2's scan: the k strongest images per feature map over a folder) and
 // `convscope occlusion` (Fig. 7's occlusion maps for one image).
 import path from 'node:path';
-import { decodeImage, listImageFolder, matchClassToLabel, preprocess } from '../core/images/index.ts';
+import { decodeImage, matchClassToLabel, preprocess } from '../core/images/index.ts';
 import { cacheDir } from '../core/analysis/topk/cache.ts';
-import { runTopk } from '../core/analysis/topk/run.ts';
+import { runTopk, type TopkRun, type TopkRunResult } from '../core/analysis/topk/run.ts';
 import { runOcclusion } from '../core/analysis/occlusion/run.ts';
-import { AppError } from '../common/errors.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
+import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
 import { readModelInput } from './input.ts';
+import { Interrupt } from './interrupt.ts';
 
 const USAGE = `Top-k and occlusion:
-  convscope topk      --model M --images DIR --layer L [--k 9] [--no-cache] [--json]
+  convscope topk      --model M --images DIR --layer L [--k 9] [--no-cache] [--strict] [--json]
   convscope occlusion --model M (--image I | --tensor T.npy) [--size s] [--stride t]
                       [--class c] [--layer L --channel C] [--json]
 
@@ -19,12 +20,19 @@ const USAGE = `Top-k and occlusion:
             scans every conv layer at once) the k images of DIR with the highest map maximum, with
             the argmax position and value, the map's firing rate (share of images with max > 0) and
             mean maximum. Cached under $CONVSCOPE_CACHE_DIR (else $XDG_CACHE_HOME/convscope, else
-            ~/.cache/convscope) by model content, layer and folder listing: a repeat is instant and
-            added images are scanned incrementally.
+            ~/.cache/convscope) by model content, layer and folder listing (each image by size,
+            mtime, ctime and inode): a repeat is instant and added images are scanned
+            incrementally. Ctrl-C stops a scan keeping what it counted (exit 130), and the cache is
+            checkpointed every 10 s ($CONVSCOPE_CHECKPOINT_SECONDS) even if the process is killed:
+            the same command resumes. JSON: total (images listed), scanned (run this time), skipped.
+${STRICT_HELP}
   occlusion a square of side s (default H/8) filled with 0 (the mean) slides with stride t (default
             s/2) over the preprocessed input; per position P(class) (--class, else the true class
             from the image's folder name, else the top-1), the top-1 class, and the total activity
-            of map C of layer L (default the strongest map of the last conv layer).`;
+            of map C of layer L (default the strongest map of the last conv layer).
+
+Exit codes (topk): 0 ok, 1 failed (also: no image of DIR could be read, or --strict and a file was
+skipped), 2 usage error, 130 interrupted by Ctrl-C (143 by SIGTERM).`;
 
 function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
   const v = values[name];
@@ -32,6 +40,11 @@ function intOption(values: Record<string, unknown>, name: string, min: number): 
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
   return n;
+}
+
+/** Erases the progress line, on a terminal only. */
+function clearLine(): string {
+  return process.stderr.isTTY ? '\r\x1b[K' : '';
 }
 
 /** Progress on a terminal's stderr: images done, images/s and time left. */
@@ -44,53 +57,79 @@ function progressLine(): (done: number, total: number) => void {
   };
 }
 
-async function topk(argv: string[]): Promise<void> {
-  const values = parse(argv, { ...common, images: { type: 'string' }, layer: { type: 'string' }, k: { type: 'string' }, 'no-cache': { type: 'boolean' } });
+async function topk(argv: string[]): Promise<number | void> {
+  const values = parse(argv, { ...common, ...strictOption, images: { type: 'string' }, layer: { type: 'string' }, k: { type: 'string' }, 'no-cache': { type: 'boolean' } });
   if (values.help) return void console.log(USAGE);
-  const dir = path.resolve(required(values, 'images'));
+  const dir = required(values, 'images');
   const layerArg = required(values, 'layer');
   const k = intOption(values, 'k', 1) ?? 9;
   if (k > 64) throw new UsageError(`--k must be at most 64, got ${k}`);
-  await withModel(values, async (m) => {
-    const listing = await listImageFolder(dir);
-    if (listing.entries.length === 0) throw new AppError('FOLDER_EMPTY', `${dir} contains no images`, { file: dir });
-    const layers = layerArg === 'conv' ? m.info.layers.filter((l) => l.kind === 'conv').map((l) => l.id) : [layerArg];
-    const { preprocessing, input } = m.info;
-    const result = (await runTopk({
-      model: m,
-      folder: { root: listing.root, paths: listing.entries.map((e) => e.path) },
-      layers,
-      k,
-      load: async (p) => preprocess(await decodeImage(path.join(listing.root, p), { channels: input.channels }), preprocessing),
-      cacheDir: values['no-cache'] ? null : cacheDir(),
-      onProgress: process.stderr.isTTY ? progressLine() : undefined,
-    }))!;
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const out = result.layers.map((l) => ({
-      layer: l.layer,
-      tensor: l.tensor,
-      images: l.images,
-      failed: l.failed,
-      neverFires: l.neverFires,
-      maps: l.maps.map((mp) => ({
-        channel: mp.channel,
-        firingRate: mp.firingRate,
-        meanMax: mp.meanMax,
-        entries: mp.entries.map((e) => ({ image: e.image, position: e.position, value: e.value })),
-      })),
-    }));
-    const json = out.length === 1 ? { ...out[0], scanned: result.scanned, ms: result.ms } : { layers: out, images: result.total, scanned: result.scanned, ms: result.ms };
-    print(Boolean(values.json), json, () =>
-      out
-        .map((l) =>
-          [
-            `${l.layer}${l.tensor !== l.layer ? ` (read at ${l.tensor})` : ''}: ${l.images} images, ${l.maps.length} maps, never fire: ${l.neverFires.length ? l.neverFires.join(', ') : 'none'}`,
-            ...l.maps.map((mp) => `  map ${String(mp.channel).padStart(4)}  firing ${(mp.firingRate * 100).toFixed(1).padStart(5)}%  top: ${mp.entries.slice(0, 3).map((e) => `${e.image}@${e.position.join(',')}=${e.value.toFixed(3)}`).join('  ')}`),
-          ].join('\n'),
-        )
-        .join('\n') + `\n(${result.scanned} images scanned, ${result.ms.toFixed(0)} ms)`,
-    );
-  });
+  const folder = await readableFolder(dir, Boolean(values.strict));
+  const interrupt = new Interrupt();
+  try {
+    return await withModel(values, async (m) => {
+      const layers = layerArg === 'conv' ? m.info.layers.filter((l) => l.kind === 'conv').map((l) => l.id) : [layerArg];
+      const { preprocessing, input } = m.info;
+      const run = (over: Partial<TopkRun>) => runTopk({
+        model: m,
+        folder: { root: folder.root, paths: folder.entries.map((e) => e.path) },
+        layers,
+        k,
+        load: async (p) => preprocess(await decodeImage(path.join(folder.root, p), { channels: input.channels }), preprocessing),
+        cacheDir: values['no-cache'] ? null : cacheDir(),
+        onCacheWarning: (message) => process.stderr.write(`${clearLine()}convscope: ${message}\n`),
+        ...over,
+      });
+      let result: TopkRunResult;
+      try {
+        result = (await run({ signal: interrupt.signal, onProgress: process.stderr.isTTY ? progressLine() : undefined }))!;
+      } catch (e) {
+        if (!interrupt.received) throw e;
+        process.stderr.write(`${clearLine()}convscope: interrupted; ${await keptLine(values['no-cache'] ? null : run, folder.entries.length)}\n`);
+        return interrupt.exitCode;
+      }
+      process.stderr.write(clearLine());
+      for (const r of result.cacheRejected) process.stderr.write(`convscope: the cached scan of ${r.layer} was unusable (${r.reason}); scanned again\n`);
+      folder.skips.add(...result.failures);
+      const skipped = folder.skips.finish(Math.max(0, ...result.layers.map((l) => l.images)), result.total);
+      const out = result.layers.map((l) => ({
+        layer: l.layer,
+        tensor: l.tensor,
+        images: l.images,
+        failed: l.failed,
+        neverFires: l.neverFires,
+        maps: l.maps.map((mp) => ({
+          channel: mp.channel,
+          firingRate: mp.firingRate,
+          meanMax: mp.meanMax,
+          entries: mp.entries.map((e) => ({ image: e.image, position: e.position, value: e.value })),
+        })),
+      }));
+      const totals = { total: result.total, scanned: result.scanned, skipped, ms: result.ms };
+      const json = out.length === 1 ? { ...out[0], ...totals } : { layers: out, images: result.total, ...totals };
+      print(Boolean(values.json), json, () =>
+        out
+          .map((l) =>
+            [
+              `${l.layer}${l.tensor !== l.layer ? ` (read at ${l.tensor})` : ''}: ${l.images} images, ${l.maps.length} maps, never fire: ${l.neverFires.length ? l.neverFires.join(', ') : 'none'}`,
+              ...l.maps.map((mp) => `  map ${String(mp.channel).padStart(4)}  firing ${(mp.firingRate * 100).toFixed(1).padStart(5)}%  top: ${mp.entries.slice(0, 3).map((e) => `${e.image}@${e.position.join(',')}=${e.value.toFixed(3)}`).join('  ')}`),
+            ].join('\n'),
+          )
+          .join('\n') +
+          `\n(${result.scanned} of ${result.total} images scanned${result.scanned < result.total ? ', the rest from the cache' : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}, ${result.ms.toFixed(0)} ms)`,
+      );
+    });
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** What an interrupted scan left in the cache, read back from it (the truth, also if a save failed). */
+async function keptLine(run: ((over: Partial<TopkRun>) => Promise<TopkRunResult | null>) | null, total: number): Promise<string> {
+  if (!run) return 'nothing kept (--no-cache)';
+  const cached = await run({ scan: false }).catch(() => null);
+  const kept = cached ? Math.min(...cached.layers.map((l) => l.images + l.failed)) : 0;
+  return `${kept} of ${total} images are kept in the cache; the same command resumes from there`;
 }
 
 async function occlusion(argv: string[]): Promise<void> {

@@ -14,6 +14,8 @@ export interface SweepRunSpec extends SweepSpec {
   label: (index: number) => string;
   /** Called after each image with the number done. */
   onImage?: (done: number, result: InvarianceImageResult) => void;
+  /** With it, an image that fails to load is reported here and left out; without it the sweep fails. */
+  onFailure?: (item: SweepItem, message: string) => void;
 }
 
 export async function sweepImages(
@@ -22,7 +24,17 @@ export async function sweepImages(
   const results: InvarianceImageResult[] = [];
   await sweepPipeline(
     items.length,
-    async (i) => ({ x: await load(items[i]), trueIndex: folderClass(items[i].className, spec.labels, spec.numClasses) }),
+    async (i) => {
+      let x: Float32Array;
+      try {
+        x = await load(items[i]);
+      } catch (e) {
+        if (!spec.onFailure || spec.signal?.aborted) throw e;
+        spec.onFailure(items[i], e instanceof Error ? e.message : String(e));
+        return null;
+      }
+      return { x, trueIndex: folderClass(items[i].className, spec.labels, spec.numClasses) };
+    },
     forward,
     spec,
     (i, s) => {

@@ -177,16 +177,20 @@ function* imageBatches(image: number, input: SweepInput, spec: SweepSpec): Gener
   }
 }
 
-async function* allBatches(count: number, load: (i: number) => Promise<SweepInput>, spec: SweepSpec): AsyncGenerator<BatchJob> {
-  for (let i = 0; i < count; i++) yield* imageBatches(i, await load(i), spec);
+async function* allBatches(count: number, load: (i: number) => Promise<SweepInput | null>, spec: SweepSpec): AsyncGenerator<BatchJob> {
+  for (let i = 0; i < count; i++) {
+    const input = await load(i);
+    if (input) yield* imageBatches(i, input, spec);
+  }
 }
 
 /**
- * Sweeps `count` images (loaded in order by `load`), handing each image's result to `onImage` as
- * soon as its last batch is reduced. One forward pass is in flight while the next batch is built.
+ * Sweeps `count` images (loaded in order by `load`; null leaves an image out), handing each image's
+ * result to `onImage` as soon as its last batch is reduced. One forward pass is in flight while the
+ * next batch is built.
  */
 export async function sweepPipeline(
-  count: number, load: (i: number) => Promise<SweepInput>, forward: SweepForward, spec: SweepSpec,
+  count: number, load: (i: number) => Promise<SweepInput | null>, forward: SweepForward, spec: SweepSpec,
   onImage: (index: number, sweep: ImageSweep) => void,
 ): Promise<void> {
   if (spec.layers.length === 0) throw new AppError('BAD_REQUEST', 'sweep: no layers given');

@@ -1,15 +1,16 @@
 // The scan cache on disk: one JSON file per (model content, layer, k, preprocessing, folder), holding
-// the layer's state and the listing (paths + mtimes) it covers, so reopening is instant and added
-// images are scanned incrementally. Location: $CONVSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/convscope,
-// else ~/.cache/convscope.
-import { createHash } from 'node:crypto';
+// the layer's state and the images (paths + file signatures) it covers, so reopening is instant,
+// added images are scanned incrementally and a stopped scan resumes. Location: $CONVSCOPE_CACHE_DIR,
+// else $XDG_CACHE_HOME/convscope, else ~/.cache/convscope.
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Preprocessing } from '../../../common/types.ts';
 import type { ScanLayer } from './layers.ts';
-import { fromStored, toStored, type LayerTopkState, type ListedImage } from './state.ts';
+import type { LayerTopkState } from './state.ts';
+import { fromStored, toStored } from './stored.ts';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CONVSCOPE_CACHE_DIR) return path.resolve(env.CONVSCOPE_CACHE_DIR);
@@ -32,23 +33,6 @@ export async function modelContentHash(file: string): Promise<string> {
   return hex;
 }
 
-/** The listing with mtimes (the folder listing itself only reads directories). */
-export async function listWithMtimes(root: string, paths: readonly string[], signal?: AbortSignal): Promise<ListedImage[]> {
-  const out: ListedImage[] = new Array(paths.length);
-  let next = 0;
-  // A few stats in flight: enough to hide latency, not enough to flood the libuv pool.
-  const worker = async () => {
-    while (next < paths.length) {
-      signal?.throwIfAborted();
-      const i = next++;
-      const st = await stat(path.join(root, paths[i])).catch(() => null);
-      out[i] = { path: paths[i], mtimeMs: st ? st.mtimeMs : -1 };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, paths.length) }, worker));
-  return out;
-}
-
 export interface CacheKey {
   modelHash: string;
   layer: ScanLayer;
@@ -65,20 +49,87 @@ export function cacheFile(dir: string, key: CacheKey): string {
   return path.join(dir, 'topk', `${id}.json`);
 }
 
-/** The cached state, or null (none, or one that does not fit: it is then simply rebuilt). */
-export async function loadState(dir: string, key: CacheKey): Promise<LayerTopkState | null> {
-  try {
-    return fromStored(JSON.parse(await readFile(cacheFile(dir, key), 'utf8')), key.layer, key.k);
-  } catch {
-    return null;
+/**
+ * A temporary file older than this is an orphan (its writer was killed between writing and
+ * renaming). A live write takes milliseconds, so the margin only protects a writer in another
+ * process that is paused, e.g. in a debugger or on a machine that is swapping.
+ */
+export const ORPHAN_AGE_MS = 10 * 60_000;
+/** A folder is swept at most this often per process: a checkpoint every few seconds need not list it each time. */
+const SWEEP_EVERY_MS = 60_000;
+const swept = new Map<string, number>();
+
+/** Removes the `.tmp` files of the cache's top-k folder older than `ORPHAN_AGE_MS`; returns how many. */
+export async function sweepOrphans(dir: string, now = Date.now()): Promise<number> {
+  const folder = path.join(dir, 'topk');
+  const names = await readdir(folder).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith('.tmp')) continue;
+    const file = path.join(folder, name);
+    const st = await lstat(file).catch(() => null);
+    if (st?.isFile() && now - st.mtimeMs > ORPHAN_AGE_MS && (await rm(file).then(() => true, () => false))) removed++;
   }
+  return removed;
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a cache file. */
-export async function saveState(dir: string, key: CacheKey, s: LayerTopkState): Promise<void> {
+function sweepNow(dir: string): Promise<unknown> {
+  const last = swept.get(dir) ?? -Infinity;
+  if (Date.now() - last < SWEEP_EVERY_MS) return Promise.resolve();
+  swept.set(dir, Date.now());
+  return sweepOrphans(dir).catch(() => {});
+}
+
+/** The cached state; or null and why not (`problem` null: there is no file; `outdated`: written by another version). */
+export type LoadedState = { state: LayerTopkState; problem: null } | { state: null; problem: string | null; outdated: boolean };
+
+export async function loadState(dir: string, key: CacheKey): Promise<LoadedState> {
+  await sweepNow(dir);
+  const file = cacheFile(dir, key);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { state: null, problem: null, outdated: false };
+    return { state: null, problem: code === 'EISDIR' ? `${file} is a folder` : `${file}: ${code ?? (e as Error).message}`, outdated: false };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { state: null, problem: 'not JSON (a damaged file)', outdated: false };
+  }
+  const r = fromStored(raw, { modelHash: key.modelHash, folder: key.folder, layer: key.layer, k: key.k });
+  return r.state ? { state: r.state, problem: null } : r;
+}
+
+/**
+ * Written to a temporary file beside the target, flushed, and renamed over it, so no crash or
+ * kill leaves half a cache file. On any failure the temporary file is removed (a target that is a
+ * folder, a full disk) and the error thrown. Returns false when the state cannot be stored (a
+ * model that produced NaN or ±Infinity): it is then rescanned next time.
+ */
+export async function saveState(dir: string, key: CacheKey, s: LayerTopkState): Promise<boolean> {
+  const stored = toStored(s, { modelHash: key.modelHash, folder: key.folder, layer: key.layer, k: key.k });
+  if (!stored) return false;
   const file = cacheFile(dir, key);
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(toStored(s)));
-  await rename(tmp, file);
+  await sweepNow(dir);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(JSON.stringify(stored));
+      // Without the flush a power cut after the rename can leave an empty file under the new name.
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+  return true;
 }

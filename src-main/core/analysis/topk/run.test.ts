@@ -13,7 +13,7 @@ import { chooseProvider } from '../../runtime/provider.ts';
 import { ModelSession } from '../../service/model-session.ts';
 import { runTopk, type TopkRun } from './run.ts';
 import type { LayerTopkState } from './state.ts';
-import { bruteForceTopk, noisePng, ortRunOne, type BruteMap } from './testing.ts';
+import { bruteForceTopk, expectSameLayer, noisePng, ortRunOne, type BruteMap } from './testing.ts';
 
 
 const runOne = ortRunOne();
@@ -69,15 +69,7 @@ function expectMatches(got: TopkLayerResult, want: BruteMap[]): void {
   expect(got.neverFires).toEqual(want.flatMap((m, c) => (m.firingRate === 0 ? [c] : [])));
 }
 
-/** Two results equal up to float summation order in the means. */
-function expectSame(a: TopkLayerResult, b: TopkLayerResult): void {
-  expect(a.images).toBe(b.images);
-  a.maps.forEach((m, c) => {
-    expect(m.entries).toEqual(b.maps[c].entries);
-    expect(m.firingRate).toBe(b.maps[c].firingRate);
-    expect(m.meanMax).toBeCloseTo(b.maps[c].meanMax, 10);
-  });
-}
+const expectSame = expectSameLayer;
 
 describe('runTopk', () => {
   let full: Awaited<ReturnType<typeof runTopk>>;

@@ -1,12 +1,15 @@
 // A top-k scan as the app and the CLI run it: resolve the layers, take each layer's state from
 // memory or the disk cache, start over where counted images were removed or changed, scan what is
-// missing, and save — also when the scan is cancelled, which is how a later scan resumes.
+// missing, and save: at checkpoints during the scan (so a killed process keeps most of its work)
+// and at the end, also when the scan is cancelled, which is how a later scan resumes.
 import type { TopkLayerResult, TopkScanResult } from '../../../common/api-topk.ts';
 import { AppError } from '../../../common/errors.ts';
 import type { ModelSession } from '../../service/model-session.ts';
-import { loadState, listWithMtimes, modelContentHash, saveState, type CacheKey } from './cache.ts';
+import { loadState, modelContentHash, saveState, type CacheKey } from './cache.ts';
+import { Checkpoints, checkpointIntervalMs } from './checkpoint.ts';
 import { resolveScanLayer, type ScanLayer } from './layers.ts';
 import { scanTopk } from './scan.ts';
+import { listSignatures } from './signature.ts';
 import { diffListing, emptyState, neverFires, pruneFailed, summarise, type LayerTopkState, type ListedImage } from './state.ts';
 
 export const DEFAULT_K = 9;
@@ -27,6 +30,17 @@ export interface TopkRun {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Milliseconds between checkpoints during a scan (default $CONVSCOPE_CHECKPOINT_SECONDS, else 10 s). */
+  checkpointMs?: number;
+  /** The first failure to write the cache (the scan goes on without it). */
+  onCacheWarning?: (message: string) => void;
+}
+
+export interface TopkRunResult extends TopkScanResult {
+  /** Layers whose cache file was unusable (damaged or inconsistent) and was rebuilt, with why. */
+  cacheRejected: { layer: string; reason: string }[];
+  /** Listed images that failed to load, by path (the union over the layers), with the reason. */
+  failures: { path: string; reason: string }[];
 }
 
 function memoryKey(key: CacheKey): string {
@@ -43,12 +57,12 @@ export async function findState(r: Pick<TopkRun, 'model' | 'k' | 'cacheDir' | 'm
   const { info } = r.model;
   const layer = resolveScanLayer(info.layers, r.layer, info.name);
   const key: CacheKey = { modelHash: await modelContentHash(info.path), layer, k: r.k ?? DEFAULT_K, preprocessing: info.preprocessing, folder: r.root };
-  const s = r.memory?.get(memoryKey(key)) ?? (r.cacheDir ? await loadState(r.cacheDir, key) : null);
+  const s = r.memory?.get(memoryKey(key)) ?? (r.cacheDir ? (await loadState(r.cacheDir, key)).state : null);
   if (s && r.memory) r.memory.set(memoryKey(key), s);
   return s;
 }
 
-export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
+export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
   const t0 = performance.now();
   const k = r.k ?? DEFAULT_K;
   if (!Number.isInteger(k) || k < 1) throw new AppError('BAD_REQUEST', `k must be a positive integer, got ${k}`);
@@ -57,14 +71,20 @@ export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
   const scanLayers: ScanLayer[] = [...new Set(r.layers)].map((id) => resolveScanLayer(info.layers, id, info.name));
   const modelHash = await modelContentHash(info.path);
   const keys: CacheKey[] = scanLayers.map((layer) => ({ modelHash, layer, k, preprocessing: info.preprocessing, folder: r.folder.root }));
-  const listing: ListedImage[] = await listWithMtimes(r.folder.root, r.folder.paths, r.signal);
+  const listing: ListedImage[] = await listSignatures(r.folder.root, r.folder.paths, r.signal);
 
   const states: LayerTopkState[] = [];
   const rescanned: string[] = [];
+  const cacheRejected: TopkRunResult['cacheRejected'] = [];
   let anyCached = false;
   for (const [i, key] of keys.entries()) {
     const mk = memoryKey(key);
-    let s = r.memory?.get(mk) ?? (r.cacheDir ? await loadState(r.cacheDir, key) : null);
+    let s = r.memory?.get(mk) ?? null;
+    if (!s && r.cacheDir) {
+      const loaded = await loadState(r.cacheDir, key);
+      s = loaded.state;
+      if (!loaded.state && loaded.problem && !loaded.outdated) cacheRejected.push({ layer: key.layer.layer, reason: loaded.problem });
+    }
     if (s) anyCached = true;
     // Maxima of removed or changed images cannot be subtracted (only k per map are kept), so a
     // layer holding any of them starts over; added images alone are scanned incrementally.
@@ -89,19 +109,21 @@ export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
     const inputSize = channels * height * width;
     // The scan runs a copy of the model with only the scanned tensors as outputs (ModelSession.forwardAt).
     const forward = await r.model.forwardAt(needed);
+    // Only the layers this scan adds to are written; the others' files are already up to date.
+    const changing = states.flatMap((s, i) => (diffListing(s, listing).todo.length > 0 ? [i] : []));
+    const save = saver(r, changing.map((i) => keys[i]), changing.map((i) => states[i]));
+    const checkpoints = new Checkpoints(save, r.checkpointMs ?? checkpointIntervalMs());
     try {
       const out = await scanTopk(states, listing, (img) => r.load(img.path), forward, {
         inputSize,
         batchSize: r.batchSize ?? defaultBatchSize(inputSize),
         signal: r.signal,
         onProgress: r.onProgress,
+        afterBatch: () => checkpoints.maybe(),
       });
       scanned = out.scanned;
     } finally {
-      if (r.cacheDir) {
-        const dir = r.cacheDir;
-        await Promise.all(states.map((s, i) => saveState(dir, keys[i], s).catch(() => {})));
-      }
+      await save();
     }
   }
 
@@ -117,5 +139,24 @@ export async function runTopk(r: TopkRun): Promise<TopkScanResult | null> {
     neverFires: neverFires(s),
   }));
   const complete = states.every((s) => diffListing(s, listing).todo.length === 0 && diffListing(s, listing).stale === 0);
-  return { folder: r.folder.root, layers, total: listing.length, scanned, complete, rescanned, ms: performance.now() - t0 };
+  const failures = new Map<string, string>();
+  for (const s of states) for (const [p, reason] of s.failed) if (index.has(p) && !failures.has(p)) failures.set(p, reason);
+  return {
+    folder: r.folder.root, layers, total: listing.length, scanned, complete, rescanned, ms: performance.now() - t0,
+    cacheRejected, failures: [...failures].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => index.get(a.path)! - index.get(b.path)!),
+  };
+}
+
+/** Saves every state to the cache (none without a cache folder); a failure is reported once and does not stop the scan. */
+function saver(r: TopkRun, keys: CacheKey[], states: LayerTopkState[]): () => Promise<void> {
+  let warned = false;
+  return async () => {
+    if (!r.cacheDir) return;
+    const dir = r.cacheDir;
+    const errors = (await Promise.allSettled(states.map((s, i) => saveState(dir, keys[i], s)))).flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+    if (errors.length && !warned) {
+      warned = true;
+      r.onCacheWarning?.(`could not write the scan cache: ${errors[0].message}`);
+    }
+  };
 }

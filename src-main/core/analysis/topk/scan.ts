@@ -11,6 +11,8 @@ export interface TopkScanOptions {
   signal?: AbortSignal;
   /** Images handled so far out of those this pass needs. */
   onProgress?: (done: number, total: number) => void;
+  /** Awaited after each batch is counted into the states (the checkpoint hook: states are consistent here). */
+  afterBatch?: () => Promise<void>;
 }
 
 export interface TopkScanOutcome {
@@ -55,6 +57,7 @@ export async function scanTopk(
       const image = todo[index];
       states.forEach((s, i) => needs[i].has(image.path) && addImage(s, batch.layers[s.tensor], j, image));
     });
+    await options.afterBatch?.();
   }
   return { scanned: todo.length, failed };
 }

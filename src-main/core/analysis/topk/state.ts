@@ -1,14 +1,15 @@
 // What a top-k scan of one layer keeps: per feature map the top-k list, how many images fired it
-// and the sum of its maxima; plus which images (with their mtimes) are already counted. Memory is
-// k × maps entries for the activations, whatever the folder size; the image list is the listing.
+// and the sum of its maxima; plus which images (with their file signatures) are already counted.
+// Memory is k × maps entries for the activations, whatever the folder size; the image list is the
+// listing. Its form on disk is stored.ts.
 import type { LayerMaxima } from '../map-maxima.ts';
 import { offer, type TopEntry } from './top-list.ts';
 import type { ScanLayer } from './layers.ts';
 
-/** An image of a folder as far as the cache is concerned: its path and modification time. */
+/** An image of a folder as far as the cache is concerned: its path and file signature (signature.ts). */
 export interface ListedImage {
   path: string;
-  mtimeMs: number;
+  sig: string;
 }
 
 export interface LayerTopkState {
@@ -24,8 +25,8 @@ export interface LayerTopkState {
   sumMax: Float64Array;
   /** Per map: its top k, best first. */
   top: TopEntry[][];
-  /** Images already handled (counted or failed), by path → mtime. */
-  seen: Map<string, number>;
+  /** Images already handled (counted or failed), by path → signature. */
+  seen: Map<string, string>;
   /** Images that failed to load, by path → reason; they count nowhere. */
   failed: Map<string, string>;
 }
@@ -61,18 +62,18 @@ export function addImage(s: LayerTopkState, m: LayerMaxima, j: number, image: Li
     offer(list, s.k, { image: image.path, position: [Math.floor(at / W), at % W], value: v });
   }
   s.count++;
-  s.seen.set(image.path, image.mtimeMs);
+  s.seen.set(image.path, image.sig);
 }
 
 export function addFailure(s: LayerTopkState, image: ListedImage, reason: string): void {
   s.failed.set(image.path, reason);
-  s.seen.set(image.path, image.mtimeMs);
+  s.seen.set(image.path, image.sig);
 }
 
 /** Forgets failed images that are gone or changed (they counted nowhere, so nothing needs undoing). */
 export function pruneFailed(s: LayerTopkState, listing: readonly ListedImage[]): void {
   if (s.failed.size === 0) return;
-  const current = new Map(listing.map((i) => [i.path, i.mtimeMs]));
+  const current = new Map(listing.map((i) => [i.path, i.sig]));
   for (const p of [...s.failed.keys()]) {
     if (current.get(p) !== s.seen.get(p)) {
       s.failed.delete(p);
@@ -90,10 +91,10 @@ export interface ListingDiff {
 
 /** What a state still needs for a listing. */
 export function diffListing(s: LayerTopkState, listing: readonly ListedImage[]): ListingDiff {
-  const current = new Map(listing.map((i) => [i.path, i.mtimeMs]));
+  const current = new Map(listing.map((i) => [i.path, i.sig]));
   let stale = 0;
   for (const [p, m] of s.seen) if (current.get(p) !== m) stale++;
-  return { todo: listing.filter((i) => s.seen.get(i.path) !== i.mtimeMs), stale };
+  return { todo: listing.filter((i) => s.seen.get(i.path) !== i.sig), stale };
 }
 
 export interface MapSummary {
@@ -120,57 +121,4 @@ export function neverFires(s: LayerTopkState): number[] {
   const out: number[] = [];
   s.fired.forEach((f, c) => f === 0 && out.push(c));
   return out;
-}
-
-// ---- on disk (JSON: small — k × maps entries, plus the listing of handled images) ----
-
-export interface StoredState {
-  version: 1;
-  layer: string;
-  tensor: string;
-  k: number;
-  dims: [number, number, number];
-  count: number;
-  fired: number[];
-  sumMax: number[];
-  top: [string, number, number, number][][];
-  seen: [string, number][];
-  failed: [string, string][];
-}
-
-export function toStored(s: LayerTopkState): StoredState {
-  return {
-    version: 1,
-    layer: s.layer,
-    tensor: s.tensor,
-    k: s.k,
-    dims: s.dims,
-    count: s.count,
-    fired: Array.from(s.fired),
-    sumMax: Array.from(s.sumMax),
-    top: s.top.map((l) => l.map((e) => [e.image, e.position[0], e.position[1], e.value] as [string, number, number, number])),
-    seen: [...s.seen],
-    failed: [...s.failed],
-  };
-}
-
-/** A stored state, or null when it does not fit the layer (another shape, k or a damaged file). */
-export function fromStored(raw: unknown, l: ScanLayer, k: number): LayerTopkState | null {
-  const d = raw as Partial<StoredState> | null;
-  const C = l.dims[0];
-  if (!d || d.version !== 1 || d.tensor !== l.tensor || d.k !== k || !Array.isArray(d.dims) || d.dims.join() !== l.dims.join()) return null;
-  if (!Array.isArray(d.fired) || d.fired.length !== C || !Array.isArray(d.sumMax) || d.sumMax.length !== C || !Array.isArray(d.top) || d.top.length !== C) return null;
-  if (!Array.isArray(d.seen) || !Array.isArray(d.failed) || typeof d.count !== 'number') return null;
-  return {
-    layer: l.layer,
-    tensor: l.tensor,
-    k,
-    dims: l.dims,
-    count: d.count,
-    fired: Int32Array.from(d.fired),
-    sumMax: Float64Array.from(d.sumMax),
-    top: d.top.map((list) => list.map(([image, y, x, value]) => ({ image, position: [y, x] as [number, number], value }))),
-    seen: new Map(d.seen),
-    failed: new Map(d.failed),
-  };
 }

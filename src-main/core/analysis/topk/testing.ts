@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { expect } from 'vitest';
+import type { TopkLayerResult } from '../../../common/api-topk.ts';
 import { compareNatural } from '../../images/folder.ts';
 import { decodeImage, preprocess } from '../../images/index.ts';
 import type { Preprocessing } from '../../../common/types.ts';
@@ -22,12 +24,13 @@ export function ortRunOne(): RunOne {
   };
 }
 
-export async function noisePng(file: string, seed: number, size = 40, channels: 1 | 3 = 1): Promise<void> {
+/** A PNG of seeded noise; `stored`: uncompressed, so every seed gives a file of the same size. */
+export async function noisePng(file: string, seed: number, size = 40, channels: 1 | 3 = 1, stored = false): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true });
   const data = Buffer.alloc(size * size * channels);
   let s = seed * 7919 + 13;
   for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) & 0x7fffffff) >> 23;
-  await sharp(data, { raw: { width: size, height: size, channels } }).png().toFile(file);
+  await sharp(data, { raw: { width: size, height: size, channels } }).png(stored ? { compressionLevel: 0, adaptiveFiltering: false } : {}).toFile(file);
 }
 
 export interface BruteMap {
@@ -71,5 +74,16 @@ export async function bruteForceTopk(runOne: RunOne, modelBytes: Uint8Array, roo
       meanMax: perImage.reduce((a, i) => a + i.max[c], 0) / perImage.length,
       entries: sorted.slice(0, k).map((i) => ({ image: i.image, position: i.pos[c], value: i.max[c] })),
     };
+  });
+}
+
+/** Two scan results of a layer equal up to float summation order in the means. */
+export function expectSameLayer(a: TopkLayerResult, b: TopkLayerResult): void {
+  expect(a.images).toBe(b.images);
+  expect(a.maps).toHaveLength(b.maps.length);
+  a.maps.forEach((m, c) => {
+    expect(m.entries).toEqual(b.maps[c].entries);
+    expect(m.firingRate).toBe(b.maps[c].firingRate);
+    expect(m.meanMax).toBeCloseTo(b.maps[c].meanMax, 10);
   });
 }
