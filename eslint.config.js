@@ -3,6 +3,13 @@
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns, message) => ({ group: patterns, message });
+// Models are read and parsed in the runtime process (core/runtime), never on a thread that routes
+// messages: a 250 MB model blocked Node's event loop for most of a second.
+const parseOffMain = {
+  group: ['**/onnx/index.ts', '**/onnx/model.ts'],
+  importNames: ['loadModelFile', 'parseModel'],
+  message: 'models are parsed in the runtime process: use RuntimeHost.open/describe (core/runtime)',
+};
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/fixtures/**'] },
@@ -14,6 +21,7 @@ export default tseslint.config(
         patterns: [
           restrict(['electron', 'electron/*'], 'electron is imported only in src-main/electron/'),
           restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'),
+          parseOffMain,
         ],
       }],
     },
@@ -21,7 +29,7 @@ export default tseslint.config(
   {
     files: ['src-main/electron/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/')] }],
+      'no-restricted-imports': ['error', { patterns: [restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'), parseOffMain] }],
     },
   },
   {
@@ -51,6 +59,7 @@ export default tseslint.config(
           restrict(['electron', 'electron/*'], 'core/ never imports electron'),
           restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'),
           restrict(['**/electron/**', '**/server/**', '**/cli/**'], 'core/ imports only common/ and itself'),
+          parseOffMain,
         ],
       }],
     },

@@ -154,7 +154,7 @@ describe('convscope spectra', () => {
       const lastLine = (t: string) => t.trim().split('\n').at(-1);
       const info = await cli('info', '--model', file, '--provider', 'cpu');
       expect(info.code).toBe(1);
-      expect(lastLine(info.stderr)).toMatch(/^convscope: refused-\d+\.onnx: /);
+      expect(lastLine(info.stderr)).toMatch(/^convscope: (onnxruntime cannot run )?refused-\d+\.onnx[: ]/);
       for (const extra of [[], ['--images', path.join(tmp, 'images')]]) {
         const r = await cli('spectra', '--model', file, '--provider', 'cpu', ...extra);
         expect(r.code).toBe(1);

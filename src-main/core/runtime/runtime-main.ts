@@ -14,6 +14,11 @@ interface ParentPort {
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
+// A Ctrl-C in the terminal reaches the whole process group, this process too; the app decides what
+// an interrupt means (the CLI saves a scan's progress first, which needs this process). It ends when
+// the app closes the pipe or goes away.
+process.on('SIGINT', () => {});
+
 if (parentPort) {
   parentPort.on('message', (e) => void handle(e.data as RuntimeRequest).then((r) => parentPort.postMessage(r)));
 } else {

@@ -64,7 +64,8 @@ async function createSession(bytes: Uint8Array, name: string, providers: Provide
   try {
     return { session: await ort.InferenceSession.create(bytes, { ...SESSION_LOG, executionProviders: ['cpu'] }), provider: 'cpu', providerReason: reason };
   } catch (e) {
-    throw new AppError('MODEL_UNSUPPORTED', `onnxruntime cannot run ${name}: ${explainOrtError((e as Error).message, name)}`);
+    const why = explainOrtError((e as Error).message, name);
+    throw new AppError('MODEL_UNSUPPORTED', why.startsWith(name) ? why : `onnxruntime cannot run ${name}: ${why}`);
   }
 }
 

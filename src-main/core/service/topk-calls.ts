@@ -27,6 +27,8 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
       const model = ctx.requireModel();
       const folder = ctx.requireFolder();
       const paths = folder.entries.map((e) => e.path);
+      // The app learns of unreadable images through the folder's skipped list (ctx.inputTensor); the
+      // contract's result leaves the per-image list out, which can be long for a folder of broken files.
       const run = (signal?: AbortSignal, onProgress?: (d: number, t: number) => void) =>
         runTopk({
           model,
@@ -39,6 +41,10 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
           scan,
           signal,
           onProgress,
+        }).then((r): TopkScanResult | null => {
+          if (!r) return null;
+          const { failures: _failures, cacheRejected: _rejected, ...result } = r;
+          return result;
         });
       if (!scan) return run();
       const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? layers[0] : `${layers.length} layers`}`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, preprocess } from '../../images/index.ts';
 import { zfTestModel } from '../../onnx/index.ts';
-import { WorkerThreadHost } from '../../runtime/host.ts';
+import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { ModelSession } from '../../service/model-session.ts';
 import { cacheFile, loadState, modelContentHash, ORPHAN_AGE_MS, sweepOrphans, type CacheKey } from './cache.ts';
@@ -17,7 +17,7 @@ import { runTopk, type TopkRun, type TopkRunResult } from './run.ts';
 import { expectSameLayer, noisePng } from './testing.ts';
 
 let tmp: string;
-let host: WorkerThreadHost;
+let host: ReturnType<typeof nodeRuntimeHost>;
 let model: ModelSession;
 const root = () => path.join(tmp, 'images');
 const paths: string[] = [];
@@ -34,7 +34,7 @@ beforeAll(async () => {
     paths.push(rel);
   }
   paths.sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
-  host = new WorkerThreadHost();
+  host = nodeRuntimeHost();
   model = await ModelSession.open(path.join(tmp, 'm.onnx'), host, chooseProvider('cpu'));
 }, 60_000);
 
