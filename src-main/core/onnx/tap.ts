@@ -12,6 +12,7 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import { ModelError } from './errors.ts';
+import { quoted } from '../../common/text.ts';
 import { analyzeGraph } from './graph.ts';
 import { attrValue, nodeNames } from './nodes.ts';
 
@@ -72,7 +73,7 @@ export function withOutputs(model: ModelProto, names: readonly string[]): ModelP
   const { outputs, addOutput } = outputAdder(graph);
   for (const name of names) {
     if (!produced.has(name)) {
-      throw new ModelError('MODEL_UNSUPPORTED', `no node of the model produces "${name}"`, FILE, { layer: name });
+      throw new ModelError('MODEL_UNSUPPORTED', `no node of the model produces ${quoted(name)}`, FILE, { layer: name });
     }
     addOutput(name, TensorProto_DataType.FLOAT);
   }
@@ -92,7 +93,7 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
   const { outputs, addOutput } = outputAdder(graph);
   for (const id of ids) {
     if (!produced.has(id)) {
-      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap "${id}": no node of the model produces a tensor of that name`, FILE, { layer: id });
+      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
     }
     addOutput(id, TensorProto_DataType.FLOAT);
   }

@@ -146,7 +146,7 @@ describe('layer browser calls', () => {
 
   it('names an unknown layer, and a channel out of range', async () => {
     await expect(service.layerActivations({ path: 'cat/b.png', layer: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"nope"') });
-    await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'project: "targets[0].channel" must be an integer from 0 to 15 (layer "relu2" has 16 maps), got 99' });
   });
 
   it('shows the image as the model sees it', async () => {

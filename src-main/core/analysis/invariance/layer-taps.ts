@@ -9,6 +9,7 @@ import {
   TypeProto_TensorSchema, ValueInfoProtoSchema, type AttributeProto, type ModelProto,
 } from 'onnx-buf';
 import { AppError } from '../../../common/errors.ts';
+import { quoted } from '../../../common/text.ts';
 import { withOutputs } from '../../onnx/index.ts';
 import type { ModelSession } from '../../service/model-session.ts';
 import { layerDistances, type SweepForward } from './sweep.ts';
@@ -62,7 +63,7 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
     graph.node.push(create(NodeProtoSchema, { name: output, opType: op, domain: '', input: inputs, output: [output], attribute }));
   const names = distanceOutputs(layers);
   layers.forEach((l, i) => {
-    if (!produced.has(l)) throw new AppError('NOT_FOUND', `no node of the model produces "${l}"`, { layer: l });
+    if (!produced.has(l)) throw new AppError('NOT_FOUND', `no node of the model produces ${quoted(l)}`, { layer: l });
     const f = `${P}flat_${i}`;
     const ref = `${P}ref_${i}`;
     const diff = `${P}diff_${i}`;
