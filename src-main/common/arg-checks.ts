@@ -77,8 +77,8 @@ export function describeValue(v: unknown): string {
 }
 
 /** An argument outside what a call can take, in the dispatcher's wording. */
-export function invalidArgument(method: string, name: string, expectation: string, value: unknown): AppError {
-  return new AppError('INVALID_ARGUMENT', `${method}: "${name}" ${expectation}, got ${describeValue(value)}`, { argument: name });
+export function invalidArgument(method: string, name: string, expectation: string, value: unknown, details: Record<string, unknown> = {}): AppError {
+  return new AppError('INVALID_ARGUMENT', `${method}: "${name}" ${expectation}, got ${describeValue(value)}`, { argument: name, ...details });
 }
 
 /** Throws INVALID_ARGUMENT unless `value` (when given) is an integer in lo…hi; `why` says where the limit comes from. */

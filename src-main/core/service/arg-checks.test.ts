@@ -200,7 +200,7 @@ describe('argument limits of every call', () => {
         if (r.ok) continue;
         expect(r.error.code, `${what}: ${r.error.message}`).toBe('INVALID_ARGUMENT');
         expect(r.error.message, what).toMatch(new RegExp(`^${method}: "${argument.replace(/[[\].]/g, '\\$&')}" must be .*, got `));
-        expect(r.error.details).toEqual({ argument });
+        expect(r.error.details).toMatchObject({ argument });
         expect(r.error.message.length, what).toBeLessThan(200);
       }
       // Whatever the shape is wrong about, it is BAD_REQUEST, never INTERNAL (a missing argument is {}:

@@ -45,17 +45,19 @@ export function checkClass(method: string, name: string, value: number | undefin
   checkInt(method, name, value, 0, K - 1, `${model.info.name} has ${K} class${K === 1 ? '' : 'es'}`);
 }
 
-/** What of a preprocessing must fit the model: its input size and channel count (the sidecar checks the rest again). */
+/**
+ * What of a preprocessing must fit the model: its input size and channel count (the sidecar checks
+ * the rest again). `details.field` names the form field, as the sidecar's own errors do.
+ */
 export function checkPreprocessing(p: Preprocessing, model: ModelSession): void {
   const { channels, height, width } = model.info.input;
-  const method = 'savePreprocessing';
+  const fail = (field: keyof Preprocessing, expectation: string, value: unknown) =>
+    invalidArgument('savePreprocessing', `preprocessing.${field}`, expectation, value, { field });
   const has = `the model has ${channels} channel${channels === 1 ? '' : 's'}`;
-  if (p.inputSize[0] !== height || p.inputSize[1] !== width) {
-    throw invalidArgument(method, 'preprocessing.inputSize', `must be [${height}, ${width}] (${inputWhy(model)})`, p.inputSize);
-  }
+  if (p.inputSize[0] !== height || p.inputSize[1] !== width) throw fail('inputSize', `must be [${height}, ${width}] (${inputWhy(model)})`, p.inputSize);
   const fits = channels === 1 ? ['gray'] : ['RGB', 'BGR'];
-  if (!fits.includes(p.channels)) throw invalidArgument(method, 'preprocessing.channels', `must be ${fits.map((c) => `"${c}"`).join(' or ')} (${has})`, p.channels);
+  if (!fits.includes(p.channels)) throw fail('channels', `must be ${fits.map((c) => `"${c}"`).join(' or ')} (${has})`, p.channels);
   for (const field of ['mean', 'std'] as const) {
-    if (p[field].length !== channels) throw invalidArgument(method, `preprocessing.${field}`, `must be a list of ${channels} number${channels === 1 ? '' : 's'} (${has})`, p[field]);
+    if (p[field].length !== channels) throw fail(field, `must be a list of ${channels} number${channels === 1 ? '' : 's'} (${has})`, p[field]);
   }
 }

@@ -243,7 +243,11 @@ describe('bad models: a message naming the file and what is wrong, and the app s
   it('refuses preprocessing edits that do not fit, without losing the saved sidecar', async () => {
     const info = (await service.getState()).model!;
     const before = readFileSync(info.sidecarPath, 'utf8');
-    await expect(service.savePreprocessing({ preprocessing: { ...info.preprocessing, inputSize: [32, 32] } })).rejects.toMatchObject({ code: 'SIDECAR_INVALID' });
+    await expect(service.savePreprocessing({ preprocessing: { ...info.preprocessing, inputSize: [32, 32] } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'savePreprocessing: "preprocessing.inputSize" must be [64, 64] (the model input is 64×64), got [32, 32]',
+      details: { argument: 'preprocessing.inputSize', field: 'inputSize' },
+    });
     expect(readFileSync(info.sidecarPath, 'utf8')).toBe(before);
   });
 });

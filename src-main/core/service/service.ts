@@ -243,7 +243,9 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
 
   async layerActivations({ path: rel, layer }: { path: string; layer: string }): Promise<LayerActivations> {
     const model = this.requireModel();
-    this.requireLayer(model, layer);
+    const info = this.requireLayer(model, layer);
+    // Layers the runtime cannot return (bool, float16, …) are listed but not tapped, so never measured.
+    if (info.shape.length === 0) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(layer)} (${info.op}) holds values Convscope cannot read (not float or int64)`, { layer });
     const t0 = performance.now();
     const { tensor } = await this.inputTensor(rel);
     const out = await model.keep(this.keepId(model, rel), tensor, [layer]);

@@ -10,7 +10,7 @@ import {
 } from 'onnx-buf';
 import { AppError } from '../../../common/errors.ts';
 import { quoted } from '../../../common/text.ts';
-import { withOutputs } from '../../onnx/index.ts';
+import { defaultOpset, inferElementTypes, withOutputs } from '../../onnx/index.ts';
 import type { ModelSession } from '../../service/model-session.ts';
 import { layerDistances, type SweepForward } from './sweep.ts';
 
@@ -52,6 +52,7 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
   const m = withOutputs(model, []);
   const graph = m.graph!;
   const produced = new Set(graph.node.flatMap((n) => n.output));
+  const types = inferElementTypes(graph, defaultOpset(m));
   const int64 = (name: string, values: number[]) =>
     graph.initializer.push(create(TensorProtoSchema, { name, dims: [BigInt(values.length)], dataType: TensorProto_DataType.INT64, int64Data: values.map(BigInt) }));
   const P = 'convscope_invariance_';
@@ -64,6 +65,9 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
   const names = distanceOutputs(layers);
   layers.forEach((l, i) => {
     if (!produced.has(l)) throw new AppError('NOT_FOUND', `no node of the model produces ${quoted(l)}`, { layer: l });
+    // The sums keep the layer's type; distances are of float activations (a type the rules cannot tell goes undeclared).
+    const elemType = types.get(l);
+    if (elemType !== undefined && elemType !== TensorProto_DataType.FLOAT) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(l)} is not a float tensor`, { layer: l });
     const f = `${P}flat_${i}`;
     const ref = `${P}ref_${i}`;
     const diff = `${P}diff_${i}`;
@@ -75,7 +79,7 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
     // ‖F[0]‖² from the one-row slice: a twentieth of the work of reducing every row.
     node('ReduceSumSquare', reduceInputs(ref), names[i].n2, [...axisAttr, keep0]);
     for (const out of [names[i].d2, names[i].n2]) {
-      const type = create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: TensorProto_DataType.FLOAT }) } });
+      const type = elemType === undefined ? undefined : create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) } });
       graph.output.push(create(ValueInfoProtoSchema, { name: out, type }));
     }
   });
