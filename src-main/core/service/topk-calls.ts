@@ -3,7 +3,7 @@
 import type { FaithfulnessResult, OcclusionResult, TopkCalls, TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
 import { checkInt } from '../../common/arg-checks.ts';
 import { AppError } from '../../common/errors.ts';
-import { quoted } from '../../common/text.ts';
+import { quoted, truncateText } from '../../common/text.ts';
 import { encodePng, matchClassToLabel } from '../images/index.ts';
 import { cacheDir } from '../analysis/topk/cache.ts';
 import { lastConvLayerId, resolveScanLayer } from '../analysis/topk/layers.ts';
@@ -44,7 +44,7 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
           onProgress,
         });
       if (!scan) return run();
-      const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? layers[0] : `${layers.length} layers`}`;
+      const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? truncateText(layers[0]) : `${layers.length} layers`}`;
       return ctx.jobs.run(label, paths.length, (job) => run(job.signal, (d, t) => job.progress(d, t)), jobId);
     });
 
