@@ -2,7 +2,13 @@
 // Electron keeps only an Error's message across IPC, so nothing relies on Error instances there.
 
 export type ErrorCode =
+  /**
+   * The request does not have the call's shape: not an object, a wrong JSON type, a field missing or
+   * unknown (inside the core also: activations handed to the deconv engine that do not fit its plan).
+   */
   | 'BAD_REQUEST'
+  /** The request has the call's shape but a value is out of range (see common/arg-checks.ts). */
+  | 'INVALID_ARGUMENT'
   | 'UNKNOWN_METHOD'
   | 'NO_MODEL'
   | 'NO_FOLDER'
@@ -64,7 +70,7 @@ function hasCode(e: unknown): e is { code: string; message: string; details?: Re
 }
 
 const KNOWN = new Set<string>([
-  'BAD_REQUEST', 'UNKNOWN_METHOD', 'NO_MODEL', 'NO_FOLDER', 'NOT_FOUND', 'FORBIDDEN', 'CANCELLED', 'RUNTIME_FAILED',
+  'BAD_REQUEST', 'INVALID_ARGUMENT', 'UNKNOWN_METHOD', 'NO_MODEL', 'NO_FOLDER', 'NOT_FOUND', 'FORBIDDEN', 'CANCELLED', 'RUNTIME_FAILED',
   'INPUT_MISMATCH', 'MODEL_READ_FAILED', 'MODEL_EMPTY', 'MODEL_NOT_ONNX', 'MODEL_EXTERNAL_DATA', 'MODEL_NO_IMAGE_INPUT',
   'MODEL_UNSUPPORTED', 'FOLDER_NOT_FOUND', 'FOLDER_UNREADABLE', 'FOLDER_EMPTY', 'IMAGE_DECODE_FAILED', 'IMAGE_TOO_LARGE',
   'IMAGE_UNREADABLE', 'SIDECAR_INVALID', 'NPY_INVALID', 'NOT_CACHED', 'INTERNAL',

@@ -1,33 +1,39 @@
-// Argument schemas for the topk calls.
+// Argument schemas for the topk calls. Sizes, strides, positions, channels and classes are checked
+// against the open model in the calls (core/service/topk-calls.ts).
 import { z } from 'zod';
 import type { TopkCalls } from './api-topk.ts';
+import { flagArg, intArg, LIMITS, listArg, textArg } from './arg-checks.ts';
 
-const path = z.string().min(1).max(4096);
-const layer = z.string().min(1).max(1000);
-const k = z.number().int().min(1).max(64).optional();
-const jobId = z.string().min(1).max(200).optional();
-const position = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
+const path = textArg(LIMITS.path);
+const layer = textArg(LIMITS.layer);
+const layers = listArg(layer, 1, 256);
+/** Images per map: 64 is far more than a view shows (the paper shows 9); the CLI's --k has the same limit. */
+const k = intArg(1, 64).optional();
+const jobId = textArg(LIMITS.jobId).optional();
+const channel = intArg(0, LIMITS.index);
+const side = intArg(1, LIMITS.side);
+const position = z.tuple([intArg(0, LIMITS.side - 1), intArg(0, LIMITS.side - 1)], { error: `must be [y, x], two integers from 0 to ${LIMITS.side - 1}` });
 
 export const topkSchemas: Record<keyof TopkCalls, z.ZodType> = {
-  topkScan: z.object({ layers: z.array(layer).min(1).max(256), k, jobId }).strict(),
-  topkCached: z.object({ layers: z.array(layer).min(1).max(256), k }).strict(),
-  topkTiles: z.object({ layer, channel: z.number().int().min(0), k, projections: z.boolean().optional() }).strict(),
+  topkScan: z.object({ layers, k, jobId }).strict(),
+  topkCached: z.object({ layers, k }).strict(),
+  topkTiles: z.object({ layer, channel, k, projections: flagArg().optional() }).strict(),
   occlusion: z.object({
     path,
-    size: z.number().int().min(0).max(4096).optional(),
-    stride: z.number().int().min(1).max(4096).optional(),
-    targetClass: z.number().int().min(0).optional(),
+    size: side.optional(),
+    stride: side.optional(),
+    targetClass: intArg(0, LIMITS.index).optional(),
     layer: layer.optional(),
-    channel: z.number().int().min(0).optional(),
+    channel: channel.optional(),
     jobId,
   }).strict(),
   occlusionFaithfulness: z.object({
     path,
     layer,
-    channel: z.number().int().min(0),
+    channel,
     position: position.optional(),
-    size: z.number().int().min(1).max(4096).optional(),
-    trials: z.number().int().min(1).max(64).optional(),
-    seed: z.number().int().min(0).max(2 ** 31).optional(),
+    size: side.optional(),
+    trials: intArg(1, 64).optional(),
+    seed: intArg(0, LIMITS.seed).optional(),
   }).strict(),
 };

@@ -2,6 +2,7 @@
 // the map's maximum and where it is. Firing rates (issue 5) and top-k scans (issue 7) reduce this
 // stream; nothing here grows with the folder beyond the current batch.
 import { AppError } from '../../common/errors.ts';
+import { quoted } from '../../common/text.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
 import type { BatchForward } from '../service/model-session.ts';
 
@@ -114,7 +115,7 @@ export async function* scanMapMaxima<T>(
       const reduced: Record<string, LayerMaxima> = {};
       for (const l of layers) {
         const t = out[l];
-        if (!t) throw new AppError('NOT_FOUND', `the model did not return layer "${l}"`, { layer: l });
+        if (!t) throw new AppError('NOT_FOUND', `the model did not return layer ${quoted(l)}`, { layer: l });
         reduced[l] = reduceMaps(t, ok.length);
       }
       done = end;

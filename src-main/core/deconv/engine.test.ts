@@ -220,7 +220,7 @@ describe('DeconvEngine', () => {
         return err as { code: string };
       }
     })();
-    expect(e?.code).toBe('BAD_REQUEST');
+    expect(e?.code).toBe('INVALID_ARGUMENT');
   });
 });
 

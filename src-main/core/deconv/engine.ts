@@ -27,7 +27,7 @@
 // forward pass that fetched fetchesFor(layer) (ModelSession taps every layer and every switch).
 import type { GraphSummary } from '../onnx/graph.ts';
 import type { Switches } from '../onnx/tap.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, invalidRequest } from './errors.ts';
 import { writeStartSignal } from './start-signal.ts';
 import { fastKernels } from './kernels/index.ts';
 import type { Kernels } from './kernels/types.ts';
@@ -137,11 +137,11 @@ export class DeconvEngine {
       }
       const view = layerView(acts, req.layer);
       const b = req.batchIndex ?? 0;
-      if (!Number.isInteger(b) || b < 0 || b >= view.n) throw badRequest(`batch index ${b} is outside 0…${view.n - 1}`, { batchIndex: b });
+      if (!Number.isInteger(b) || b < 0 || b >= view.n) throw invalidRequest(`batch index ${b} is outside 0…${view.n - 1}`, { batchIndex: b });
       if (!Number.isInteger(req.channel) || req.channel < 0 || req.channel >= view.c) {
-        throw badRequest(`layer "${req.layer}" has ${view.c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
+        throw invalidRequest(`layer "${req.layer}" has ${view.c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
       }
-      if (req.mode !== 'single' && req.mode !== 'map') throw badRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
+      if (req.mode !== 'single' && req.mode !== 'map') throw invalidRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
       const start = startSignal(acts.get(req.layer)!, view, req, this.fast);
       const run = new ReverseRun({
         kernels: this.kernels,

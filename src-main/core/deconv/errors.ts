@@ -16,7 +16,12 @@ export class UnsupportedOpError extends AppError {
   }
 }
 
-/** A request or an activation set that does not fit the plan (bad channel, missing tensor, ...). */
+/** A request whose layer, channel, position, batch index or mode the model cannot serve (INVALID_ARGUMENT). */
+export function invalidRequest(message: string, details?: Record<string, unknown>): AppError {
+  return new AppError('INVALID_ARGUMENT', message, details);
+}
+
+/** Activations that do not fit the plan (a tensor missing or of the wrong shape, switches that do not fit). */
 export function badRequest(message: string, details?: Record<string, unknown>): AppError {
   return new AppError('BAD_REQUEST', message, details);
 }

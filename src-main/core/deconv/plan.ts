@@ -6,7 +6,8 @@ import type { GraphSummary } from '../onnx/graph.ts';
 import type { NodeDesc } from '../onnx/nodes.ts';
 import type { Switches } from '../onnx/tap.ts';
 import { tensorDims } from '../onnx/tensor.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, invalidRequest } from './errors.ts';
+import { quoted } from '../../common/text.ts';
 import { type PlanContext, reverseStep } from './steps.ts';
 
 /** A forward window op's attributes as the file states them; padding is resolved once shapes are known. */
@@ -98,16 +99,16 @@ export function planProjection(graph: GraphSummary, switches: Switches[], layerI
   const input = graph.input.name;
   const producer = new Map<string, NodeDesc>();
   for (const n of graph.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
-  if (layerId === input) throw badRequest(`"${layerId}" is the image input, not a layer`, { layer: layerId });
-  if (!producer.has(layerId)) throw badRequest(`the model has no tensor "${layerId}"`, { layer: layerId });
+  if (layerId === input) throw invalidRequest(`${quoted(layerId)} is the image input, not a layer`, { layer: layerId });
+  if (!producer.has(layerId)) throw invalidRequest(`the model has no tensor ${quoted(layerId)}`, { layer: layerId });
   const reached = reachedFrom(graph.nodes, input);
-  if (!reached.has(layerId)) throw badRequest(`layer "${layerId}" does not depend on the input "${input}"`, { layer: layerId });
+  if (!reached.has(layerId)) throw invalidRequest(`layer "${layerId}" does not depend on the input "${input}"`, { layer: layerId });
 
   const folds = lrnFolds(graph, producer);
   const folded = new Set<string>();
   for (const f of folds.values()) for (const m of f.members) folded.add(m);
   const inside = [...folds.values()].find((f) => f.output !== layerId && f.members.has(producer.get(layerId)!.name));
-  if (inside) throw badRequest(`"${layerId}" is inside the contrast normalisation "${inside.output}": project from that layer instead`, { layer: layerId });
+  if (inside) throw invalidRequest(`"${layerId}" is inside the contrast normalisation "${inside.output}": project from that layer instead`, { layer: layerId });
   const ctx: PlanContext = {
     layer: layerId,
     input,

@@ -1,6 +1,6 @@
 // The start signal of a projection (DESIGN §3): zeros shaped like one sample of layer L, holding
 // a[c, p] at (c, p) ('single') or the whole map c ('map'). Shared by the engine and the compiled path.
-import { badRequest } from './errors.ts';
+import { badRequest, invalidRequest } from './errors.ts';
 import type { ProjectionRequest } from './engine.ts';
 
 /** What the engine reports beside the data: the activation's (y, x) (null in map mode) and a[c, p] (the map's max in map mode). */
@@ -15,11 +15,11 @@ export function writeStartSignal(layer: { dims: readonly number[]; data: Float32
   if (d.length < 2 || d.length > 4) throw badRequest(`layer "${req.layer}" is [${d.join(', ')}]: Convscope projects from N×C, N×C×L or N×C×H×W layers`, { layer: req.layer });
   const [n, c, h, w] = d.length === 4 ? d : d.length === 3 ? [d[0], d[1], 1, d[2]] : [d[0], d[1], 1, 1];
   const b = req.batchIndex ?? 0;
-  if (!Number.isInteger(b) || b < 0 || b >= n) throw badRequest(`batch index ${b} is outside 0…${n - 1}`, { batchIndex: b });
+  if (!Number.isInteger(b) || b < 0 || b >= n) throw invalidRequest(`batch index ${b} is outside 0…${n - 1}`, { batchIndex: b });
   if (!Number.isInteger(req.channel) || req.channel < 0 || req.channel >= c) {
-    throw badRequest(`layer "${req.layer}" has ${c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
+    throw invalidRequest(`layer "${req.layer}" has ${c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
   }
-  if (req.mode !== 'single' && req.mode !== 'map') throw badRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
+  if (req.mode !== 'single' && req.mode !== 'map') throw invalidRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
   const size = h * w;
   const base = (b * c + req.channel) * size;
   const map = layer.data.subarray(base, base + size);
@@ -33,7 +33,7 @@ export function writeStartSignal(layer: { dims: readonly number[]; data: Float32
   if (position) {
     const [y, x] = position;
     if (!Number.isInteger(y) || !Number.isInteger(x) || y < 0 || y >= h || x < 0 || x >= w) {
-      throw badRequest(`position (${y}, ${x}) is outside layer "${req.layer}"'s ${h}×${w} map`, { layer: req.layer, position });
+      throw invalidRequest(`position (${y}, ${x}) is outside layer "${req.layer}"'s ${h}×${w} map`, { layer: req.layer, position });
     }
   } else {
     let at = 0; // the first maximum, row-major, as the engine

@@ -3,6 +3,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageEntry, SkippedFile } from '../../common/types.ts';
+import { truncateText } from '../../common/text.ts';
 import { ImageError, errnoCode } from './errors.ts';
 
 export interface FolderListing {
@@ -52,7 +53,7 @@ export async function listImageFolder(root: string, opts: { signal?: AbortSignal
     throw folderError(err, absRoot);
   }
   if (!rootStat.isDirectory()) {
-    throw new ImageError('FOLDER_NOT_FOUND', `${absRoot} is not a folder`, absRoot);
+    throw new ImageError('FOLDER_NOT_FOUND', `${truncateText(absRoot)} is not a folder`, absRoot);
   }
 
   const entries: ImageEntry[] = [];
@@ -130,8 +131,8 @@ export function skipReason(name: string): string | null {
 
 function folderError(err: unknown, folder: string): ImageError {
   const code = errnoCode(err);
-  if (code === 'ENOENT') return new ImageError('FOLDER_NOT_FOUND', `Folder not found: ${folder}`, folder);
-  if (code === 'ENOTDIR') return new ImageError('FOLDER_NOT_FOUND', `${folder} is not a folder`, folder);
+  if (code === 'ENOENT') return new ImageError('FOLDER_NOT_FOUND', `Folder not found: ${truncateText(folder)}`, folder);
+  if (code === 'ENOTDIR') return new ImageError('FOLDER_NOT_FOUND', `${truncateText(folder)} is not a folder`, folder);
   const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err));
-  return new ImageError('FOLDER_UNREADABLE', `Folder ${folder} could not be read: ${why}`, folder, { errno: code });
+  return new ImageError('FOLDER_UNREADABLE', `Folder ${truncateText(folder)} could not be read: ${why}`, folder, { errno: code });
 }

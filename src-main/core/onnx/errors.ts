@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { truncateText } from '../../common/text.ts';
 
 export type ModelErrorCode =
   | 'MODEL_READ_FAILED'
@@ -21,7 +22,7 @@ export class ModelError extends Error {
   }
 }
 
-/** The name to show in messages: the file's base name, or what the caller passed if it's not a path. */
+/** The name to show in messages: the file's base name, or what the caller passed if it's not a path (truncated: it may come from a request). */
 export function displayName(file: string): string {
-  return basename(file) || file;
+  return truncateText(basename(file) || file);
 }

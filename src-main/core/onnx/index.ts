@@ -2,8 +2,9 @@
 export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel } from './model.ts';
 export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
-export { tapModel, withOutputs, type TappedModel, type Switches } from './tap.ts';
+export { tapModel, withOutputs, defaultOpset, type TappedModel, type Switches } from './tap.ts';
 export { withDistances, distanceOutputs } from './with-distances.ts';
+export { inferElementTypes, nodeOutputTypes, declaredElementType, NOT_A_TENSOR } from './element-types.ts';
 export {
   tensorToFloat32,
   tensorToBigInt64,
@@ -29,4 +30,4 @@ export {
   type PoolOptions,
 } from './builder.ts';
 export { seededRandom } from './seeded-random.ts';
-export { zfTestModel, type ZfTestModelOptions } from './test-models.ts';
+export { zfTestModel, mixedTypesTestModel, type ZfTestModelOptions } from './test-models.ts';

@@ -6,8 +6,10 @@ import { GraphBuilder } from './builder.ts';
 import { analyzeGraph } from './graph.ts';
 import { parseModel, serializeModel } from './model.ts';
 import { seededRandom } from './seeded-random.ts';
-import { type Switches, tapModel } from './tap.ts';
-import { zfTestModel } from './test-models.ts';
+import { type Switches, tapModel, withOutputs } from './tap.ts';
+import { mixedTypesTestModel, zfTestModel } from './test-models.ts';
+import { TensorProto_DataType as T } from 'onnx-buf';
+import { valueInfo } from './protos.ts';
 import { maxPoolArgmax } from './testing/naive.ts';
 
 async function run(bytes: Uint8Array, input: string, data: Float32Array, dims: number[]): Promise<ort.InferenceSession.ReturnType> {
@@ -118,5 +120,50 @@ describe('tapModel', () => {
     b.output(b.maxPool(b.input('x', [1, 1, 4, 4]), { kernel: 2, stride: 2, name: 'old_pool' }));
     const model = parseModel(b.build(), 'old.onnx');
     expect(() => tapModel(model, [])).toThrow(/MaxPool "old_pool" cannot report its switches: opset 7 < 8/);
+  });
+
+  it('types tapped outputs by inference: an int64 Cast on the spine (no value_info) loads in onnxruntime; a bool layer is left untapped', async () => {
+    const bytes = mixedTypesTestModel();
+    const model = parseModel(bytes, 'mixed.onnx');
+    expect(model.graph!.valueInfo).toHaveLength(0);
+    // What tapping did before: every tap declared float. onnxruntime refuses that model.
+    const floatTyped = parseModel(bytes, 'mixed.onnx');
+    floatTyped.graph!.output.push(valueInfo('as_int', T.FLOAT, null));
+    await expect(run(serializeModel(floatTyped), 'x', randomInput(256, 1), [1, 1, 16, 16])).rejects.toThrow(/Type Error/);
+
+    const tapped = tapModel(model, 'all');
+    const layers = analyzeGraph(model, 'mixed.onnx').layers.map((l) => l.id);
+    expect(layers).toEqual(expect.arrayContaining(['r1', 'as_int', 'as_float', 'positive', 'leaky', 'pool', 'flat', 'logits']));
+    expect(tapped.untapped).toEqual([{ id: 'positive', elemType: T.BOOL }]);
+    expect(tapped.layerOutputs).toEqual(layers.filter((l) => l !== 'positive'));
+    const declared = Object.fromEntries(tapped.model.graph!.output.map((o) => [o.name, o.type?.value.case === 'tensorType' ? o.type.value.value.elemType : null]));
+    expect(declared).toMatchObject({ as_int: T.INT64, as_float: T.FLOAT, r1: T.FLOAT, leaky: T.FLOAT, pool: T.FLOAT, pool__switches: T.INT64, logits: T.FLOAT });
+    const x = randomInput(2 * 256, 2);
+    const out = await run(serializeModel(tapped.model), 'x', x, [2, 1, 16, 16]);
+    const plain = await run(bytes, 'x', x, [2, 1, 16, 16]);
+    expect(out.as_int.type).toBe('int64');
+    expect(Array.from(out.logits.data as Float32Array)).toEqual(Array.from(plain.logits.data as Float32Array));
+    checkSwitches(out, tapped.switches[0]);
+    // Asked for by name, any type is an output, typed as inferred.
+    const named = withOutputs(model, ['positive', 'as_int']);
+    const both = await run(serializeModel(named), 'x', x, [2, 1, 16, 16]);
+    expect([both.positive.type, both.as_int.type]).toEqual(['bool', 'int64']);
+  });
+
+  it('declares no type where inference cannot tell (an op of another domain), which onnxruntime accepts', async () => {
+    const b = new GraphBuilder({ seed: 5 });
+    let h = b.input('x', ['N', 1, 8, 8]);
+    h = b.relu(b.conv(h, { outChannels: 2, kernel: 3, pad: 1 }), 'r1');
+    // com.microsoft's Gelu: onnxruntime knows it, the rules do not.
+    const [g] = b.node('Gelu', [h], {}, 1, { name: 'gelu', domain: 'com.microsoft', shapes: [b.shape(h)] });
+    b.output(b.gemm(b.flatten(g), { out: 2 }), 'y');
+    const model = b.model();
+    model.opsetImport.push({ ...model.opsetImport[0], domain: 'com.microsoft', version: 1n });
+    const tapped = tapModel(model, 'all');
+    const gelu = tapped.model.graph!.output.find((o) => o.name === 'gelu')!;
+    expect(gelu.type).toBeUndefined();
+    const out = await run(serializeModel(tapped.model), 'x', randomInput(64, 3), [1, 1, 8, 8]);
+    expect(out.gelu.type).toBe('float32');
+    expect(out.gelu.dims).toEqual([1, 2, 8, 8]);
   });
 });

@@ -5,13 +5,14 @@ import {
   type GraphProto,
   type ModelProto,
   ModelProtoSchema,
-  type TypeProto_Tensor,
   TensorProto_DataType,
   TypeProtoSchema,
   TypeProto_TensorSchema,
   ValueInfoProtoSchema,
 } from 'onnx-buf';
+import { inferElementTypes } from './element-types.ts';
 import { ModelError } from './errors.ts';
+import { quoted } from '../../common/text.ts';
 import { analyzeGraph } from './graph.ts';
 import { attrValue, nodeNames } from './nodes.ts';
 
@@ -38,26 +39,43 @@ export interface TappedModel {
   /** Graph-output names of the requested layers, in request order (a layer's id is its tensor name). */
   layerOutputs: string[];
   switches: Switches[];
+  /** Requested layers left untapped: their values are not float or int64 tensors (see TAPPABLE). */
+  untapped: { id: string; elemType: number }[];
 }
+
+/**
+ * Element types a tapped layer may have. The runtime returns float32 and int64 outputs only and
+ * fetches every output of a kept pass, so one bool (a Greater feeding a Where) or float16 tap would
+ * make every such pass fail; those layers stay listed, unmeasured. A layer whose type inference
+ * cannot tell is tapped (onnxruntime works the type out).
+ */
+const TAPPABLE = new Set<number>([TensorProto_DataType.FLOAT, TensorProto_DataType.INT64]);
 
 const FILE = 'the model';
 
-/** Adds graph outputs by name, with the element type the graph records for them (else `fallback`). */
-function outputAdder(graph: GraphProto) {
+/** The opset of the default domain (0 when the model imports none). */
+export function defaultOpset(model: ModelProto): number {
+  return Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
+}
+
+/**
+ * Adds graph outputs by name, typed by ONNX type inference (element-types.ts): the graph's records
+ * and the op rules. A wrong element type makes onnxruntime refuse the model ("Type Error"); a missing
+ * one it infers itself, so a value whose type the rules cannot tell is declared without one.
+ */
+function outputAdder(graph: GraphProto, opset: number) {
   const outputs = new Set(graph.output.map((v) => v.name));
-  const valueInfo = new Map(graph.valueInfo.map((v) => [v.name, v]));
-  const addOutput = (name: string, fallback: TensorProto_DataType) => {
+  const types = inferElementTypes(graph, opset);
+  const addOutput = (name: string, elemType = types.get(name)) => {
     if (outputs.has(name)) return;
     outputs.add(name);
-    const known = valueInfo.get(name)?.type?.value;
-    // ORT insists on an element type for every graph output; shapes it works out itself.
-    const elemType = known?.case === 'tensorType' && known.value.elemType ? known.value.elemType : fallback;
-    const tensorType: TypeProto_Tensor = create(TypeProto_TensorSchema, { elemType });
-    graph.output.push(
-      create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) }),
-    );
+    const type =
+      elemType !== undefined && elemType > 0
+        ? create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) } })
+        : undefined;
+    graph.output.push(create(ValueInfoProtoSchema, { name, type }));
   };
-  return { outputs, addOutput };
+  return { outputs, types, addOutput };
 }
 
 /**
@@ -69,12 +87,13 @@ export function withOutputs(model: ModelProto, names: readonly string[]): ModelP
   const graph = m.graph;
   if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
   const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
-  const { outputs, addOutput } = outputAdder(graph);
+  const { outputs, addOutput } = outputAdder(graph, defaultOpset(m));
   for (const name of names) {
     if (!produced.has(name)) {
-      throw new ModelError('MODEL_UNSUPPORTED', `no node of the model produces "${name}"`, FILE, { layer: name });
+      throw new ModelError('MODEL_UNSUPPORTED', `no node of the model produces ${quoted(name)}`, FILE, { layer: name });
     }
-    addOutput(name, TensorProto_DataType.FLOAT);
+    // Asked for by name: tapped whatever its type (fetching a type the runtime cannot return names it).
+    addOutput(name);
   }
   graph.valueInfo = graph.valueInfo.filter((v) => !outputs.has(v.name));
   return m;
@@ -89,15 +108,23 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
   const names = nodeNames(graph);
   const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
   const taken = new Set([...produced, ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
-  const { outputs, addOutput } = outputAdder(graph);
+  const opset = defaultOpset(m);
+  const { outputs, types, addOutput } = outputAdder(graph, opset);
+  const layerOutputs: string[] = [];
+  const untapped: TappedModel['untapped'] = [];
   for (const id of ids) {
     if (!produced.has(id)) {
-      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap "${id}": no node of the model produces a tensor of that name`, FILE, { layer: id });
+      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
     }
-    addOutput(id, TensorProto_DataType.FLOAT);
+    const elemType = types.get(id);
+    if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
+      untapped.push({ id, elemType });
+      continue;
+    }
+    addOutput(id);
+    layerOutputs.push(id);
   }
 
-  const opset = Number(m.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
   const switches: Switches[] = [];
   graph.node.forEach((n, i) => {
     if (n.opType !== 'MaxPool' || n.domain !== '') return;
@@ -133,5 +160,5 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
   });
   // ONNX keeps value_info for intermediate values only; a tensor now an output must leave it.
   graph.valueInfo = graph.valueInfo.filter((v) => !outputs.has(v.name));
-  return { model: m, layerOutputs: [...ids], switches };
+  return { model: m, layerOutputs, switches, untapped };
 }

@@ -1,4 +1,5 @@
 // Ready-made models built with GraphBuilder, for tests anywhere in the project.
+import { TensorProto_DataType } from 'onnx-buf';
 import type { Dim } from '../../common/types.ts';
 import { GraphBuilder } from './builder.ts';
 
@@ -44,5 +45,38 @@ export function zfTestModel(opts: ZfTestModelOptions = {}): Uint8Array {
   h = b.gemm(h, { out: opts.classes ?? 10, name: opts.softmax ? 'fc7' : 'logits' });
   if (opts.softmax) h = b.softmax(h, -1, 'probabilities');
   b.output(h);
+  return b.build();
+}
+
+/**
+ * A small convnet with values of several element types and no value_info, as exporters leave them:
+ * conv → relu "r1" → Cast to int64 "as_int" → Cast back "as_float" (a quantise-to-integers step on
+ * the spine) → the leaky ReLU a Where exports: Greater "positive" (bool), Mul "leak", Where "leaky" →
+ * maxpool "pool" → a torch-style flatten whose target shape comes from a side branch
+ * Shape → Gather → Cast to float and back to int64 → Unsqueeze → Concat → Reshape "flat" → gemm "logits".
+ * Input "x" N×1×16×16.
+ */
+export function mixedTypesTestModel(seed = 3): Uint8Array {
+  const { FLOAT, INT64, BOOL } = TensorProto_DataType;
+  const b = new GraphBuilder({ opset: 13, seed });
+  let h = b.input('x', ['N', 1, 16, 16]);
+  h = b.relu(b.conv(h, { outChannels: 4, kernel: 3, pad: 1, name: 'conv1' }), 'r1');
+  const shape = b.shape(h);
+  // ×8 before the int64 Cast keeps the truncation from zeroing the small activations.
+  const [scaled] = b.node('Mul', [h, b.initializer('eight', [], [8])], {}, 1, { name: 'scaled', shapes: [shape] });
+  const [asInt] = b.node('Cast', [scaled], { to: INT64 }, 1, { name: 'as_int', shapes: [shape], types: [INT64] });
+  const [asFloat] = b.node('Cast', [asInt], { to: FLOAT }, 1, { name: 'as_float', shapes: [shape] });
+  const [positive] = b.node('Greater', [asFloat, b.initializer('zero', [], [0])], {}, 1, { name: 'positive', shapes: [shape], types: [BOOL] });
+  const [leak] = b.node('Mul', [asFloat, b.initializer('slope', [], [0.1])], {}, 1, { name: 'leak', shapes: [shape] });
+  const [leaky] = b.node('Where', [positive, asFloat, leak], {}, 1, { name: 'leaky', shapes: [shape] });
+  h = b.maxPool(leaky, { kernel: 2, stride: 2, name: 'pool' });
+  const [dims] = b.node('Shape', [h], {}, 1, { name: 'dims', types: [INT64] });
+  const [n] = b.node('Gather', [dims, b.int64Initializer('i0', [], [0])], { axis: 0 }, 1, { name: 'batch', types: [INT64] });
+  const [nf] = b.node('Cast', [n], { to: FLOAT }, 1, { name: 'batch_float' });
+  const [ni] = b.node('Cast', [nf], { to: INT64 }, 1, { name: 'batch_int', types: [INT64] });
+  const [n1] = b.node('Unsqueeze', [ni, b.int64Initializer('axes0', [1], [0])], {}, 1, { name: 'batch_1', types: [INT64] });
+  const [target] = b.node('Concat', [n1, b.int64Initializer('minus1', [1], [-1])], { axis: 0 }, 1, { name: 'target', types: [INT64] });
+  const [flat] = b.node('Reshape', [h, target], {}, 1, { name: 'flat', shapes: [['N', 4 * 8 * 8]] });
+  b.output(b.gemm(flat, { out: 3, name: 'logits' }));
   return b.build();
 }

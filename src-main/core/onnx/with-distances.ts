@@ -8,7 +8,9 @@ import {
   TypeProto_TensorSchema, ValueInfoProtoSchema, type AttributeProto, type ModelProto,
 } from 'onnx-buf';
 import { AppError } from '../../common/errors.ts';
-import { withOutputs } from './tap.ts';
+import { quoted } from '../../common/text.ts';
+import { inferElementTypes } from './element-types.ts';
+import { defaultOpset, withOutputs } from './tap.ts';
 
 /** Graph-output names of the distance nodes of each layer. */
 export function distanceOutputs(layers: string[]): { d2: string; n2: string }[] {
@@ -23,6 +25,7 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
   const m = withOutputs(model, []);
   const graph = m.graph!;
   const produced = new Set(graph.node.flatMap((n) => n.output));
+  const types = inferElementTypes(graph, defaultOpset(m));
   const int64 = (name: string, values: number[]) =>
     graph.initializer.push(create(TensorProtoSchema, { name, dims: [BigInt(values.length)], dataType: TensorProto_DataType.INT64, int64Data: values.map(BigInt) }));
   const P = 'convscope_invariance_';
@@ -34,7 +37,10 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
     graph.node.push(create(NodeProtoSchema, { name: output, opType: op, domain: '', input: inputs, output: [output], attribute }));
   const names = distanceOutputs(layers);
   layers.forEach((l, i) => {
-    if (!produced.has(l)) throw new AppError('NOT_FOUND', `no node of the model produces "${l}"`, { layer: l });
+    if (!produced.has(l)) throw new AppError('NOT_FOUND', `no node of the model produces ${quoted(l)}`, { layer: l });
+    // The sums keep the layer's type; distances are of float activations (a type the rules cannot tell goes undeclared).
+    const elemType = types.get(l);
+    if (elemType !== undefined && elemType !== TensorProto_DataType.FLOAT) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(l)} is not a float tensor`, { layer: l });
     const f = `${P}flat_${i}`;
     const ref = `${P}ref_${i}`;
     const diff = `${P}diff_${i}`;
@@ -46,7 +52,7 @@ export function withDistances(model: ModelProto, layers: string[], opset: number
     // ‖F[0]‖² from the one-row slice: a twentieth of the work of reducing every row.
     node('ReduceSumSquare', reduceInputs(ref), names[i].n2, [...axisAttr, keep0]);
     for (const out of [names[i].d2, names[i].n2]) {
-      const type = create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: TensorProto_DataType.FLOAT }) } });
+      const type = elemType === undefined ? undefined : create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) } });
       graph.output.push(create(ValueInfoProtoSchema, { name: out, type }));
     }
   });

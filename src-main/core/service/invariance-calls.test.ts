@@ -46,13 +46,13 @@ describe('invarianceSweep', () => {
 
   it('rejects bad arguments and unknown layers or images with messages naming them', async () => {
     const bad = await dispatch('invarianceSweep', { paths: ['bag/00018.png'], transform: 'shear', thetas: [0] });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"transform" must be one of') } });
     const layer = await dispatch('invarianceSweep', { paths: ['bag/00018.png'], transform: 'scale', thetas: [1], layers: ['conv9'] });
     expect(layer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('"conv9"') } });
     const image = await dispatch('invarianceSweep', { paths: ['bag/nope.png'], transform: 'scale', thetas: [1] });
     expect(image).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('bag/nope.png') } });
     const scale = await dispatch('invarianceSweep', { paths: ['bag/00018.png'], transform: 'scale', thetas: [0] });
-    expect(scale).toMatchObject({ ok: false, error: { message: expect.stringContaining('factor must be positive') } });
+    expect(scale).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('"thetas[0]" must be a scale factor greater than 0') } });
   });
 
   it('is cancelled by its jobId', async () => {

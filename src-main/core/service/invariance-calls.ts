@@ -6,9 +6,12 @@ import {
   DEFAULT_CONSISTENCY_SEED, DEFAULT_PAIRS_PER_IMAGE, defaultInvarianceLayers, defaultMaxShift,
   type InvarianceCalls, type InvarianceSweepArg, type InvarianceSweepResult, type ShiftConsistencyArg, type ShiftConsistencyResult, type TransformKind,
 } from '../../common/api-invariance.ts';
+import { checkInt, invalidArgument } from '../../common/arg-checks.ts';
+import { thetaProblem } from '../../common/schemas-invariance.ts';
 import type { SkippedFile } from '../../common/types.ts';
 import { sweepForward, shiftConsistency, sweepImages, transformInput } from '../analysis/invariance/index.ts';
 import { encodePng } from '../images/index.ts';
+import { inputWhy } from './arg-limits.ts';
 import type { ServiceContext } from './context.ts';
 import type { ModelSession } from './model-session.ts';
 import { tensorToPixels } from './views.ts';
@@ -16,6 +19,12 @@ import { tensorToPixels } from './views.ts';
 function inputDims(model: ModelSession): [number, number, number] {
   const { channels, height, width } = model.info.input;
   return [channels, height, width];
+}
+
+/** θ against the open model's input size (the schema checked it against any model's). */
+function checkTheta(method: string, name: string, model: ModelSession, kind: TransformKind, theta: number): void {
+  const problem = thetaProblem(kind, theta, [model.info.input.height, model.info.input.width]);
+  if (problem) throw invalidArgument(method, name, problem, theta);
 }
 
 export function classLabels(model: ModelSession): string[] {
@@ -26,6 +35,7 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
   return {
     async invarianceSweep(arg: InvarianceSweepArg): Promise<InvarianceSweepResult> {
       const model = ctx.requireModel();
+      arg.thetas.forEach((theta, i) => checkTheta('invarianceSweep', `thetas[${i}]`, model, arg.transform, theta));
       const layers = arg.layers ?? defaultInvarianceLayers(model.info.layers);
       for (const l of layers) ctx.requireLayer(model, l);
       const items = await Promise.all(arg.paths.map(async (p) => ({ path: p, className: (await ctx.imageFile(p)).entry.className })));
@@ -50,6 +60,7 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
 
     async invarianceInput({ path, transform, theta }: { path: string; transform: TransformKind; theta: number }): Promise<ModelInputImage> {
       const model = ctx.requireModel();
+      checkTheta('invarianceInput', 'theta', model, transform, theta);
       const dims = inputDims(model);
       const { tensor } = await ctx.inputTensor(path);
       const px = tensorToPixels(transformInput(tensor, dims, transform, theta), dims, model.info.preprocessing);
@@ -58,6 +69,8 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
 
     async shiftConsistency(arg: ShiftConsistencyArg): Promise<ShiftConsistencyResult> {
       const model = ctx.requireModel();
+      // A shift by the smaller side moves the whole image out on that axis.
+      checkInt('shiftConsistency', 'maxShift', arg.maxShift, 0, Math.min(model.info.input.height, model.info.input.width), inputWhy(model));
       const paths = arg.paths ?? ctx.requireFolder().entries.map((e) => e.path);
       for (const p of paths) await ctx.imageFile(p);
       const dims = inputDims(model);

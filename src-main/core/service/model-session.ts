@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelInfo } from '../../common/api.ts';
 import { AppError } from '../../common/errors.ts';
+import { truncateText } from '../../common/text.ts';
 import type { LayerInfo, Preprocessing } from '../../common/types.ts';
 import { loadOrCreateSidecar } from '../images/index.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
@@ -68,9 +69,9 @@ export class ModelSession {
   static async open(file: string, host: RuntimeHost, choice: ProviderChoice): Promise<ModelSession> {
     const abs = path.resolve(file);
     const st = await stat(abs).catch((e: NodeJS.ErrnoException) => {
-      throw new AppError('MODEL_READ_FAILED', `${abs}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file: abs });
+      throw new AppError('MODEL_READ_FAILED', `${truncateText(abs)}: ${e.code === 'ENOENT' ? 'no such file' : truncateText(e.message, 300)}`, { file: abs });
     });
-    if (!st.isFile()) throw new AppError('MODEL_READ_FAILED', `${abs} is not a file`, { file: abs });
+    if (!st.isFile()) throw new AppError('MODEL_READ_FAILED', `${truncateText(abs)} is not a file`, { file: abs });
     const key = ModelSession.cacheKey(abs, st.mtimeMs, st.size);
     const seen = { mtimeMs: st.mtimeMs, size: st.size };
     // Read, parsed, analysed and tapped in the runtime process: a 250 MB model never blocks this thread.

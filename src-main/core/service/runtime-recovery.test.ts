@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../common/api.ts';
 import type { ChildProcessHost } from '../runtime/process-host.ts';
 import { defaultPaths } from './defaults.ts';
 import { ConvscopeService } from './service.ts';
@@ -33,10 +34,11 @@ describe('a runtime crash seen from the app', () => {
     const before = await service.predict({ path: entries[0].path });
     const layer = service.currentModel!.info.layers.find((l) => l.kind === 'relu')!.id;
     const scan = service.topkScan({ layers: [layer] });
-    // Kill once the scan is under way (its first progress event), so it is mid-inference.
+    // Kill once the scan is under way (a batch done, most still to go), so it is mid-inference.
     await new Promise<void>((resolve) => {
-      const off = service.on((event) => {
-        if (event === 'progress') {
+      const off = service.on((event, payload) => {
+        const p = payload as ProgressEvent;
+        if (event === 'progress' && p.done > 0 && p.done < p.total / 2) {
           off();
           resolve();
         }
@@ -45,7 +47,7 @@ describe('a runtime crash seen from the app', () => {
     const killed = pid();
     process.kill(killed, 'SIGKILL');
     const err = await scan.then(() => null, (e: unknown) => e);
-    expect(err, 'the scan finished before the kill').not.toBeNull();
+    expect(err, "the scan finished before the kill").not.toBeNull();
     expect(err).toMatchObject({ code: 'RUNTIME_FAILED', message: expect.stringMatching(/^zf-mini\.onnx: the inference process crashed \(signal SIGKILL\)/) });
 
     const after = await service.predict({ path: entries[0].path });

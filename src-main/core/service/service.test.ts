@@ -146,7 +146,7 @@ describe('layer browser calls', () => {
 
   it('names an unknown layer, and a channel out of range', async () => {
     await expect(service.layerActivations({ path: 'cat/b.png', layer: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"nope"') });
-    await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'project: "targets[0].channel" must be an integer from 0 to 15 (layer "relu2" has 16 maps), got 99' });
   });
 
   it('shows the image as the model sees it', async () => {
@@ -243,7 +243,11 @@ describe('bad models: a message naming the file and what is wrong, and the app s
   it('refuses preprocessing edits that do not fit, without losing the saved sidecar', async () => {
     const info = (await service.getState()).model!;
     const before = readFileSync(info.sidecarPath, 'utf8');
-    await expect(service.savePreprocessing({ preprocessing: { ...info.preprocessing, inputSize: [32, 32] } })).rejects.toMatchObject({ code: 'SIDECAR_INVALID' });
+    await expect(service.savePreprocessing({ preprocessing: { ...info.preprocessing, inputSize: [32, 32] } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'savePreprocessing: "preprocessing.inputSize" must be [64, 64] (the model input is 64×64), got [32, 32]',
+      details: { argument: 'preprocessing.inputSize', field: 'inputSize' },
+    });
     expect(readFileSync(info.sidecarPath, 'utf8')).toBe(before);
   });
 });

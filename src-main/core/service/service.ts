@@ -9,6 +9,7 @@ import type {
 } from '../../common/api.ts';
 import { toDisplay } from '../deconv/index.ts';
 import { AppError } from '../../common/errors.ts';
+import { quoted, truncateText } from '../../common/text.ts';
 import type { ImageEntry, LayerInfo, Preprocessing } from '../../common/types.ts';
 import {
   decodeImage, encodePng, listImageFolder, loadOrCreateSidecar, matchClassToLabel, preprocess, saveSidecar, ThumbnailCache,
@@ -27,6 +28,7 @@ import { invarianceCalls } from './invariance-calls.ts';
 import { ModelSession } from './model-session.ts';
 import { spectraCalls } from './spectra-calls.ts';
 import { topkCalls } from './topk-calls.ts';
+import { checkChannel, checkPosition, checkPreprocessing, layerMapDims } from './arg-limits.ts';
 import { resolveInside } from './paths.ts';
 import { layerMaps, receptiveFieldBox, tensorToPixels } from './views.ts';
 
@@ -152,7 +154,7 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
   async imageFile(rel: string): Promise<{ file: string; entry: ImageEntry }> {
     const f = this.requireFolder();
     const entry = this.byPath.get(rel);
-    if (!entry) throw new AppError('NOT_FOUND', `${rel} is not an image of the open folder ${f.root}`);
+    if (!entry) throw new AppError('NOT_FOUND', `${truncateText(rel)} is not an image of the open folder ${f.root}`);
     return { file: await resolveInside(f.root, rel), entry };
   }
 
@@ -215,7 +217,7 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
 
   requireLayer(model: ModelSession, layer: string): LayerInfo {
     const l = model.info.layers.find((x) => x.id === layer);
-    if (!l) throw new AppError('NOT_FOUND', `${model.info.name} has no layer "${layer}"`, { layer });
+    if (!l) throw new AppError('NOT_FOUND', `${model.info.name} has no layer ${quoted(layer)}`, { layer });
     return l;
   }
 
@@ -234,7 +236,9 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
 
   async layerActivations({ path: rel, layer }: { path: string; layer: string }): Promise<LayerActivations> {
     const model = this.requireModel();
-    this.requireLayer(model, layer);
+    const info = this.requireLayer(model, layer);
+    // Layers the runtime cannot return (bool, float16, …) are listed but not tapped, so never measured.
+    if (info.shape.length === 0) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(layer)} (${info.op}) holds values Convscope cannot read (not float or int64)`, { layer });
     const t0 = performance.now();
     const { tensor } = await this.inputTensor(rel);
     const out = await model.keep(this.keepId(model, rel), tensor, [layer]);
@@ -244,6 +248,11 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
   async project(arg: { path: string; layer: string; mode: 'single' | 'map'; targets: ProjectionTarget[] }): Promise<ProjectionResult[]> {
     const model = this.requireModel();
     const layer = this.requireLayer(model, arg.layer);
+    const dims = layerMapDims(layer.shape);
+    arg.targets.forEach((t, i) => {
+      checkChannel('project', `targets[${i}].channel`, t.channel, arg.layer, dims);
+      if (arg.mode === 'single') checkPosition('project', `targets[${i}].position`, t.position, arg.layer, dims);
+    });
     const { height: H, width: W } = model.info.input;
     const requests = arg.targets.map((t) => ({ layer: arg.layer, channel: t.channel, mode: arg.mode, position: t.position }));
     const projections = await model.project(this.keepId(model, arg.path), async () => (await this.inputTensor(arg.path)).tensor, requests);
@@ -267,6 +276,7 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
   async savePreprocessing({ preprocessing }: { preprocessing: Preprocessing }): Promise<ModelInfo> {
     const model = this.requireModel();
     const { channels, height, width } = model.info.input;
+    checkPreprocessing(preprocessing, model);
     await saveSidecar(model.info.sidecarPath, preprocessing, { channels, inputSize: [height, width] });
     const reread = await loadOrCreateSidecar(model.info.path, channels, [height, width]);
     this.model = model.withPreprocessing(reread.preprocessing, reread.labels);
@@ -282,7 +292,7 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
       dirents = await readdir(start, { withFileTypes: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new AppError(code === 'ENOENT' ? 'NOT_FOUND' : 'FOLDER_UNREADABLE', `${start}: ${code === 'ENOENT' ? 'no such folder' : (e as Error).message}`, { file: start });
+      throw new AppError(code === 'ENOENT' ? 'NOT_FOUND' : 'FOLDER_UNREADABLE', `${truncateText(start)}: ${code === 'ENOENT' ? 'no such folder' : truncateText((e as Error).message, 300)}`, { file: start });
     }
     const entries = dirents
       .filter((d) => !d.name.startsWith('.'))

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FilterSpectraResult, SpectraCalls } from '../../common/api-spectra.ts';
 import { AppError } from '../../common/errors.ts';
+import { truncateText } from '../../common/text.ts';
 import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../analysis/spectra/index.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import type { GraphOutline } from '../runtime/protocol.ts';
@@ -19,7 +20,7 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
 
   async function graphOf(file: string): Promise<GraphOutline> {
     const st = await stat(file).catch((e: NodeJS.ErrnoException) => {
-      throw new AppError('MODEL_READ_FAILED', `${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { file });
+      throw new AppError('MODEL_READ_FAILED', `${truncateText(file)}: ${e.code === 'ENOENT' ? 'no such file' : truncateText(e.message, 300)}`, { file });
     });
     const key = `${file}|${st.mtimeMs}|${st.size}`;
     const hit = graphs.get(key);

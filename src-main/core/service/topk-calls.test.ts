@@ -49,7 +49,7 @@ describe('topk calls', () => {
   it('rejects bad arguments at the schema', async () => {
     const r = await call('topkScan', { layers: [], k: 9 });
     expect(r.ok).toBe(false);
-    expect(await call('occlusion', { path: 'cat/0.png', stride: 0 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await call('occlusion', { path: 'cat/0.png', stride: 0 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
   });
 
   it('has nothing cached before a scan, and tiles say so', async () => {

@@ -1,14 +1,17 @@
 // The topk API calls: folder scans (cached on disk, resumable, incremental), the Fig. 2 tiles of a
 // map, occlusion sensitivity and its faithfulness check, over the core's analysis functions.
 import type { FaithfulnessResult, OcclusionResult, TopkCalls, TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
+import { checkInt } from '../../common/arg-checks.ts';
 import { AppError } from '../../common/errors.ts';
+import { quoted, truncateText } from '../../common/text.ts';
 import { encodePng, matchClassToLabel } from '../images/index.ts';
 import { cacheDir } from '../analysis/topk/cache.ts';
-import { resolveScanLayer } from '../analysis/topk/layers.ts';
+import { lastConvLayerId, resolveScanLayer } from '../analysis/topk/layers.ts';
 import { findState, runTopk, DEFAULT_K } from '../analysis/topk/run.ts';
 import type { LayerTopkState } from '../analysis/topk/state.ts';
 import { topkTiles } from '../analysis/topk/tiles.ts';
 import { runFaithfulness, runOcclusion } from '../analysis/occlusion/run.ts';
+import { checkChannel, checkClass, checkOccluder, checkPosition } from './arg-limits.ts';
 import type { ServiceContext } from './context.ts';
 
 export function topkCalls(ctx: ServiceContext): TopkCalls {
@@ -47,7 +50,7 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
           return result;
         });
       if (!scan) return run();
-      const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? layers[0] : `${layers.length} layers`}`;
+      const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? truncateText(layers[0]) : `${layers.length} layers`}`;
       return ctx.jobs.run(label, paths.length, (job) => run(job.signal, (d, t) => job.progress(d, t)), jobId);
     });
 
@@ -64,10 +67,11 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
       const t0 = performance.now();
       const model = ctx.requireModel();
       const folder = ctx.requireFolder();
+      checkChannel('topkTiles', 'channel', channel, layer, resolveScanLayer(model.info.layers, layer, model.info.name).dims);
       const state = await findState({ model, root: folder.root, layer, k, cacheDir: cacheDir(), memory });
-      if (!state || state.count === 0) throw new AppError('NOT_FOUND', `layer "${layer}" has not been scanned over the open folder yet`, { layer });
+      if (!state || state.count === 0) throw new AppError('NOT_FOUND', `layer ${quoted(layer)} has not been scanned over the open folder yet`, { layer });
+      checkInt('topkTiles', 'channel', channel, 0, state.top.length - 1, `layer ${quoted(layer)} has ${state.top.length} maps`);
       const list = state.top[channel];
-      if (!list) throw new AppError('BAD_REQUEST', `layer "${layer}" has ${state.top.length} maps; there is no map ${channel}`, { layer });
       const index = (p: string) => folder.entries.findIndex((e) => e.path === p);
       const entries = list.map((e) => ({ image: e.image, index: index(e.image), position: e.position, value: e.value }));
       const tensors = await Promise.all(entries.map(async (e) => (await ctx.inputTensor(e.image)).tensor));
@@ -78,6 +82,10 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
 
     async occlusion({ path, jobId, ...o }): Promise<OcclusionResult> {
       const model = ctx.requireModel();
+      checkOccluder('occlusion', model, o.size, o.stride);
+      checkClass('occlusion', 'targetClass', o.targetClass, model);
+      const layer = o.layer ?? lastConvLayerId(model.info.layers);
+      if (layer !== null) checkChannel('occlusion', 'channel', o.channel, layer, resolveScanLayer(model.info.layers, layer, model.info.name).dims);
       const { tensor, entry } = await ctx.inputTensor(path);
       const trueClass = entry.className === null ? null : matchClassToLabel(entry.className, model.info.labels);
       return ctx.jobs.run(`Occlusion of ${path}`, 1, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId);
@@ -85,7 +93,10 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
 
     async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {
       const model = ctx.requireModel();
-      resolveScanLayer(model.info.layers, o.layer, model.info.name);
+      const { dims } = resolveScanLayer(model.info.layers, o.layer, model.info.name);
+      checkChannel('occlusionFaithfulness', 'channel', o.channel, o.layer, dims);
+      checkPosition('occlusionFaithfulness', 'position', o.position, o.layer, dims);
+      checkOccluder('occlusionFaithfulness', model, o.size, undefined);
       const { tensor } = await ctx.inputTensor(path);
       const r = await runFaithfulness(model, tensor, path, ctx.keepId(model, path), o);
       const { maskPixels, ...rest } = r;

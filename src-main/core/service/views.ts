@@ -20,7 +20,8 @@ export function layerMaps(layer: string, t: OutputTensor, ms: number): LayerActi
   const d = t.dims;
   const [c, h, w] = d.length === 4 ? [d[1], d[2], d[3]] : d.length === 2 ? [d[1], 1, 1] : [d.slice(1).reduce((a, b) => a * b, 1), 1, 1];
   const size = c * h * w;
-  const data = Float32Array.from((t.data as Float32Array).subarray(0, size));
+  // A non-float layer (an int64 Cast, say) shows its values as numbers; BigInt64 needs Number().
+  const data = t.data instanceof BigInt64Array ? Float32Array.from(t.data.subarray(0, size), Number) : Float32Array.from(t.data.subarray(0, size));
   const maxima = new Float32Array(c);
   for (let k = 0; k < c; k++) {
     let m = -Infinity;

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, seededRandom, serializeModel, withOutputs } from '../../onnx/index.ts';
+import { distanceOutputs, GraphBuilder, mixedTypesTestModel, parseModel, seededRandom, serializeModel, withDistances, withOutputs } from '../../onnx/index.ts';
 import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { distanceOutputs, withDistances } from '../../onnx/index.ts';
 
 function tinyModel(opset: number) {
   const b = new GraphBuilder({ opset, seed: 3 });
@@ -56,5 +55,15 @@ describe('withDistances', () => {
   it('names a tensor the model does not produce', () => {
     expect(() => withOutputs(tinyModel(13), ['nope'])).toThrow(/"nope"/);
     expect(() => withDistances(tinyModel(13), ['nope'], 13)).toThrow(/"nope"/);
+  });
+
+  it('names a layer that is not float, and sums float layers of a model without value_info', async () => {
+    const model = parseModel(mixedTypesTestModel(), 'mixed.onnx');
+    expect(() => withDistances(model, ['as_int'], 13)).toThrow(/layer "as_int" is not a float tensor/);
+    await host.load('mixed', serializeModel(withDistances(model, ['as_float', 'leaky'], 13)), chooseProvider('cpu'));
+    const names = distanceOutputs(['as_float', 'leaky']);
+    const got = await host.run('mixed', { x: { dims: [2, 1, 16, 16], data: new Float32Array(512).fill(0.5) } }, [names[0].d2, names[1].n2]);
+    expect(Array.from(got[names[0].d2].data as Float32Array)).toEqual([0, 0]);
+    expect(got[names[1].n2].type).toBe('float32');
   });
 });

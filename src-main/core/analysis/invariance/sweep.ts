@@ -193,7 +193,7 @@ export async function sweepPipeline(
   count: number, load: (i: number) => Promise<SweepInput | null>, forward: SweepForward, spec: SweepSpec,
   onImage: (index: number, sweep: ImageSweep) => void,
 ): Promise<void> {
-  if (spec.layers.length === 0) throw new AppError('BAD_REQUEST', 'sweep: no layers given');
+  if (spec.layers.length === 0) throw new AppError('INVALID_ARGUMENT', 'sweep: no layers given');
   const check = () => spec.signal && throwIfCancelled(spec.signal, 'Invariance sweep');
   const run = (job: BatchJob) => {
     const p = forward(job.data, job.rows.length);

@@ -57,7 +57,7 @@ export async function faithfulness(f: FaithfulnessInput): Promise<Faithfulness> 
   const [C, H, W] = f.dims;
   const plane = H * W;
   const area = f.size * f.size;
-  if (area < 1) throw new AppError('BAD_REQUEST', 'the occluder size must be at least 1');
+  if (area < 1) throw new AppError('INVALID_ARGUMENT', 'the occluder size must be at least 1');
   const mask = topMassMask(f.projection, f.dims, area);
   const squares = randomSquares(f.box, f.size, H, W, f.trials, f.seed);
   const n = 2 + squares.length;
@@ -75,7 +75,7 @@ export async function faithfulness(f: FaithfulnessInput): Promise<Faithfulness> 
   const d = out.dims;
   const [mc, mh, mw] = d.length === 4 ? [d[1], d[2], d[3]] : [per, 1, 1];
   const [py, px] = f.position;
-  if (f.channel >= mc || py >= mh || px >= mw) throw new AppError('BAD_REQUEST', `position (${py}, ${px}) of map ${f.channel} is outside the ${mc}×${mh}×${mw} layer`);
+  if (f.channel >= mc || py >= mh || px >= mw) throw new AppError('INVALID_ARGUMENT', `position (${py}, ${px}) of map ${f.channel} is outside the ${mc}×${mh}×${mw} layer`);
   const at = (j: number) => (out.data as Float32Array)[j * per + f.channel * mh * mw + py * mw + px];
   return { value: at(0), projected: at(1), random: squares.map((_, t) => at(2 + t)), mask, area };
 }

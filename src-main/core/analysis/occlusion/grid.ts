@@ -13,9 +13,10 @@ export interface OcclusionGeometry {
 export function occlusionGeometry(H: number, W: number, size?: number, stride?: number): OcclusionGeometry {
   const s = size ?? Math.max(1, Math.round(H / 8));
   const t = stride ?? Math.max(1, Math.round(s / 2));
-  if (!Number.isInteger(s) || s < 0) throw new AppError('BAD_REQUEST', `occluder size must be a non-negative integer, got ${s}`);
-  if (!Number.isInteger(t) || t < 1) throw new AppError('BAD_REQUEST', `occluder stride must be a positive integer, got ${t}`);
-  if (s > H || s > W) throw new AppError('BAD_REQUEST', `occluder size ${s} is larger than the ${H}×${W} input`);
+  // Size 0 occludes nothing (the tests' identity check); the API takes 1 and up (common/schemas-topk.ts).
+  if (!Number.isInteger(s) || s < 0) throw new AppError('INVALID_ARGUMENT', `occluder size must be a non-negative integer, got ${s}`);
+  if (!Number.isInteger(t) || t < 1) throw new AppError('INVALID_ARGUMENT', `occluder stride must be a positive integer, got ${t}`);
+  if (s > H || s > W) throw new AppError('INVALID_ARGUMENT', `occluder size ${s} is larger than the ${H}×${W} input`);
   return { size: s, stride: t, rows: Math.floor((H - s) / t) + 1, cols: Math.floor((W - s) / t) + 1 };
 }
 

@@ -65,7 +65,7 @@ export async function occlusionSensitivity(o: OcclusionInput): Promise<Occlusion
     const per = acts.data.length / n;
     const C = acts.dims.length >= 2 ? acts.dims[1] : 1;
     const plane = per / C;
-    if (o.channel < 0 || o.channel >= C) throw new AppError('BAD_REQUEST', `layer "${o.tensor}" has ${C} maps; there is no map ${o.channel}`);
+    if (o.channel < 0 || o.channel >= C) throw new AppError('INVALID_ARGUMENT', `layer "${o.tensor}" has ${C} maps; there is no map ${o.channel}`);
     if (p.length !== K) p = new Float64Array(K);
     for (let j = 0; j < n; j++) {
       rowProbabilities(scores, j * K, K, o.probabilities, p);
@@ -76,7 +76,7 @@ export async function occlusionSensitivity(o: OcclusionInput): Promise<Occlusion
       const item = start + j;
       if (item === 0) {
         target ??= best;
-        if (target < 0 || target >= K) throw new AppError('BAD_REQUEST', `class ${target} is outside 0…${K - 1}`);
+        if (target < 0 || target >= K) throw new AppError('INVALID_ARGUMENT', `class ${target} is outside 0…${K - 1}`);
         // Rounded like the grids (Float32Array), so "unchanged" compares equal.
         base = { pClass: Math.fround(p[target]), top1: best, activity: Math.fround(sum) };
       } else {

@@ -48,10 +48,10 @@ export async function runOcclusion(model: ModelSession, image: Float32Array, pat
   if (!layerId) throw new AppError('MODEL_UNSUPPORTED', `${model.info.name} has no conv layer; choose a layer for the activity map`);
   const layer = resolveScanLayer(model.info.layers, layerId, model.info.name);
   const channel = o.channel ?? (await strongestMap(model, image, layer.tensor)).channel;
-  if (channel >= layer.dims[0]) throw new AppError('BAD_REQUEST', `layer "${layerId}" has ${layer.dims[0]} maps; there is no map ${channel}`, { layer: layerId });
+  if (channel >= layer.dims[0]) throw new AppError('INVALID_ARGUMENT', `layer "${layerId}" has ${layer.dims[0]} maps; there is no map ${channel}`, { layer: layerId });
   const K = model.info.numClasses;
   if (o.targetClass !== undefined && (o.targetClass < 0 || o.targetClass >= K)) {
-    throw new AppError('BAD_REQUEST', `class ${o.targetClass} is outside 0…${K - 1} of ${model.info.name}`);
+    throw new AppError('INVALID_ARGUMENT', `class ${o.targetClass} is outside 0…${K - 1} of ${model.info.name}`);
   }
   const chosen = o.targetClass ?? o.trueClass ?? null;
   const maps = await occlusionSensitivity({
@@ -110,14 +110,15 @@ export async function runFaithfulness(
   const t0 = performance.now();
   const dims = inputDims(model);
   const layer = resolveScanLayer(model.info.layers, o.layer, model.info.name);
-  if (o.channel >= layer.dims[0]) throw new AppError('BAD_REQUEST', `layer "${o.layer}" has ${layer.dims[0]} maps; there is no map ${o.channel}`, { layer: o.layer });
+  if (o.channel >= layer.dims[0]) throw new AppError('INVALID_ARGUMENT', `layer "${o.layer}" has ${layer.dims[0]} maps; there is no map ${o.channel}`, { layer: o.layer });
   const rf = model.info.layers.find((l) => l.id === layer.tensor)?.receptiveField;
   if (!rf) throw new AppError('MODEL_UNSUPPORTED', `layer "${o.layer}" has no receptive field (not a spatial layer)`, { layer: o.layer });
   await model.keep(keepId, image, [layer.tensor]);
   const [p] = await model.project(keepId, async () => image, [{ layer: layer.tensor, channel: o.channel, mode: 'single', position: o.position }]);
   const position = p.position!;
   const box = receptiveFieldBox(rf, position, dims[1], dims[2]);
-  const size = o.size ?? occlusionGeometry(dims[1], dims[2]).size;
+  // The geometry checks an explicit size against the input, as occlusion's does.
+  const size = occlusionGeometry(dims[1], dims[2], o.size).size;
   const seed = o.seed ?? 1;
   const f = await faithfulness({
     image, dims, projection: p.data, forward: await model.forwardAt([layer.tensor]), tensor: layer.tensor, channel: o.channel, position, box, size,

@@ -1,6 +1,7 @@
 // Which conv layers a model has, and the weights, strides and groups of one of them, read from the
 // parsed graph alone (no session): spectra need only the weights.
 import { AppError } from '../../../common/errors.ts';
+import { quoted, truncateText } from '../../../common/text.ts';
 import { activationLayerId } from '../../../common/layers.ts';
 import type { GraphSummary } from '../../onnx/index.ts';
 import { tensorDims, tensorToFloat32 } from '../../onnx/index.ts';
@@ -47,7 +48,7 @@ export function resolveConvLayer(graph: GraphSummary, modelName: string, layer?:
   if (hit) return hit;
   const other = graph.layers.find((l) => l.id === layer || l.node === layer);
   const why = other ? `is a ${other.op} layer, not a Conv` : 'is not a layer of the model';
-  throw new AppError('NOT_FOUND', `${modelName}: "${layer}" ${why}; conv layers: ${all.map((l) => l.id).join(', ')}`, { layer });
+  throw new AppError('NOT_FOUND', `${modelName}: ${quoted(layer)} ${why}; conv layers: ${truncateText(all.map((l) => l.id).join(', '), 300)}`, { layer });
 }
 
 export function convFilters(graph: GraphSummary, ref: ConvLayerRef, modelName: string): ConvFilters {

@@ -2,6 +2,7 @@
 // map after its ReLU (activationLayerId).
 import { AppError } from '../../../common/errors.ts';
 import { activationLayerId } from '../../../common/layers.ts';
+import { quoted } from '../../../common/text.ts';
 import type { LayerInfo } from '../../../common/types.ts';
 
 export interface ScanLayer {
@@ -21,7 +22,7 @@ export function mapDims(shape: readonly number[]): [number, number, number] {
 
 export function resolveScanLayer(layers: readonly LayerInfo[], id: string, modelName: string): ScanLayer {
   const info = layers.find((l) => l.id === id);
-  if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer "${id}"`, { layer: id });
+  if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer ${quoted(id)}`, { layer: id });
   const tensor = info.kind === 'conv' ? activationLayerId(layers, id) : id;
   const shape = layers.find((l) => l.id === tensor)!.shape;
   if (shape.length < 2) throw new AppError('MODEL_UNSUPPORTED', `layer "${id}" has no measured shape`, { layer: id });
