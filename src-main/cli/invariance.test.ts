@@ -88,7 +88,19 @@ describe('convscope invariance', () => {
     const missing = await cli('invariance', '--model', model, '--image', path.join(tmp, 'nope.png'), '--transform', 'rotate');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope\.png/);
-  });
+    // The app's limits against this 64×64 model: out-of-range transforms and consistency options are usage errors.
+    for (const [args, message] of [
+      [['invariance', '--image', img, '--transform', 'rotate', '--range', '0:400:5'], /rotate 400 must be an angle from -360 to 360/],
+      [['invariance', '--image', img, '--transform', 'translate-x', '--range', '-80:80:5'], /translate-x -80 must be a translation from -64 to 64 pixels \(the model input is 64×64\)/],
+      [['invariance', '--image', img, '--transform', 'scale', '--range', '1:500:3'], /scale 500 must be a scale factor greater than 0 and at most 100/],
+      [['consistency', '--images', samples, '--pairs', '101'], /"pairs" must be an integer from 1 to 100, got 101/],
+      [['consistency', '--images', samples, '--max-shift', '65'], /"max-shift" must be an integer from 0 to 64 \(the model input is 64×64\), got 65/],
+    ] as [string[], RegExp][]) {
+      const r = await cli(args[0], '--model', model, ...args.slice(1));
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 60_000);
 });
 
 describe('convscope consistency', () => {

@@ -6,6 +6,8 @@ import {
   type InvarianceImageResult, type TransformKind,
 } from '../common/api-invariance.ts';
 import { AppError } from '../common/errors.ts';
+import { checkInt, LIMITS } from '../common/arg-checks.ts';
+import { thetaProblem } from '../common/schemas-invariance.ts';
 import type { ImageEntry } from '../common/types.ts';
 import { sweepForward, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
 import { decodeImage, encodePng, preprocess, thetaRange } from '../core/images/index.ts';
@@ -164,6 +166,11 @@ async function invariance(argv: string[]): Promise<void> {
     const { height, width } = m.info.input;
     const r = range ?? defaultInvarianceRange(kind, [height, width]);
     const thetas = thetaRange(r.from, r.to, r.steps);
+    // The app's limits (common/schemas-invariance.ts), against this model's input size.
+    for (const t of [r.from, r.to]) {
+      const problem = thetaProblem(kind, t, [height, width]);
+      if (problem) throw new UsageError(`--range: ${kind} ${t} ${problem}`);
+    }
     const layers = typeof values.layers === 'string' ? values.layers.split(',').map((s) => s.trim()).filter(Boolean) : defaultInvarianceLayers(m.info.layers);
     for (const l of layers) {
       if (!m.info.layers.some((x) => x.id === l)) throw new AppError('NOT_FOUND', `${m.info.name} has no layer "${l}"; \`convscope info\` lists them`, { layer: l });
@@ -197,8 +204,11 @@ async function consistency(argv: string[]): Promise<void> {
   const pairsPerImage = positiveInt(values, 'pairs') ?? DEFAULT_PAIRS_PER_IMAGE;
   const seed = positiveInt(values, 'seed', 0) ?? DEFAULT_CONSISTENCY_SEED;
   const givenShift = positiveInt(values, 'max-shift', 0);
+  checkInt('consistency', 'pairs', pairsPerImage, 1, 100);
+  checkInt('consistency', 'seed', seed, 0, LIMITS.seed);
   await withModel(values, async (m) => {
     const { channels, height, width } = m.info.input;
+    checkInt('consistency', 'max-shift', givenShift, 0, Math.min(height, width), `the model input is ${height}×${width}`);
     const maxShift = givenShift ?? defaultMaxShift([height, width]);
     const t0 = performance.now();
     const counts = await shiftConsistency(items.length, (i) => loadInput(m, items[i].path), await m.forwardAt([]), {

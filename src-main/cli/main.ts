@@ -35,7 +35,9 @@ Options:
   --provider    execution provider: auto (CUDA when available, else CPU), cpu, cuda
   -h, --help    this text
 
-Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error.`;
+Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error (an option missing or
+out of range, also for the model at hand), 3 a --fail-on condition of spectra holds, 130 / 143
+interrupted by Ctrl-C / SIGTERM (a scan keeps what it did).`;
 
 async function info(argv: string[]): Promise<void> {
   const values = parse(argv, common);
@@ -149,6 +151,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const info = toErrorInfo(e);
     process.stderr.write(`convscope: ${info.message}\n`);
+    // An argument out of range for this model is a usage error, as it is for any model.
+    if (info.code === 'INVALID_ARGUMENT') {
+      process.stderr.write('Run "convscope --help" for usage.\n');
+      return 2;
+    }
     return 1;
   }
 }

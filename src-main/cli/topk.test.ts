@@ -199,7 +199,7 @@ describe('convscope topk: Ctrl-C and kill -9 keep the scanned part', () => {
 });
 
 describe('convscope occlusion', () => {
-  it('--json gives {size, stride, grid, pClass, top1, activity} as rows × cols; a zero-size occluder changes nothing', async () => {
+  it('--json gives {size, stride, grid, pClass, top1, activity} as rows × cols; out-of-range sizes, classes and maps are usage errors', async () => {
     const r = await cli('occlusion', '--model', model, '--image', path.join(tmp, 'images', paths[0]), '--size', '16', '--stride', '8', '--class', '2', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -208,12 +208,22 @@ describe('convscope occlusion', () => {
       expect(out[key]).toHaveLength(7);
       for (const row of out[key]) expect(row).toHaveLength(7);
     }
+    // The app's limits, against this model: a square of side 0 (which would occlude nothing at every
+    // position) or wider than the input, a class or map it does not have, is a usage error.
     const rnd = seededRandom(3);
     const t = Float32Array.from({ length: 64 * 64 }, () => rnd() - 0.5);
     writeFileSync(path.join(tmp, 't.npy'), writeNpy([1, 1, 64, 64], t));
-    const z = JSON.parse((await cli('occlusion', '--model', model, '--tensor', path.join(tmp, 't.npy'), '--size', '0', '--stride', '16', '--layer', 'conv2', '--channel', '3', '--json')).stdout);
-    expect(z.grid).toEqual([5, 5]);
-    for (const row of z.pClass) for (const p of row) expect(p).toBeCloseTo(z.base.pClass, 6);
-    for (const row of z.activity) for (const a of row) expect(a).toBeCloseTo(z.base.activity, 4);
+    const tensor = ['occlusion', '--model', model, '--tensor', path.join(tmp, 't.npy'), '--json'];
+    for (const [extra, message] of [
+      [["--size", "0"], /--size must be an integer ≥ 1, got "0"/],
+      [['--size', '65'], /"size" must be an integer from 1 to 64 \(the model input is 64×64\), got 65/],
+      [['--class', '99'], /"targetClass" must be an integer from 0 to \d+ \(.* has \d+ classes\), got 99/],
+      [['--layer', 'conv2', '--channel', '999'], /"channel" must be an integer from 0 to \d+ \(layer "?conv2"? has \d+ maps\), got 999/],
+    ] as [string[], RegExp][]) {
+      const r = await cli(...tensor, ...extra);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+    }
   }, 60_000);
 });

@@ -5,6 +5,8 @@ import { decodeImage, matchClassToLabel, preprocess } from '../core/images/index
 import { cacheDir } from '../core/analysis/topk/cache.ts';
 import { runTopk, type TopkRun, type TopkRunResult } from '../core/analysis/topk/run.ts';
 import { runOcclusion } from '../core/analysis/occlusion/run.ts';
+import { resolveScanLayer } from '../core/analysis/topk/layers.ts';
+import { checkChannel, checkClass, checkOccluder } from '../core/service/arg-limits.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
 import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
@@ -138,13 +140,17 @@ async function occlusion(argv: string[]): Promise<void> {
     class: { type: 'string' }, layer: { type: 'string' }, channel: { type: 'string' },
   });
   if (values.help) return void console.log(USAGE);
-  const size = intOption(values, 'size', 0);
+  const size = intOption(values, 'size', 1);
   const stride = intOption(values, 'stride', 1);
   const targetClass = intOption(values, 'class', 0);
   const channel = intOption(values, 'channel', 0);
   const layer = values.layer as string | undefined;
   if ((layer === undefined) !== (channel === undefined)) throw new UsageError('give --layer and --channel together');
   await withModel(values, async (m) => {
+    // The same limits as the app's occlusion call, against this model (exit 2 with the message).
+    checkOccluder('occlusion', m, size, stride);
+    checkClass('occlusion', 'targetClass', targetClass, m);
+    if (layer !== undefined) checkChannel('occlusion', 'channel', channel, layer, resolveScanLayer(m.info.layers, layer, m.info.name).dims);
     const input = await readModelInput(m, values.image as string | undefined, values.tensor as string | undefined);
     let trueClass: number | null = null;
     if ('image' in input.source) trueClass = matchClassToLabel(path.basename(path.dirname(input.source.image)), m.info.labels);

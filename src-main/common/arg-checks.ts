@@ -9,22 +9,10 @@
 // depend on the open model are checked in the calls with `checkInt` and the same wording.
 import { z } from 'zod';
 import { AppError, type ErrorInfo } from './errors.ts';
+import { LIMITS } from './limits.ts';
 import { quoted, truncateText } from './text.ts';
 
-export const LIMITS = {
-  /** Characters of a filesystem path (Linux PATH_MAX). */
-  path: 4096,
-  /** Characters of a layer id: an ONNX tensor name (exporters' longest are well under 200). */
-  layer: 1000,
-  /** Characters of a client-chosen job id. */
-  jobId: 200,
-  /** Pixels of a model-input side (occluder sizes and strides, shifts, positions); the calls check the open model's size. */
-  side: 4096,
-  /** Feature-map (channel) and class indices; the calls check the open layer's and model's counts. */
-  index: 16_777_215,
-  /** Seeds of mulberry32, which uses them as unsigned 32-bit integers. */
-  seed: 4_294_967_295,
-} as const;
+export { LIMITS };
 
 export function intArg(lo: number, hi: number): z.ZodNumber {
   const error = `must be an integer from ${lo} to ${hi}`;

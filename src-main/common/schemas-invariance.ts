@@ -3,22 +3,9 @@
 import { z } from 'zod';
 import { TRANSFORM_KINDS, type InvarianceCalls, type TransformKind } from './api-invariance.ts';
 import { intArg, LIMITS, listArg, oneOf, textArg } from './arg-checks.ts';
+import { MAX_SCALE, thetaProblem } from './limits.ts';
 
-/** Scaling up by more than this shows a few input pixels across the whole input. */
-export const MAX_SCALE = 100;
-
-/**
- * What θ must be for a transform, or null when `theta` is fine. Translations beyond the input side
- * move the whole image out (`inputSize` [H, W]: the open model's; null: any model's); a scale
- * factor must be positive; a rotation past a full turn repeats one within it.
- */
-export function thetaProblem(kind: TransformKind, theta: number, inputSize: readonly [number, number] | null): string | null {
-  if (kind === 'scale') return theta > 0 && theta <= MAX_SCALE ? null : `must be a scale factor greater than 0 and at most ${MAX_SCALE}`;
-  if (kind === 'rotate') return theta >= -360 && theta <= 360 ? null : 'must be an angle from -360 to 360 degrees';
-  const side = inputSize ? inputSize[kind === 'translate-y' ? 0 : 1] : LIMITS.side;
-  if (theta >= -side && theta <= side) return null;
-  return `must be a translation from -${side} to ${side} pixels${inputSize ? ` (the model input is ${inputSize[0]}×${inputSize[1]})` : ''}`;
-}
+export { MAX_SCALE, thetaProblem };
 
 const path = textArg(LIMITS.path);
 const transform = oneOf(TRANSFORM_KINDS as readonly TransformKind[] as [TransformKind, ...TransformKind[]]);

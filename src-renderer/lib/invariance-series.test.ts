@@ -56,5 +56,10 @@ describe('invariance series', () => {
     expect(rangeProblem('scale', 0, 2, 5)).toMatch(/positive/);
     expect(rangeProblem('rotate', 0, 350, 0)).toMatch(/Steps/);
     expect(rangeProblem('translate-x', -3, 3, 7)).toBeNull();
+    // The server's limits, against the open model's input size.
+    expect(rangeProblem('rotate', 0, 400, 5)).toMatch(/400 must be an angle from -360 to 360/);
+    expect(rangeProblem('scale', 1, 500, 5)).toMatch(/at most 100/);
+    expect(rangeProblem('translate-x', -80, 80, 5, [64, 64])).toMatch(/-80 must be a translation from -64 to 64 pixels/);
+    expect(rangeProblem('translate-y', -60, 60, 5, [64, 64])).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
 // helpers of the invariance view. Pure functions, no DOM.
 import type { InvarianceImageResult, TransformKind } from '../../src-main/common/api-invariance.ts';
 import type { ImageEntry } from '../../src-main/common/types.ts';
+import { thetaProblem } from '../../src-main/common/limits.ts';
 import { shortLayerName } from './format.ts';
 
 export type DistanceScale = 'absolute' | 'normalized';
@@ -128,9 +129,14 @@ export function perClass(entries: readonly ImageEntry[], n: number): ImageEntry[
 }
 
 /** Checks a range form: a message to show, or null when it is usable. */
-export function rangeProblem(transform: TransformKind, from: number, to: number, steps: number): string | null {
+/** What is wrong with a range in the form, checked as the server will check it (common/limits.ts); `inputSize` [H, W] of the open model. */
+export function rangeProblem(transform: TransformKind, from: number, to: number, steps: number, inputSize: readonly [number, number] | null = null): string | null {
   if (!Number.isFinite(from) || !Number.isFinite(to)) return 'The range needs two numbers.';
   if (!Number.isInteger(steps) || steps < 1 || steps > 1000) return 'Steps must be a whole number from 1 to 1000.';
   if (transform === 'scale' && (from <= 0 || to <= 0)) return 'Scale factors must be positive.';
+  for (const t of [from, to]) {
+    const problem = thetaProblem(transform, t, inputSize);
+    if (problem) return `${t} ${problem}.`;
+  }
   return null;
 }

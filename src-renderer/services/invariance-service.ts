@@ -92,7 +92,7 @@ export async function runSweeps(transforms: TransformKind[]): Promise<void> {
   if (!model || !inv.ranges) return;
   for (const t of transforms) {
     const r = inv.ranges[t];
-    const problem = rangeProblem(t, r.from, r.to, r.steps);
+    const problem = rangeProblem(t, r.from, r.to, r.steps, [model.input.height, model.input.width]);
     if (problem) {
       notices.add('error', `${TRANSFORM_LABELS[t]}: ${problem}`);
       return;
