@@ -11,7 +11,9 @@ export type Dispatch = (method: unknown, arg: unknown) => Promise<Envelope<unkno
 export function createDispatcher(api: ApiCalls): Dispatch {
   return async (method, arg) => {
     if (!isMethod(method)) {
-      return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown call ${quoted(String(method))}` } };
+      // String() of a client-made object can throw ({ toString: 1 }); name only what is safe to name.
+      const name = typeof method === 'string' ? quoted(method) : `of type ${method === null ? 'null' : typeof method}`;
+      return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `unknown call ${name}` } };
     }
     // reportInput: the issue carries the offending value, so the message can say what it got.
     const parsed = argSchemas[method].safeParse(arg ?? {}, { reportInput: true });
