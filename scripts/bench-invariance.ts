@@ -7,8 +7,8 @@ import { sweepForward, sweepPipeline, transformInput } from '../src-main/core/an
 import { decodeImage, preprocess, thetaRange } from '../src-main/core/images/index.ts';
 import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
-import { defaultPaths } from '../src-main/core/service/defaults.ts';
-import { ModelSession } from '../src-main/core/service/model-session.ts';
+import { defaultPaths } from '../src-main/core/model/resources.ts';
+import { ModelSession } from '../src-main/core/model/model-session.ts';
 import type { Record as BenchRecord } from './bench-record.ts';
 
 const FILES = ['t-shirt-top/00019.png', 'trouser/00002.png', 'bag/00018.png', 'sneaker/00009.png', 'dress/00013.png'];

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GraphBuilder, analyzeGraph, loadModelFile } from '../src-main/core/onnx/index.ts';
 import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
-import { ModelSession } from '../src-main/core/service/model-session.ts';
+import { ModelSession } from '../src-main/core/model/model-session.ts';
 
 type Record = (name: string, value: string, target?: string) => void;
 

@@ -7,8 +7,8 @@ import { listImageFolder, decodeImage, preprocess } from '../src-main/core/image
 import { seededRandom, analyzeGraph, loadModelFile } from '../src-main/core/onnx/index.ts';
 import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
-import { defaultPaths, packageRoot } from '../src-main/core/service/defaults.ts';
-import { ModelSession } from '../src-main/core/service/model-session.ts';
+import { defaultPaths, packageRoot } from '../src-main/core/model/resources.ts';
+import { ModelSession } from '../src-main/core/model/model-session.ts';
 import type { Record as BenchRecord } from './bench-record.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -5,8 +5,8 @@ import { decodeImage, listImageFolder, preprocess } from '../src-main/core/image
 import { runTopk, defaultBatchSize } from '../src-main/core/analysis/topk/run.ts';
 import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
-import { defaultPaths } from '../src-main/core/service/defaults.ts';
-import { ModelSession } from '../src-main/core/service/model-session.ts';
+import { defaultPaths } from '../src-main/core/model/resources.ts';
+import { ModelSession } from '../src-main/core/model/model-session.ts';
 
 const [mode, dir, layer] = process.argv.slice(2);
 const host = nodeRuntimeHost();

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { defaultPaths } from '../src-main/core/service/defaults.ts';
+import { defaultPaths } from '../src-main/core/model/resources.ts';
 import type { Record as BenchRecord } from './bench-record.ts';
 
 const IMAGES = 10_000;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './testing.ts';
 import { readNpy, writeNpy } from '../core/images/index.ts';
 import { seededRandom, zfTestModel } from '../core/onnx/index.ts';
-import { softmax } from '../core/service/model-session.ts';
+import { softmax } from '../core/model/model-session.ts';
 
 let tmp: string;
 let model: string;

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { nodeRuntimeHost } from '../core/runtime/launch-node.ts';
 import { chooseProvider } from '../core/runtime/provider.ts';
-import { ModelSession } from '../core/service/model-session.ts';
+import { ModelSession } from '../core/model/model-session.ts';
 import { required, UsageError } from './args.ts';
 
 /** A command: resolves to its exit code (default 0), throws UsageError (2) or any error (1). */

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../common/errors.ts';
 import { decodeImage, preprocess, readNpy } from '../core/images/index.ts';
-import type { ModelSession } from '../core/service/model-session.ts';
+import type { ModelSession } from '../core/model/model-session.ts';
 import { UsageError } from './args.ts';
 
 export interface ModelInput {

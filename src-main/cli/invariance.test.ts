@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './testing.ts';
-import { defaultPaths } from '../core/service/defaults.ts';
+import { defaultPaths } from '../core/model/resources.ts';
 import { parseRange, roundRobin } from './invariance.ts';
 
 const model = defaultPaths().model;

@@ -5,7 +5,7 @@ import { describeSpectra, type FilterSpectraResult, type SpectraSummary } from '
 import type { SkippedFile } from '../common/types.ts';
 import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../core/analysis/spectra/index.ts';
 import { decodeImage, preprocess, writeNpy } from '../core/images/index.ts';
-import type { ModelSession } from '../core/service/model-session.ts';
+import type { ModelSession } from '../core/model/model-session.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
 import { readableFolder, strictOption, STRICT_HELP, type ReadableFolder } from './folder.ts';

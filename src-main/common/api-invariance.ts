@@ -1,7 +1,7 @@
 // Contract entries for invariance sweeps and shift consistency (issue 6), with the defaults the
 // CLI, the service and the view share (DESIGN §3 "Invariance sweep").
 import { activationLayerId } from './layers.ts';
-import type { ModelInputImage } from './api.ts';
+import type { ModelInputImage } from './types.ts';
 import type { LayerInfo, SkippedFile } from './types.ts';
 
 export type TransformKind = 'translate-x' | 'translate-y' | 'scale' | 'rotate';

@@ -1,5 +1,5 @@
 // Contract entries for top-k scans and occlusion sensitivity (issue 7). Owned by that feature.
-import type { PixelBox } from './api.ts';
+import type { PixelBox } from './types.ts';
 
 /** One of the k strongest images of a feature map (DESIGN §3 "Top-k"). */
 export interface TopkEntry {

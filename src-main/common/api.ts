@@ -1,6 +1,8 @@
 // The one contract between the renderer and the core. Every call takes one argument and returns a
 // promise; events are pushed by the core. Both transports (Electron IPC, WebSocket) carry exactly this.
-import type { ImageEntry, LayerInfo, Preprocessing, SkippedFile, TensorSpec } from './types.ts';
+import type { ImageEntry, LayerInfo, ModelInputImage, PixelBox, Preprocessing, SkippedFile, TensorSpec } from './types.ts';
+
+export type { ModelInputImage, PixelBox };
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
@@ -65,13 +67,6 @@ export interface LayerActivations {
 }
 
 /** A box in model-input pixels, [y0, y1) × [x0, x1), clipped to the input. */
-export interface PixelBox {
-  y0: number;
-  x0: number;
-  y1: number;
-  x1: number;
-}
-
 export interface ProjectionTarget {
   channel: number;
   /** (y, x) in the map; default the argmax of the map. */
@@ -96,12 +91,6 @@ export interface ProjectionResult {
 }
 
 /** The image as the model sees it: preprocessed, then mapped back to 8-bit for display. */
-export interface ModelInputImage {
-  png: Uint8Array;
-  width: number;
-  height: number;
-}
-
 export interface BrowseEntry {
   name: string;
   kind: 'dir' | 'file';

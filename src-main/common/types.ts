@@ -52,3 +52,18 @@ export interface SkippedFile {
   path: string;
   reason: string;
 }
+
+/** A box in model-input pixels: rows y0…y1−1, columns x0…x1−1. */
+export interface PixelBox {
+  y0: number;
+  x0: number;
+  y1: number;
+  x1: number;
+}
+
+/** The model's input as the model sees it (after preprocessing), as a PNG. */
+export interface ModelInputImage {
+  png: Uint8Array;
+  width: number;
+  height: number;
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ConvscopeService } from '../core/service/service.ts';
-import { defaultPaths } from '../core/service/defaults.ts';
+import { defaultPaths } from '../core/model/resources.ts';
 import { wireIpc } from './ipc.ts';
 import { utilityRuntimeHost } from './runtime-process.ts';
 import { createMainWindow, hardenSession } from './window.ts';

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConvscopeService } from '../core/service/service.ts';
-import { defaultPaths } from '../core/service/defaults.ts';
+import { defaultPaths } from '../core/model/resources.ts';
 import { startServer } from './server.ts';
 
 const { values } = parseArgs({

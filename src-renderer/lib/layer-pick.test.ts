@@ -19,10 +19,12 @@ const zf = [
 ];
 
 describe('mapDims', () => {
-  it('reads maps from 4-D shapes and units of fc layers as 1×1 maps', () => {
-    expect(mapDims(zf[0])).toEqual([32, 32, 32]);
-    expect(mapDims(zf[7])).toEqual([256, 1, 1]);
-    expect(mapDims({ shape: [] })).toBeNull();
+  it('reads maps from 4-D shapes, C maps of 1×L from N×C×L, and units of fc layers as 1×1 maps', () => {
+    expect(mapDims(zf[0].shape)).toEqual([32, 32, 32]);
+    expect(mapDims(zf[7].shape)).toEqual([256, 1, 1]);
+    expect(mapDims([1, 8, 5])).toEqual([8, 1, 5]);
+    expect(mapDims([])).toBeNull();
+    expect(mapDims([1, 2, 3, 4, 5])).toBeNull();
   });
 });
 

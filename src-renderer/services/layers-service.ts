@@ -129,7 +129,7 @@ export function refreshLayerView(): void {
     layerView.projectionError = null;
   } else {
     // Another image (or preprocessing): the chosen map stays, projected at its new argmax.
-    const dims = mapDims(currentLayerInfo() ?? { shape: [] });
+    const dims = mapDims(currentLayerInfo()?.shape ?? []);
     if (layerView.channel !== null && dims && layerView.channel >= dims[0]) layerView.channel = null;
   }
   layerView.position = null;

@@ -2,9 +2,10 @@
 // the map's maximum and where it is. Firing rates (issue 5) and top-k scans (issue 7) reduce this
 // stream; nothing here grows with the folder beyond the current batch.
 import { AppError } from '../../common/errors.ts';
+import { mapDims, noMapsMessage } from '../../common/layers.ts';
 import { quoted } from '../../common/text.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
-import type { BatchForward } from '../service/model-session.ts';
+import type { BatchForward } from '../model/model-session.ts';
 
 /** ModelSession.forward, or a pass from ModelSession.forwardAt. */
 export type { BatchForward };
@@ -46,10 +47,11 @@ export interface ScanOptions {
 }
 
 /** Maxima and argmax of every map of one layer tensor (N×C×H×W, N×F or N×…). */
-export function reduceMaps(t: OutputTensor, n: number): LayerMaxima {
+export function reduceMaps(t: OutputTensor, n: number, layer = 'the layer'): LayerMaxima {
   if (t.type !== 'float32') throw new AppError('MODEL_UNSUPPORTED', 'layer tensor is not float32');
-  const d = t.dims;
-  const [channels, height, width] = d.length === 4 ? [d[1], d[2], d[3]] : d.length === 2 ? [d[1], 1, 1] : [d.slice(1).reduce((a, b) => a * b, 1), 1, 1];
+  const dims = mapDims(t.dims);
+  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(layer, t.dims), { layer });
+  const [channels, height, width] = dims;
   const plane = height * width;
   const data = t.data;
   const max = new Float32Array(n * channels);
@@ -116,7 +118,7 @@ export async function* scanMapMaxima<T>(
       for (const l of layers) {
         const t = out[l];
         if (!t) throw new AppError('NOT_FOUND', `the model did not return layer ${quoted(l)}`, { layer: l });
-        reduced[l] = reduceMaps(t, ok.length);
+        reduced[l] = reduceMaps(t, ok.length, l);
       }
       done = end;
       options.onProgress?.(done);

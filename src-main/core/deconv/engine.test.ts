@@ -207,9 +207,9 @@ describe('DeconvEngine', () => {
     const { graph, switches, acts } = await forward(bytes, inputFor(bytes, 13));
     const engine = new DeconvEngine(graph, switches);
     expect(() => engine.project(acts, { layer: 'nope', channel: 0, mode: 'single' })).toThrow('the model has no tensor "nope"');
-    expect(() => engine.project(acts, { layer: 'relu2', channel: 99, mode: 'single' })).toThrow('layer "relu2" has 16 maps; there is no channel 99');
-    expect(() => engine.project(acts, { layer: 'relu2', channel: 0, mode: 'single', position: [0, 64] })).toThrow('position (0, 64) is outside layer "relu2"\'s 8×8 map');
-    expect(() => engine.project(acts, { layer: 'relu2', channel: 0, mode: 'single', batchIndex: 1 })).toThrow('batch index 1 is outside 0…0');
+    expect(() => engine.project(acts, { layer: 'relu2', channel: 99, mode: 'single' })).toThrow('projection of layer "relu2": channel must be an integer from 0 to 15 (layer "relu2" has 16 maps), got 99');
+    expect(() => engine.project(acts, { layer: 'relu2', channel: 0, mode: 'single', position: [0, 64] })).toThrow('projection of layer "relu2": position must be [y, x] inside layer "relu2"\'s 8×8 maps, got [0, 64]');
+    expect(() => engine.project(acts, { layer: 'relu2', channel: 0, mode: 'single', batchIndex: 1 })).toThrow('projection of layer "relu2": batchIndex must be an integer from 0 to 0 (the pass holds 1 sample), got 1');
     const partial = new Map(acts);
     partial.delete('pool1__switches');
     expect(() => engine.project(partial, { layer: 'relu2', channel: 0, mode: 'map' })).toThrow('the forward pass did not fetch switches "pool1__switches"');

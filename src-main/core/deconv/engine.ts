@@ -27,69 +27,22 @@
 // forward pass that fetched fetchesFor(layer) (ModelSession taps every layer and every switch).
 import type { GraphSummary } from '../onnx/graph.ts';
 import type { Switches } from '../onnx/tap.ts';
-import { badRequest, invalidRequest } from './errors.ts';
-import { writeStartSignal } from './start-signal.ts';
+import { badRequest } from './errors.ts';
+import {
+  layerMapsOf, writeStartSignal, type ActivationTensor, type Activations, type LayerMaps, type Projection, type ProjectionRequest,
+} from './request.ts';
 import { fastKernels } from './kernels/index.ts';
 import type { Kernels } from './kernels/types.ts';
 import { type ReversePlan, planProjection } from './plan.ts';
 import { ReverseRun, type SampleSwitches, type Signal, numel } from './reverse.ts';
 
 export { toDisplay } from './display.ts';
-
-export interface ActivationTensor {
-  /** Including the batch N. */
-  dims: readonly number[];
-  /** Float activations; switches (int64 Indices) as Int32Array, or BigInt64Array when they need it. */
-  data: Float32Array | Int32Array | BigInt64Array;
-}
-
-/** Tensors of one forward pass over a batch, by name (e.g. a Map). */
-export interface Activations {
-  get(name: string): ActivationTensor | undefined;
-}
-
-export interface ProjectionRequest {
-  layer: string;
-  channel: number;
-  mode: 'single' | 'map';
-  /** (y, x) in the map; default the argmax of map `channel` (first maximum, row-major). */
-  position?: [number, number];
-  batchIndex?: number;
-}
-
-export interface Projection {
-  layer: string;
-  channel: number;
-  mode: 'single' | 'map';
-  batchIndex: number;
-  /** The activation's (y, x); null in map mode. */
-  position: [number, number] | null;
-  /** a[c, p] for single; the map's maximum for map. */
-  value: number;
-  /** C×H×W of the image input. */
-  dims: [number, number, number];
-  /** The raw projection in input space, C×H×W. */
-  data: Float32Array;
-  skipped: string[];
-  /** Wall time of this projection (the forward pass excluded). */
-  ms: number;
-}
+export type { ActivationTensor, Activations, Projection, ProjectionRequest };
 
 export interface EngineOptions {
   /** Restrict each step to where the signal can be non-zero (default true). False: the full computation. */
   fastPath?: boolean;
   kernels?: Kernels;
-}
-
-/** A layer's activations seen as maps: [N, C, H, W] (an fc layer [N, F] is F maps of 1×1). */
-interface LayerView {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  /** N×C×H×W: positions are pixels of a map, so a single activation has a box. */
-  spatial: boolean;
-  data: Float32Array;
 }
 
 export class DeconvEngine {
@@ -135,14 +88,10 @@ export class DeconvEngine {
         dims = bindShapes(plan, acts);
         dimsByLayer.set(req.layer, dims);
       }
-      const view = layerView(acts, req.layer);
+      const { data: layerData, maps } = layerView(acts, req.layer);
+      // Checks the request (request.ts) before anything is computed.
+      const start = startSignal(layerData, maps, req, this.fast);
       const b = req.batchIndex ?? 0;
-      if (!Number.isInteger(b) || b < 0 || b >= view.n) throw invalidRequest(`batch index ${b} is outside 0…${view.n - 1}`, { batchIndex: b });
-      if (!Number.isInteger(req.channel) || req.channel < 0 || req.channel >= view.c) {
-        throw invalidRequest(`layer "${req.layer}" has ${view.c} maps; there is no channel ${req.channel}`, { layer: req.layer, channel: req.channel });
-      }
-      if (req.mode !== 'single' && req.mode !== 'map') throw invalidRequest(`mode "${String(req.mode)}" is neither "single" nor "map"`, { mode: req.mode });
-      const start = startSignal(acts.get(req.layer)!, view, req, this.fast);
       const run = new ReverseRun({
         kernels: this.kernels,
         fast: this.fast,
@@ -182,20 +131,19 @@ function bindShapes(plan: ReversePlan, acts: Activations): Map<string, number[]>
   return dims;
 }
 
-function layerView(acts: Activations, layer: string): LayerView {
+function layerView(acts: Activations, layer: string): { data: { dims: readonly number[]; data: Float32Array }; maps: LayerMaps } {
   const t = acts.get(layer) ?? missing(layer, 'layer');
   if (!(t.data instanceof Float32Array)) throw badRequest(`layer "${layer}" is not a float tensor`, { layer });
-  const d = t.dims;
-  if (d.length < 2 || d.length > 4) throw badRequest(`layer "${layer}" is [${d.join(', ')}]: Convscope projects from N×C, N×C×L or N×C×H×W layers`, { layer });
-  const [n, c, h, w] = d.length === 4 ? d : d.length === 3 ? [d[0], d[1], 1, d[2]] : [d[0], d[1], 1, 1];
-  return { n, c, h, w, spatial: d.length === 4, data: t.data };
+  return { data: { dims: t.dims, data: t.data }, maps: layerMapsOf(layer, t.dims) };
 }
 
-function startSignal(layer: ActivationTensor, view: LayerView, req: ProjectionRequest, fast: boolean): { signal: Signal; position: [number, number] | null; value: number } {
-  const data = new Float32Array(view.c * view.h * view.w);
-  const { position, value } = writeStartSignal({ dims: layer.dims, data: view.data }, req, data);
+function startSignal(
+  layer: { dims: readonly number[]; data: Float32Array }, maps: LayerMaps, req: ProjectionRequest, fast: boolean,
+): { signal: Signal; position: [number, number] | null; value: number } {
+  const data = new Float32Array(maps.c * maps.h * maps.w);
+  const { position, value } = writeStartSignal(layer, req, data);
   // Only C×H×W maps have a box; for an fc unit the first reverse step (Wᵀ) reaches everything anyway.
-  const box = fast && view.spatial && position ? { y0: position[0], x0: position[1], y1: position[0], x1: position[1] } : null;
+  const box = fast && maps.spatial && position ? { y0: position[0], x0: position[1], y1: position[0], x1: position[1] } : null;
   return { signal: { data, box }, position, value };
 }
 

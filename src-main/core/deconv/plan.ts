@@ -9,44 +9,9 @@ import { tensorDims } from '../onnx/tensor.ts';
 import { badRequest, invalidRequest } from './errors.ts';
 import { quoted } from '../../common/text.ts';
 import { type PlanContext, reverseStep } from './steps.ts';
+import type { ReverseStep } from './step-types.ts';
 
-/** A forward window op's attributes as the file states them; padding is resolved once shapes are known. */
-export interface PlanWindow {
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  /** ONNX order [top, left, bottom, right]. */
-  pads: [number, number, number, number];
-  autoPad: string;
-  ceilMode: boolean;
-}
-
-interface StepBase {
-  /** The forward node (for a folded PyTorch LRN: its Div). */
-  node: string;
-  op: string;
-  /** The forward output the reverse signal is read from. */
-  from: string;
-  /** The forward inputs that receive it, in input order (a tensor fed twice appears twice). */
-  to: string[];
-}
-
-export type ReverseStep = StepBase &
-  (
-    | { kind: 'convTranspose'; weights: Float32Array; weightDims: [number, number, number, number]; group: number; window: PlanWindow }
-    | { kind: 'maxUnpool'; switches: string; window: PlanWindow }
-    | { kind: 'relu' }
-    | { kind: 'identity' }
-    | { kind: 'reshape' }
-    | { kind: 'batchNormalizationScale'; scale: Float32Array }
-    | { kind: 'averagePoolBackward'; window: PlanWindow; countIncludePad: boolean }
-    | { kind: 'globalAveragePoolBackward' }
-    | { kind: 'gemmTranspose'; weights: Float32Array; weightDims: [number, number]; transB: boolean; alpha: number }
-    | { kind: 'addBackward' }
-    | { kind: 'concatSplit'; axis: number; parts: { tensor: string; onPath: boolean }[] }
-    /** Constant-mode Pad; `begin`/`end` per axis after the batch (negative values crop). */
-    | { kind: 'padBackward'; begin: number[]; end: number[] }
-  );
+export type { PlanWindow, ReverseStep } from './step-types.ts';
 
 /** Where a tensor's per-sample shape (its dims without the batch) comes from. */
 export type ShapeSource = { tensor: string } | { dims: number[] };

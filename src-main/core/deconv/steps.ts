@@ -5,7 +5,7 @@ import type { NodeDesc } from '../onnx/nodes.ts';
 import type { Switches } from '../onnx/tap.ts';
 import { tensorDims, tensorToFloat32, tensorToNumbers } from '../onnx/tensor.ts';
 import { UnsupportedOpError } from './errors.ts';
-import type { PlanWindow, ReverseStep } from './plan.ts';
+import type { PlanWindow, ReverseStep } from './step-types.ts';
 
 export interface PlanContext {
   layer: string;

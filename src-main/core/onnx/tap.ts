@@ -80,7 +80,7 @@ function outputAdder(graph: GraphProto, opset: number) {
 
 /**
  * A copy of the model that also outputs the named tensors, and nothing else changed: no switches.
- * What analyses that stream many images run (see core/service/model-variants.ts).
+ * What analyses that stream many images run (see core/model/model-variants.ts).
  */
 export function withOutputs(model: ModelProto, names: readonly string[]): ModelProto {
   const m = clone(ModelProtoSchema, model);

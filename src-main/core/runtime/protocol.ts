@@ -35,7 +35,7 @@ export interface LoadResult {
 export type ModelRewrite =
   /** The session itself: every layer and every MaxPool's switches tapped (DESIGN §3). */
   | { kind: 'tap-all' }
-  /** A light copy that outputs just these tensors besides its own outputs (model-variants.ts). */
+  /** A light copy that outputs just these tensors besides its own outputs (core/model/model-variants.ts). */
   | { kind: 'outputs'; tensors: string[] }
   /** A copy that computes per-row feature distances to row 0 in-graph (invariance sweeps). */
   | { kind: 'distances'; layers: string[] };

@@ -65,8 +65,8 @@ describe('the runtime process', () => {
 
 describe('projection backends', () => {
   it('the compiled (GPU-path) projections equal the TypeScript engine, here under the CPU provider', async () => {
-    const { ModelSession } = await import('../service/model-session.ts');
-    const { defaultPaths } = await import('../service/defaults.ts');
+    const { ModelSession } = await import('../model/model-session.ts');
+    const { defaultPaths } = await import('../model/resources.ts');
     const h = nodeRuntimeHost();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'convscope-compiled-'));
     try {

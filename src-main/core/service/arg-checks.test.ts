@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Method } from '../../common/api.ts';
 import { argSchemas } from '../../common/schemas.ts';
-import { defaultPaths, packageRoot } from './defaults.ts';
+import { defaultPaths, packageRoot } from '../model/resources.ts';
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
 import { ConvscopeService } from './service.ts';
 
@@ -98,7 +98,7 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: RELU1, mode: 'both', targets: [{ channel: 0 }] }, 'mode'],
       // The layer's own counts: 32 maps of 32×32.
       [{ path: IMG, layer: RELU1, mode: 'single', targets: [{ channel: 0 }, { channel: 32 }] }, 'targets[1].channel'],
-      [{ path: IMG, layer: RELU1, mode: 'single', targets: [{ channel: 0, position: [0, 32] }] }, 'targets[0].position[1]'],
+      [{ path: IMG, layer: RELU1, mode: 'single', targets: [{ channel: 0, position: [0, 32] }] }, 'targets[0].position'],
     ],
   },
   browse: { good: () => [{ kind: 'folder' }, { path: tmp, kind: 'model' }], bad: () => [[{ kind: 'file' }, 'kind'], [{ path: '', kind: 'folder' }, 'path']] },

@@ -5,15 +5,7 @@
 import { checkInt, invalidArgument } from '../../common/arg-checks.ts';
 import { quoted } from '../../common/text.ts';
 import type { Preprocessing } from '../../common/types.ts';
-import type { ModelSession } from './model-session.ts';
-
-/** C, H, W of one sample of a layer shape (batch first), as the deconv start signal reads it; null when not measured. */
-export function layerMapDims(shape: readonly number[]): [number, number, number] | null {
-  if (shape.length === 4) return [shape[1], shape[2], shape[3]];
-  if (shape.length === 3) return [shape[1], 1, shape[2]];
-  if (shape.length === 2) return [shape[1], 1, 1];
-  return null;
-}
+import type { ModelSession } from '../model/model-session.ts';
 
 export function inputWhy(model: ModelSession): string {
   return `the model input is ${model.info.input.height}×${model.info.input.width}`;

@@ -5,7 +5,7 @@ import type { ImageEntry } from '../../common/types.ts';
 import type { DecodedImage, FolderListing } from '../images/index.ts';
 import type { Jobs } from '../jobs/jobs.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
-import type { ModelSession } from './model-session.ts';
+import type { ModelSession } from '../model/model-session.ts';
 
 export interface ServiceContext {
   readonly jobs: Jobs;

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultPaths, packageRoot } from './defaults.ts';
+import { defaultPaths, packageRoot } from '../model/resources.ts';
 import { ConvscopeService } from './service.ts';
 
 const models = path.join(packageRoot(), 'resources/models');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
 import type { InvarianceSweepResult } from '../../common/api-invariance.ts';
 import { decodeMessage, encodeMessage } from '../../common/wire.ts';
-import { defaultPaths } from './defaults.ts';
+import { defaultPaths } from '../model/resources.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { ConvscopeService } from './service.ts';
 

@@ -13,8 +13,8 @@ import { sweepForward, shiftConsistency, sweepImages, transformInput } from '../
 import { encodePng } from '../images/index.ts';
 import { inputWhy } from './arg-limits.ts';
 import type { ServiceContext } from './context.ts';
-import type { ModelSession } from './model-session.ts';
-import { tensorToPixels } from './views.ts';
+import type { ModelSession } from '../model/model-session.ts';
+import { tensorToPixels } from '../model/pixels.ts';
 
 function inputDims(model: ModelSession): [number, number, number] {
   const { channels, height, width } = model.info.input;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
 import type { ChildProcessHost } from '../runtime/process-host.ts';
-import { defaultPaths } from './defaults.ts';
+import { defaultPaths } from '../model/resources.ts';
 import { ConvscopeService } from './service.ts';
 
 let service: ConvscopeService;

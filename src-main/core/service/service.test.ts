@@ -11,7 +11,7 @@ import { DeconvEngine } from '../deconv/index.ts';
 import { analyzeGraph, GraphBuilder, loadModelFile, serializeModel, tapModel, zfTestModel } from '../onnx/index.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import { ConvscopeService } from './service.ts';
-import { softmax } from './model-session.ts';
+import { softmax } from '../model/model-session.ts';
 
 let tmp: string;
 let service: ConvscopeService;

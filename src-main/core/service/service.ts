@@ -7,7 +7,7 @@ import type {
   ApiCalls, ApiEvents, AppState, BrowseResult, ClassScore, FolderInfo, ImagePreview, LayerActivations, ModelInfo, ModelInputImage, Prediction,
   ProjectionResult, ProjectionTarget,
 } from '../../common/api.ts';
-import { toDisplay } from '../deconv/index.ts';
+import { layerMapsOf, requestProblem, toDisplay } from '../deconv/index.ts';
 import { AppError } from '../../common/errors.ts';
 import { quoted, truncateText } from '../../common/text.ts';
 import type { ImageEntry, LayerInfo, Preprocessing } from '../../common/types.ts';
@@ -25,12 +25,13 @@ import type { SpectraCalls } from '../../common/api-spectra.ts';
 import type { TopkCalls } from '../../common/api-topk.ts';
 import type { ServiceContext } from './context.ts';
 import { invarianceCalls } from './invariance-calls.ts';
-import { ModelSession } from './model-session.ts';
+import { ModelSession } from '../model/model-session.ts';
 import { spectraCalls } from './spectra-calls.ts';
 import { topkCalls } from './topk-calls.ts';
-import { checkChannel, checkPosition, checkPreprocessing, layerMapDims } from './arg-limits.ts';
+import { checkPreprocessing } from './arg-limits.ts';
+import { invalidArgument } from '../../common/arg-checks.ts';
 import { resolveInside } from './paths.ts';
-import { layerMaps, receptiveFieldBox, tensorToPixels } from './views.ts';
+import { layerMaps, receptiveFieldBox, tensorToPixels } from '../model/pixels.ts';
 
 type Listener = <E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]) => void;
 
@@ -248,10 +249,12 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
   async project(arg: { path: string; layer: string; mode: 'single' | 'map'; targets: ProjectionTarget[] }): Promise<ProjectionResult[]> {
     const model = this.requireModel();
     const layer = this.requireLayer(model, arg.layer);
-    const dims = layerMapDims(layer.shape);
+    if (layer.shape.length === 0) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(arg.layer)} (${layer.op}) holds values Convscope cannot read (not float or int64)`, { layer: arg.layer });
+    // The deconv engine's own check of a request (deconv/request.ts), answered in the API's words.
+    const maps = layerMapsOf(arg.layer, layer.shape);
     arg.targets.forEach((t, i) => {
-      checkChannel('project', `targets[${i}].channel`, t.channel, arg.layer, dims);
-      if (arg.mode === 'single') checkPosition('project', `targets[${i}].position`, t.position, arg.layer, dims);
+      const p = requestProblem({ channel: t.channel, mode: arg.mode, position: t.position }, maps, arg.layer);
+      if (p) throw invalidArgument('project', `targets[${i}].${p.argument}`, p.must, p.value);
     });
     const { height: H, width: W } = model.info.input;
     const requests = arg.targets.map((t) => ({ layer: arg.layer, channel: t.channel, mode: arg.mode, position: t.position }));

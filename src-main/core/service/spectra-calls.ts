@@ -9,8 +9,8 @@ import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from
 import { decodeImage, preprocess } from '../images/index.ts';
 import type { GraphOutline } from '../runtime/protocol.ts';
 import type { ServiceContext } from './context.ts';
-import { packageRoot } from './defaults.ts';
-import type { ModelSession } from './model-session.ts';
+import { packageRoot } from '../model/resources.ts';
+import type { ModelSession } from '../model/model-session.ts';
 
 const DEMO_MODELS = ['zf-mini', 'alex-mini'];
 

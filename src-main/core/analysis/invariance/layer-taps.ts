@@ -1,10 +1,10 @@
 // Sweeps run many inputs through a few layers, on a copy of the model tapped at just those (see
-// core/service/model-variants.ts). The copy also computes the feature distances itself
+// core/model/model-variants.ts). The copy also computes the feature distances itself
 // (core/onnx/with-distances.ts): per layer L, with F = Flatten(L), ‖F[r] − F[0]‖² and ‖F[0]‖², so each
 // batch returns a few numbers per row instead of whole layers (zf-mini's first layer alone is 32K values
 // per row), and the sum runs vectorised in onnxruntime rather than in JavaScript. Sums are in float32 there.
 import { distanceOutputs } from '../../onnx/index.ts';
-import type { ModelSession } from '../../service/model-session.ts';
+import type { ModelSession } from '../../model/model-session.ts';
 import { layerDistances, type SweepForward } from './sweep.ts';
 
 /**

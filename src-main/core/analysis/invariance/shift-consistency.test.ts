@@ -4,8 +4,8 @@ import { decodeImage, preprocess } from '../../images/index.ts';
 import { seededRandom } from '../../onnx/index.ts';
 import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { defaultPaths } from '../../service/defaults.ts';
-import { ModelSession } from '../../service/model-session.ts';
+import { defaultPaths } from '../../model/resources.ts';
+import { ModelSession } from '../../model/model-session.ts';
 import { pairOffsets, shiftConsistency, shiftInput } from './index.ts';
 import { circularModel, hostForward } from './testing.ts';
 

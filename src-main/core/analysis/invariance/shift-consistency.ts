@@ -7,7 +7,7 @@ import type { BatchForward } from '../map-maxima.ts';
 import { throwIfCancelled } from '../../jobs/jobs.ts';
 import { seededRandom } from '../../onnx/index.ts';
 import { transformPlanes } from '../../images/index.ts';
-import { argmax } from '../scores.ts';
+import { argmax } from '../../model/scores.ts';
 import { floatData, rowSize } from './distances.ts';
 
 export interface ConsistencySpec {

@@ -4,8 +4,8 @@ import { decodeImage, preprocess, transformPlanes } from '../../images/index.ts'
 import { seededRandom } from '../../onnx/index.ts';
 import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { defaultPaths } from '../../service/defaults.ts';
-import { ModelSession, softmax } from '../../service/model-session.ts';
+import { defaultPaths } from '../../model/resources.ts';
+import { ModelSession, softmax } from '../../model/model-session.ts';
 import { sweepForward, layerDistances, sweepImage, sweepImages, type SweepForward, type SweepSpec } from './index.ts';
 import { circularModel, hostForward } from './testing.ts';
 

@@ -15,7 +15,7 @@ import { AppError } from '../../../common/errors.ts';
 import { isIdentityTransform, matchClassToLabel, transformPlanes } from '../../images/index.ts';
 import { throwIfCancelled } from '../../jobs/jobs.ts';
 import type { BatchForward } from '../map-maxima.ts';
-import { argmax, rowProbabilities } from '../scores.ts';
+import { argmax, rowProbabilities } from '../../model/scores.ts';
 import { euclidean, floatData, l2norm, normalizedDistance, rowSize } from './distances.ts';
 
 export interface SweepSpec {

@@ -4,6 +4,7 @@
 // "random" = squares of the occluder's side at seeded positions inside the unit's receptive field
 // (outside it the activation cannot change, which would make the comparison trivially favourable).
 import { AppError } from '../../../common/errors.ts';
+import { mapDims, noMapsMessage } from '../../../common/layers.ts';
 import type { PixelBox } from '../../../common/api.ts';
 import { seededRandom } from '../../onnx/seeded-random.ts';
 import type { BatchForward } from '../map-maxima.ts';
@@ -72,8 +73,9 @@ export async function faithfulness(f: FaithfulnessInput): Promise<Faithfulness> 
   const out = (await f.forward(batch, n, [f.tensor]))[f.tensor];
   if (!out) throw new AppError('NOT_FOUND', `the model did not return layer "${f.tensor}"`, { layer: f.tensor });
   const per = out.data.length / n;
-  const d = out.dims;
-  const [mc, mh, mw] = d.length === 4 ? [d[1], d[2], d[3]] : [per, 1, 1];
+  const dims = mapDims(out.dims);
+  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(f.tensor, out.dims), { layer: f.tensor });
+  const [mc, mh, mw] = dims;
   const [py, px] = f.position;
   if (f.channel >= mc || py >= mh || px >= mw) throw new AppError('INVALID_ARGUMENT', `position (${py}, ${px}) of map ${f.channel} is outside the ${mc}×${mh}×${mw} layer`);
   const at = (j: number) => (out.data as Float32Array)[j * per + f.channel * mh * mw + py * mw + px];

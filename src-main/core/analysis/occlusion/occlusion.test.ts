@@ -9,7 +9,7 @@ import { GraphBuilder, seededRandom, zfTestModel } from '../../onnx/index.ts';
 import type { RuntimeHost } from '../../runtime/host.ts';
 import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { ModelSession, softmax } from '../../service/model-session.ts';
+import { ModelSession, softmax } from '../../model/model-session.ts';
 import { randomSquares, topMassMask } from './faithfulness.ts';
 import { occludeInto, occlusionGeometry } from './grid.ts';
 import { runFaithfulness, runOcclusion } from './run.ts';

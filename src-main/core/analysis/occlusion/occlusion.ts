@@ -1,8 +1,9 @@
 // Occlusion sensitivity (the paper's Fig. 7): every occluded copy of the image through the model in
 // batches; per grid position P(target class), the most probable class and the total activity of a
 // chosen feature map.
-import { argmax, rowProbabilities } from '../scores.ts';
+import { argmax, rowProbabilities } from '../../model/scores.ts';
 import { AppError } from '../../../common/errors.ts';
+import { mapDims, noMapsMessage } from '../../../common/layers.ts';
 import type { BatchForward } from '../map-maxima.ts';
 import { occludeInto, type OcclusionGeometry } from './grid.ts';
 
@@ -63,7 +64,9 @@ export async function occlusionSensitivity(o: OcclusionInput): Promise<Occlusion
     if (!acts) throw new AppError('NOT_FOUND', `the model did not return layer "${o.tensor}"`, { layer: o.tensor });
     const K = scores.length / n;
     const per = acts.data.length / n;
-    const C = acts.dims.length >= 2 ? acts.dims[1] : 1;
+    const dims = mapDims(acts.dims);
+    if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(o.tensor, acts.dims), { layer: o.tensor });
+    const [C] = dims;
     const plane = per / C;
     if (o.channel < 0 || o.channel >= C) throw new AppError('INVALID_ARGUMENT', `layer "${o.tensor}" has ${C} maps; there is no map ${o.channel}`);
     if (p.length !== K) p = new Float64Array(K);

@@ -2,8 +2,9 @@
 // occluder size), batching, and the result shapes the API and the CLI share.
 import type { FaithfulnessResult, OcclusionResult } from '../../../common/api-topk.ts';
 import { AppError } from '../../../common/errors.ts';
-import { receptiveFieldBox } from '../../service/views.ts';
-import type { ModelSession } from '../../service/model-session.ts';
+import { mapDims, noMapsMessage } from '../../../common/layers.ts';
+import { receptiveFieldBox } from '../../model/pixels.ts';
+import type { ModelSession } from '../../model/model-session.ts';
 import { lastConvLayerId, resolveScanLayer } from '../topk/layers.ts';
 import { faithfulness } from './faithfulness.ts';
 import { occlusionGeometry } from './grid.ts';
@@ -30,8 +31,9 @@ function inputDims(model: ModelSession): [number, number, number] {
 /** The map of `tensor` with the largest maximum on `image` (the paper's "strongest feature map"). */
 export async function strongestMap(model: ModelSession, image: Float32Array, tensor: string): Promise<{ channel: number; position: [number, number]; value: number }> {
   const t = (await model.forward(image, 1, [tensor]))[tensor];
-  const d = t.dims;
-  const [C, H, W] = d.length === 4 ? [d[1], d[2], d[3]] : [t.data.length, 1, 1];
+  const dims = mapDims(t.dims);
+  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(tensor, t.dims), { layer: tensor });
+  const [C, H, W] = dims;
   const data = t.data as Float32Array;
   let best = 0;
   for (let i = 1; i < C * H * W; i++) if (data[i] > data[best]) best = i;

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeGraph, loadModelFile } from '../../onnx/index.ts';
-import { packageRoot } from '../../service/defaults.ts';
+import { packageRoot } from '../../model/resources.ts';
 import { computeSpectra, convFilters, resolveConvLayer, spectraReport } from './index.ts';
 
 async function report(name: string, layer?: string) {

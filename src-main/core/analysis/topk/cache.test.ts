@@ -10,7 +10,7 @@ import { decodeImage, preprocess } from '../../images/index.ts';
 import { zfTestModel } from '../../onnx/index.ts';
 import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { ModelSession } from '../../service/model-session.ts';
+import { ModelSession } from '../../model/model-session.ts';
 import { cacheFile, loadState, modelContentHash, ORPHAN_AGE_MS, sweepOrphans, type CacheKey } from './cache.ts';
 import { resolveScanLayer } from './layers.ts';
 import { runTopk, type TopkRun, type TopkRunResult } from './run.ts';

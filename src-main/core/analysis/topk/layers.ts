@@ -1,7 +1,7 @@
 // Which tensor a top-k scan reads for a layer. DESIGN §3: the activations of a conv layer are the
 // map after its ReLU (activationLayerId).
 import { AppError } from '../../../common/errors.ts';
-import { activationLayerId } from '../../../common/layers.ts';
+import { activationLayerId, mapDims, noMapsMessage } from '../../../common/layers.ts';
 import { quoted } from '../../../common/text.ts';
 import type { LayerInfo } from '../../../common/types.ts';
 
@@ -14,19 +14,15 @@ export interface ScanLayer {
   dims: [number, number, number];
 }
 
-export function mapDims(shape: readonly number[]): [number, number, number] {
-  if (shape.length === 4) return [shape[1], shape[2], shape[3]];
-  if (shape.length === 2) return [shape[1], 1, 1];
-  return [shape.slice(1).reduce((a, b) => a * b, 1), 1, 1];
-}
-
 export function resolveScanLayer(layers: readonly LayerInfo[], id: string, modelName: string): ScanLayer {
   const info = layers.find((l) => l.id === id);
   if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer ${quoted(id)}`, { layer: id });
   const tensor = info.kind === 'conv' ? activationLayerId(layers, id) : id;
   const shape = layers.find((l) => l.id === tensor)!.shape;
-  if (shape.length < 2) throw new AppError('MODEL_UNSUPPORTED', `layer "${id}" has no measured shape`, { layer: id });
-  return { layer: id, tensor, dims: mapDims(shape) };
+  if (shape.length === 0) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(id)} has no measured shape`, { layer: id });
+  const dims = mapDims(shape);
+  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(tensor, shape), { layer: id });
+  return { layer: id, tensor, dims };
 }
 
 /** Every conv layer of the model (read after its ReLU): the "all conv layers" scan. */

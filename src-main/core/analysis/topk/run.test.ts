@@ -10,7 +10,7 @@ import { zfTestModel } from '../../onnx/index.ts';
 import type { RuntimeHost } from '../../runtime/host.ts';
 import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
-import { ModelSession } from '../../service/model-session.ts';
+import { ModelSession } from '../../model/model-session.ts';
 import { runTopk, type TopkRun } from './run.ts';
 import type { LayerTopkState } from './state.ts';
 import { bruteForceTopk, expectSameLayer, noisePng, ortRunOne, type BruteMap } from './testing.ts';

@@ -4,7 +4,7 @@
 // and at the end, also when the scan is cancelled, which is how a later scan resumes.
 import type { TopkLayerResult, TopkScanResult } from '../../../common/api-topk.ts';
 import { AppError } from '../../../common/errors.ts';
-import type { ModelSession } from '../../service/model-session.ts';
+import type { ModelSession } from '../../model/model-session.ts';
 import { loadState, modelContentHash, saveState, type CacheKey } from './cache.ts';
 import { Checkpoints, checkpointIntervalMs } from './checkpoint.ts';
 import { resolveScanLayer, type ScanLayer } from './layers.ts';

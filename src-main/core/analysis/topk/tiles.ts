@@ -8,8 +8,8 @@ import type { Projection } from '../../deconv/index.ts';
 import { toDisplay } from '../../deconv/index.ts';
 import { encodePng } from '../../images/index.ts';
 import type { RuntimeHost } from '../../runtime/host.ts';
-import type { ModelSession } from '../../service/model-session.ts';
-import { receptiveFieldBox, tensorToPixels } from '../../service/views.ts';
+import type { ModelSession } from '../../model/model-session.ts';
+import { receptiveFieldBox, tensorToPixels } from '../../model/pixels.ts';
 
 /** The box of an HWC 8-bit image, as a new HWC image. */
 export function cropPixels(data: Uint8Array, width: number, channels: number, box: PixelBox): Uint8Array {

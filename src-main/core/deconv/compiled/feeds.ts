@@ -1,12 +1,9 @@
 // The inputs of a compiled reverse path, from one forward pass: the starting signals built exactly
 // as DeconvEngine builds them (DESIGN §3: a zero tensor shaped like the layer holding a[c, p] at
 // (c, p) for 'single', the whole map c for 'map'), and each signal's switches.
-import type { Activations, ProjectionRequest } from '../engine.ts';
+import { type Activations, type ProjectionRequest, type StartSignal, writeStartSignal } from '../request.ts';
 import { badRequest } from '../errors.ts';
-import { type StartSignal, writeStartSignal } from '../start-signal.ts';
 import type { CompiledReversePath } from './compile.ts';
-
-export { type StartSignal, writeStartSignal };
 
 export interface FeedTensor {
   dims: number[];

@@ -9,4 +9,4 @@ export {
   type CompiledReversePath,
   type ForwardShapes,
 } from './compile.ts';
-export { compiledFeeds, writeStartSignal, type CompiledFeeds, type FeedTensor, type StartSignal } from './feeds.ts';
+export { compiledFeeds, type CompiledFeeds, type FeedTensor } from './feeds.ts';

@@ -10,7 +10,7 @@ import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
 import type { GraphOutline, ModelRewrite, OutputTensor } from '../runtime/protocol.ts';
 import type { ProviderChoice } from '../runtime/provider.ts';
-import { rowProbabilities } from '../analysis/scores.ts';
+import { rowProbabilities } from './scores.ts';
 import { ModelVariants, namingModel } from './model-variants.ts';
 
 /** Runs a batch N×C×H×W (flat) and returns the fetched tensors. */

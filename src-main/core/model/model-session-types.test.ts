@@ -10,9 +10,9 @@ import { mixedTypesTestModel, seededRandom } from '../onnx/index.ts';
 import { noisePng } from '../analysis/topk/testing.ts';
 import { nodeRuntimeHost } from '../runtime/launch-node.ts';
 import { chooseProvider } from '../runtime/provider.ts';
-import { createDispatcher } from './dispatcher.ts';
+import { createDispatcher } from '../service/dispatcher.ts';
 import { ModelSession } from './model-session.ts';
-import { ConvscopeService } from './service.ts';
+import { ConvscopeService } from '../service/service.ts';
 
 let tmp: string;
 const host = nodeRuntimeHost();

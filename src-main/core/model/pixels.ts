@@ -1,5 +1,7 @@
-// Turning tensors into what the views show: display images, receptive-field boxes, map maxima.
+// Turning tensors into what the views show: display pixels, receptive-field boxes, a layer's maps.
 import type { LayerActivations, PixelBox } from '../../common/api.ts';
+import { AppError } from '../../common/errors.ts';
+import { mapDims, noMapsMessage } from '../../common/layers.ts';
 import type { Preprocessing, ReceptiveField } from '../../common/types.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
 
@@ -15,10 +17,11 @@ export function receptiveFieldBox(rf: ReceptiveField, position: [number, number]
   return { y0, x0, y1, x1 };
 }
 
-/** Batch item 0 of a layer tensor as C×H×W maps with each map's maximum. */
+/** Batch item 0 of a layer tensor as C×H×W maps (common/layers.ts mapDims) with each map's maximum. */
 export function layerMaps(layer: string, t: OutputTensor, ms: number): LayerActivations {
-  const d = t.dims;
-  const [c, h, w] = d.length === 4 ? [d[1], d[2], d[3]] : d.length === 2 ? [d[1], 1, 1] : [d.slice(1).reduce((a, b) => a * b, 1), 1, 1];
+  const dims = mapDims(t.dims);
+  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(layer, t.dims), { layer });
+  const [c, h, w] = dims;
   const size = c * h * w;
   // A non-float layer (an int64 Cast, say) shows its values as numbers; BigInt64 needs Number().
   const data = t.data instanceof BigInt64Array ? Float32Array.from(t.data.subarray(0, size), Number) : Float32Array.from(t.data.subarray(0, size));
