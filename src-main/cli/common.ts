@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { nodeRuntimeHost } from '../core/runtime/launch-node.ts';
 import { chooseProvider } from '../core/runtime/provider.ts';
-import { ModelSession } from '../core/model/model-session.ts';
+import { ModelSession, type OpenOptions } from '../core/model/model-session.ts';
 import { required, UsageError } from './args.ts';
 
 /** A command: resolves to its exit code (default 0), throws UsageError (2) or any error (1). */
@@ -27,10 +27,14 @@ export function providerOf(values: Record<string, unknown>): 'auto' | 'cpu' | 'c
   return p;
 }
 
-export async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>): Promise<T> {
+/**
+ * Opens --model in a runtime process for `fn`. `rewrite` (from the parsed graph) names the one copy
+ * a command loads when it reads only a few tensors; without it, every layer and switch is tapped.
+ */
+export async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>, rewrite?: OpenOptions['rewrite']): Promise<T> {
   const host = nodeRuntimeHost();
   try {
-    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)));
+    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)), { rewrite });
     return await fn(model);
   } finally {
     await host.close();

@@ -8,13 +8,14 @@ import {
 import { AppError } from '../common/errors.ts';
 import { checkInt, LIMITS } from '../common/arg-checks.ts';
 import { thetaProblem } from '../common/schemas-invariance.ts';
-import type { ImageEntry } from '../common/types.ts';
+import type { ImageEntry, LayerInfo } from '../common/types.ts';
 import { sweepForward, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
 import { decodeImage, encodePng, preprocess, thetaRange } from '../core/images/index.ts';
 import type { ModelSession } from '../core/model/model-session.ts';
 import { tensorToPixels } from '../core/model/pixels.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
+import type { OpenOptions } from '../core/model/model-session.ts';
 import { readableFolder, SkipReport, strictOption, STRICT_HELP } from './folder.ts';
 
 const USAGE = `Invariance (Zeiler & Fergus Fig. 5) and shift consistency:
@@ -162,6 +163,18 @@ async function invariance(argv: string[]): Promise<void> {
   const range = values.range === undefined ? null : parseRange(values.range as string);
   if (range && kind === 'scale' && (range.from <= 0 || range.to <= 0)) throw new UsageError(`--range for scale takes positive factors, got "${values.range}"`);
   const { items, skips } = await imageItems(values);
+  const layersOf = (all: readonly Pick<LayerInfo, 'id' | 'op' | 'kind'>[], name: string) => {
+    const layers = typeof values.layers === 'string' ? values.layers.split(',').map((s) => s.trim()).filter(Boolean) : defaultInvarianceLayers(all);
+    for (const l of layers) {
+      if (!all.some((x) => x.id === l)) throw new AppError('NOT_FOUND', `${name} has no layer "${l}"; \`convscope info\` lists them`, { layer: l });
+    }
+    return layers;
+  };
+  // The one copy loaded is the sweep's own (sweepForward): distances in-graph, or the layers below opset 10.
+  const swept: OpenOptions['rewrite'] = (g) => {
+    const layers = layersOf(g.layers, path.basename(required(values, 'model')));
+    return g.opset < 10 ? { kind: 'outputs', tensors: [...new Set(layers)].sort() } : { kind: 'distances', layers };
+  };
   await withModel(values, async (m) => {
     const { height, width } = m.info.input;
     const r = range ?? defaultInvarianceRange(kind, [height, width]);
@@ -171,10 +184,7 @@ async function invariance(argv: string[]): Promise<void> {
       const problem = thetaProblem(kind, t, [height, width]);
       if (problem) throw new UsageError(`--range: ${kind} ${t} ${problem}`);
     }
-    const layers = typeof values.layers === 'string' ? values.layers.split(',').map((s) => s.trim()).filter(Boolean) : defaultInvarianceLayers(m.info.layers);
-    for (const l of layers) {
-      if (!m.info.layers.some((x) => x.id === l)) throw new AppError('NOT_FOUND', `${m.info.name} has no layer "${l}"; \`convscope info\` lists them`, { layer: l });
-    }
+    const layers = layersOf(m.info.layers, m.info.name);
     const t0 = performance.now();
     const forward = await sweepForward(m, layers);
     const images = await sweepImages(items, (item) => loadInput(m, item.path), forward, {
@@ -191,7 +201,7 @@ async function invariance(argv: string[]): Promise<void> {
       ...images.map((x) => table(x, thetas, layers, m)),
       `${images.length} image(s) × ${thetas.length} values in ${ms.toFixed(0)} ms${dumped ? `; ${dumped} inputs written to ${path.resolve(values['dump-inputs'] as string)}` : ''}`,
     ].join('\n\n'));
-  });
+  }, swept);
 }
 
 async function consistency(argv: string[]): Promise<void> {
@@ -223,7 +233,7 @@ async function consistency(argv: string[]): Promise<void> {
       `shift consistency ${(consistencyShare * 100).toFixed(1)}% (${counts.agree} of ${counts.pairs} pairs agree; ${counts.images} images, ` +
       `offsets 0…${maxShift} px, seed ${seed})` + (skipped.length ? `\nskipped: ${skipped.map((s) => `${s.path} (${s.reason})`).join('; ')}` : ''),
     );
-  });
+  }, () => ({ kind: 'outputs', tensors: [] }));
 }
 
 export const invarianceGroup: CommandGroup = { usage: USAGE, commands: { invariance, consistency } };

@@ -7,6 +7,7 @@ import { encodePng, matchClassToLabel, writeNpy } from '../core/images/index.ts'
 import { topK } from '../core/service/service.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type Command, type CommandGroup } from './common.ts';
+import type { OpenOptions } from '../core/model/model-session.ts';
 import { invarianceGroup } from './invariance.ts';
 import { spectraGroup } from './spectra.ts';
 import { topkGroup } from './topk.ts';
@@ -60,6 +61,9 @@ async function info(argv: string[]): Promise<void> {
   });
 }
 
+/** The copy a command loads when it reads only the model's outputs: no layer tapped. */
+const onlyOutputs: OpenOptions['rewrite'] = () => ({ kind: 'outputs', tensors: [] });
+
 async function predict(argv: string[]): Promise<void> {
   const values = parse(argv, { ...common, image: { type: 'string' }, tensor: { type: 'string' }, top: { type: 'string' } });
   if (values.help) return void console.log(HELP);
@@ -82,7 +86,7 @@ async function predict(argv: string[]): Promise<void> {
     print(Boolean(values.json), result, () =>
       top.map((t, r) => `${r + 1}. ${t.label.padEnd(20)} ${(t.probability * 100).toFixed(2)}%`).join('\n'),
     );
-  });
+  }, onlyOutputs);
 }
 
 function parsePosition(text: string | undefined): [number, number] | undefined {

@@ -5,7 +5,7 @@ import { describeSpectra, type FilterSpectraResult, type SpectraSummary } from '
 import type { SkippedFile } from '../common/types.ts';
 import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../core/analysis/spectra/index.ts';
 import { decodeImage, preprocess, writeNpy } from '../core/images/index.ts';
-import type { ModelSession } from '../core/model/model-session.ts';
+import type { ModelSession, OpenOptions } from '../core/model/model-session.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
 import { readableFolder, strictOption, STRICT_HELP, type ReadableFolder } from './folder.ts';
@@ -154,11 +154,13 @@ async function spectra(argv: string[]): Promise<number> {
   // refuses exactly the models `info` refuses, with the same message.
   // The folder is listed first: a --strict failure or an empty folder costs no model load.
   const folder = typeof values.images === 'string' ? await readableFolder(values.images, Boolean(values.strict)) : null;
+  // The one copy loaded outputs only what the firing scan reads (nothing more without --images).
+  const reads: OpenOptions['rewrite'] = (g) => ({ kind: 'outputs', tensors: folder ? [resolveConvLayer(g, model.name, layer).activation] : [] });
   const { report, skipped } = await withModel(values, async (m) => {
     if (!folder) return { report: await spectraReport(m.graph, model, layer), skipped: null };
     const firing = await firingWith(m, layer, folder);
     return { report: await spectraReport(m.graph, model, layer, firing.evidence), skipped: firing.skipped };
-  });
+  }, reads);
   const r: FilterSpectraResult = { ...report, ms: performance.now() - t0 };
   if (typeof values['spectra-out'] === 'string') {
     await writeFile(path.resolve(values['spectra-out']), writeNpy([r.filters.length, r.N, r.N], r.spectra));

@@ -5,10 +5,11 @@ import { decodeImage, matchClassToLabel, preprocess } from '../core/images/index
 import { cacheDir } from '../core/analysis/topk/cache.ts';
 import { runTopk, type TopkRun, type TopkRunResult } from '../core/analysis/topk/run.ts';
 import { runOcclusion } from '../core/analysis/occlusion/run.ts';
-import { resolveScanLayer } from '../core/analysis/topk/layers.ts';
+import { resolveScanLayer, scanTensors } from '../core/analysis/topk/layers.ts';
 import { checkChannel, checkClass, checkOccluder } from '../core/service/arg-limits.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
+import type { OpenOptions } from '../core/model/model-session.ts';
 import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
 import { readModelInput } from './input.ts';
 import { Interrupt } from './interrupt.ts';
@@ -69,8 +70,11 @@ async function topk(argv: string[]): Promise<number | void> {
   const folder = await readableFolder(dir, Boolean(values.strict));
   const interrupt = new Interrupt();
   try {
+    const layersOf = (all: readonly { id: string; kind: string }[]) => (layerArg === 'conv' ? all.filter((l) => l.kind === 'conv').map((l) => l.id) : [layerArg]);
+    // The one copy of the model loaded: it outputs just the tensors the scan reads.
+    const scanned: OpenOptions['rewrite'] = (g) => ({ kind: 'outputs', tensors: scanTensors(g.layers, layersOf(g.layers), path.basename(required(values, 'model'))) });
     return await withModel(values, async (m) => {
-      const layers = layerArg === 'conv' ? m.info.layers.filter((l) => l.kind === 'conv').map((l) => l.id) : [layerArg];
+      const layers = layersOf(m.info.layers);
       const { preprocessing, input } = m.info;
       const run = (over: Partial<TopkRun>) => runTopk({
         model: m,
@@ -120,7 +124,7 @@ async function topk(argv: string[]): Promise<number | void> {
           .join('\n') +
           `\n(${result.scanned} of ${result.total} images scanned${result.scanned < result.total ? ', the rest from the cache' : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}, ${result.ms.toFixed(0)} ms)`,
       );
-    });
+    }, scanned);
   } finally {
     interrupt.dispose();
   }

@@ -120,7 +120,7 @@ export function defaultInvarianceRange(kind: TransformKind, inputSize: [number, 
  * fc layer before the classifier), each after its ReLU. Without a hidden fc layer (global-pooling
  * nets) the second is the last ReLU before the classifier.
  */
-export function defaultInvarianceLayers(layers: readonly LayerInfo[]): string[] {
+export function defaultInvarianceLayers(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind'>[]): string[] {
   const out: string[] = [];
   const firstConv = layers.findIndex((l) => l.kind === 'conv');
   if (firstConv >= 0) out.push(activationLayerId(layers, layers[firstConv].id));

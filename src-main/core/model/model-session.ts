@@ -50,6 +50,11 @@ function concatBatch(parts: OutputTensor[], n: number): OutputTensor {
   return { type: 'int64', dims, data };
 }
 
+export interface OpenOptions {
+  /** The one copy of the model to load, chosen from its parsed graph (default: every layer and switch tapped). */
+  rewrite?: (graph: GraphOutline) => ModelRewrite;
+}
+
 export class ModelSession {
   private constructor(
     readonly key: string,
@@ -60,25 +65,43 @@ export class ModelSession {
     /** The model's first output already holds probabilities (its last node is a Softmax). */
     readonly outputIsProbability: boolean,
     private readonly variants: ModelVariants,
+    /** How the runtime's copy of the model was rewritten: 'tap-all' (projections), or what one command reads. */
+    private readonly rewrite: ModelRewrite,
   ) {}
+
+  /** Whether this session can keep passes and project (it was opened with every layer and switch tapped). */
+  get canProject(): boolean {
+    return this.rewrite.kind === 'tap-all';
+  }
 
   static cacheKey(file: string, mtimeMs: number, size: number): string {
     return `${path.resolve(file)}|${mtimeMs}|${size}`;
   }
 
-  static async open(file: string, host: RuntimeHost, choice: ProviderChoice): Promise<ModelSession> {
+  /**
+   * Opens a model in the runtime. By default its copy there taps every layer and every MaxPool's
+   * switches: what the app needs to browse layers and project. A command that reads only a few
+   * tensors (the CLI's) passes `rewrite` to load one lighter copy instead: chosen from the parsed
+   * graph, it is then the session's own, so the model is parsed once and loaded once. Such a session
+   * measures only the shapes of what it taps, and cannot project.
+   */
+  static async open(file: string, host: RuntimeHost, choice: ProviderChoice, options: OpenOptions = {}): Promise<ModelSession> {
     const abs = path.resolve(file);
     const st = await stat(abs).catch((e: NodeJS.ErrnoException) => {
       throw new AppError('MODEL_READ_FAILED', `${truncateText(abs)}: ${e.code === 'ENOENT' ? 'no such file' : truncateText(e.message, 300)}`, { file: abs });
     });
     if (!st.isFile()) throw new AppError('MODEL_READ_FAILED', `${truncateText(abs)} is not a file`, { file: abs });
-    const key = ModelSession.cacheKey(abs, st.mtimeMs, st.size);
+    const fileKey = ModelSession.cacheKey(abs, st.mtimeMs, st.size);
     const seen = { mtimeMs: st.mtimeMs, size: st.size };
-    // Read, parsed, analysed and tapped in the runtime process: a 250 MB model never blocks this thread.
-    const loaded = await host.open(key, { file: abs, rewrite: { kind: 'tap-all' }, ...seen }, choice).catch((e: AppError) => {
+    const named = (e: AppError) => {
       throw new AppError(e.code ?? 'MODEL_UNSUPPORTED', namingModel(path.basename(abs), e.message), { ...e.details, file: abs });
-    });
-    const graph = loaded.graph!;
+    };
+    // Read, parsed, analysed and rewritten in the runtime process: a 250 MB model never blocks this thread.
+    const described = options.rewrite ? await host.describe(abs).catch(named) : null;
+    const rewrite: ModelRewrite = described ? options.rewrite!(described) : { kind: 'tap-all' };
+    const key = rewrite.kind === 'tap-all' ? fileKey : `${fileKey}|${JSON.stringify(rewrite)}`;
+    const loaded = await host.open(key, { file: abs, rewrite, ...seen }, choice).catch(named);
+    const graph = described ?? loaded.graph!;
 
     const { channels, height, width, name: inputName } = graph.input;
     const sidecar = await loadOrCreateSidecar(abs, channels, [height, width]);
@@ -122,12 +145,12 @@ export class ModelSession {
       sidecarCreated: sidecar.created,
       labels: sidecar.labels,
     };
-    const variants = new ModelVariants(host, abs, key, seen, choice, ModelSession.cacheKey);
-    return new ModelSession(key, info, graph, host, lastNode?.op === 'Softmax', variants);
+    const variants = new ModelVariants(host, abs, fileKey, seen, choice, ModelSession.cacheKey);
+    return new ModelSession(key, info, graph, host, lastNode?.op === 'Softmax', variants, rewrite);
   }
 
   withPreprocessing(p: Preprocessing, labels: string[] | null): ModelSession {
-    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarCreated: false }, this.graph, this.host, this.outputIsProbability, this.variants);
+    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarCreated: false }, this.graph, this.host, this.outputIsProbability, this.variants, this.rewrite);
   }
 
   /**
@@ -146,6 +169,9 @@ export class ModelSession {
    */
   async forwardAt(tensors: readonly string[]): Promise<BatchForward> {
     const sorted = [...new Set(tensors)].sort();
+    // The session's own copy when it already outputs them: the tapped one is slower (model-variants.ts), a light one is this copy.
+    const own = this.rewrite;
+    if (own.kind === 'outputs' && sorted.every((t) => own.tensors.includes(t))) return (batch, n, fetches) => this.forward(batch, n, fetches);
     return this.variantForward({ kind: 'outputs', tensors: sorted });
   }
 
@@ -154,6 +180,7 @@ export class ModelSession {
    * session's own pass when the file changed on disk since it was opened.
    */
   async variantForward(rewrite: ModelRewrite): Promise<BatchForward> {
+    if (JSON.stringify(rewrite) === JSON.stringify(this.rewrite)) return (batch, n, fetches) => this.forward(batch, n, fetches);
     // Loaded now, so a model onnxruntime refuses fails here; every pass asks again, because newer
     // copies may have evicted this one in the meantime (it is then loaded again).
     await this.variants.load(rewrite);
@@ -185,26 +212,36 @@ export class ModelSession {
   }
 
   /**
-   * Runs one image and keeps all its taps (activations and switches) in the runtime under `id`, so
-   * projections of any layer of that image need no new forward pass. Returns the requested tensors.
+   * Runs one image (or a batch of `n`, N×C×H×W flat) and keeps all its taps (activations and
+   * switches) in the runtime under `id`, so projections of any layer of it need no new forward pass.
+   * Returns the requested tensors.
    */
-  async keep(id: string, tensor: Float32Array, fetches: string[]): Promise<Record<string, OutputTensor>> {
+  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1): Promise<Record<string, OutputTensor>> {
+    this.requireProjections();
     const { channels, height, width, name } = this.info.input;
-    return this.host.run(this.key, { [name]: { dims: [1, channels, height, width], data: tensor } }, fetches, id);
+    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id);
   }
 
   /** Plans the projections of `layer` (and builds the engine) before they are needed. */
   prepare(layer: string): Promise<{ skipped: string[] }> {
+    this.requireProjections();
     return this.host.prepare(this.key, layer);
   }
 
-  /** Deconvnet projections of the image kept under `id`; runs its forward pass again if it was evicted. */
-  async project(id: string, tensor: () => Promise<Float32Array>, requests: ProjectionRequest[]): Promise<Projection[]> {
+  private requireProjections(): void {
+    if (!this.canProject) throw new AppError('INTERNAL', `${this.info.name} was opened without its switches tapped; it cannot project`);
+  }
+
+  /**
+   * Deconvnet projections of the image (or batch of `n`) kept under `id`; when the runtime evicted
+   * that pass (or restarted), `tensor` gives the input again and the pass is kept anew.
+   */
+  async project(id: string, tensor: () => Promise<Float32Array>, requests: ProjectionRequest[], n = 1): Promise<Projection[]> {
     try {
       return await this.host.project(this.key, id, requests);
     } catch (e) {
       if ((e as AppError).code !== 'NOT_CACHED') throw e;
-      await this.keep(id, await tensor(), [this.info.outputs[0].name]);
+      await this.keep(id, await tensor(), [this.info.outputs[0].name], n);
       return this.host.project(this.key, id, requests);
     }
   }

@@ -45,6 +45,12 @@ const KEEP = 3;
 
 const sessions = new Map<string, Loaded>();
 
+/**
+ * The model `describe` parsed last, for the `open` that usually follows it (a command chooses what
+ * to load from the graph): the file is then parsed once. An open of it takes it over.
+ */
+let described: { fileKey: string; model: ModelProto } | null = null;
+
 function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   return list.map((m) =>
     m.isTensor
@@ -100,6 +106,7 @@ async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fil
   }
   const fileKey = `${source.file}|${st.mtimeMs}|${st.size}`;
   for (const s of sessions.values()) if (s.fileKey === fileKey && s.model) return { model: s.model, fileKey };
+  if (described?.fileKey === fileKey) return { model: described.model, fileKey };
   return { model: (await loadModelFile(source.file)).model, fileKey };
 }
 
@@ -133,14 +140,22 @@ async function open(req: Extract<RuntimeRequest, { type: 'open' }>): Promise<Ope
   const opset = Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
   const bytes = serializeModel(rewritten(model, source.rewrite, opset));
   const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, { model, bytes: null, fileKey });
+  if (described?.fileKey === fileKey) described = null;
   return { ...loaded, graph: graph ? outline(graph) : null };
 }
 
 async function describe(file: string): Promise<GraphOutline> {
   const st = await stat(file).catch(() => null);
   if (!st) throw new AppError('MODEL_READ_FAILED', `${path.basename(file)}: no such file (${file})`, { file });
-  const { model } = await parsedFile({ file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size });
-  return outline(analyzeGraph(model, file));
+  const { model, fileKey } = await parsedFile({ file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size });
+  const graph = outline(analyzeGraph(model, file));
+  described = { fileKey, model };
+  // Not kept for long: a compare model of the Filters view is described and never opened.
+  const mine = described;
+  setTimeout(() => {
+    if (described === mine) described = null;
+  }, 30_000).unref();
+  return graph;
 }
 
 function checkFeeds(inputs: IoMeta[], feeds: Record<string, FeedTensor>): void {

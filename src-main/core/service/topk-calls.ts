@@ -76,7 +76,7 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
       const entries = list.map((e) => ({ image: e.image, index: index(e.image), position: e.position, value: e.value }));
       const tensors = await Promise.all(entries.map(async (e) => (await ctx.inputTensor(e.image)).tensor));
       const keepId = `topk|${layer}|${channel}|${ctx.keepId(model, '')}`;
-      const { tiles, skipped } = await topkTiles(ctx.host, model, entries, tensors, state.tensor, channel, projections, keepId);
+      const { tiles, skipped } = await topkTiles(model, entries, tensors, state.tensor, channel, projections, keepId);
       return { layer, tensor: state.tensor, channel, tiles, skipped, ms: performance.now() - t0 };
     },
 

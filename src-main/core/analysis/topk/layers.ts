@@ -14,6 +14,18 @@ export interface ScanLayer {
   dims: [number, number, number];
 }
 
+/**
+ * The tensors a scan of `ids` reads (a conv layer after its ReLU), from the graph alone, before a
+ * session measured any shape; an unknown id fails as resolveScanLayer fails.
+ */
+export function scanTensors(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind'>[], ids: readonly string[], modelName: string): string[] {
+  return ids.map((id) => {
+    const info = layers.find((l) => l.id === id);
+    if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer ${quoted(id)}`, { layer: id });
+    return info.kind === 'conv' ? activationLayerId(layers, id) : id;
+  });
+}
+
 export function resolveScanLayer(layers: readonly LayerInfo[], id: string, modelName: string): ScanLayer {
   const info = layers.find((l) => l.id === id);
   if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer ${quoted(id)}`, { layer: id });

@@ -7,7 +7,6 @@ import { AppError } from '../../../common/errors.ts';
 import type { Projection } from '../../deconv/index.ts';
 import { toDisplay } from '../../deconv/index.ts';
 import { encodePng } from '../../images/index.ts';
-import type { RuntimeHost } from '../../runtime/host.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { receptiveFieldBox, tensorToPixels } from '../../model/pixels.ts';
 
@@ -25,25 +24,18 @@ async function pngOf(data: Uint8Array, box: PixelBox, channels: number): Promise
   return encodePng({ width: box.x1 - box.x0, height: box.y1 - box.y0, channels, data });
 }
 
-/** Projections of `entries` (each its own image) from one kept batch; retried once if the runtime evicted it. */
-async function projectBatch(host: RuntimeHost, model: ModelSession, keepId: string, tensors: Float32Array[], tensor: string, channel: number, entries: TopkEntry[]): Promise<Projection[]> {
-  const { channels, height, width, name } = model.info.input;
+/** Projections of `entries` (each its own image) from one kept batch (ModelSession keeps it again if the runtime evicted it). */
+async function projectBatch(model: ModelSession, keepId: string, tensors: Float32Array[], tensor: string, channel: number, entries: TopkEntry[]): Promise<Projection[]> {
+  const { channels, height, width } = model.info.input;
   const size = channels * height * width;
   const batch = new Float32Array(tensors.length * size);
   tensors.forEach((t, j) => batch.set(t, j * size));
   const requests = entries.map((e, j) => ({ layer: tensor, channel, mode: 'single' as const, position: e.position, batchIndex: j }));
-  for (let attempt = 0; ; attempt++) {
-    await host.run(model.key, { [name]: { dims: [tensors.length, channels, height, width], data: batch.slice() } }, [tensor], keepId);
-    try {
-      return await host.project(model.key, keepId, requests);
-    } catch (e) {
-      if ((e as AppError).code !== 'NOT_CACHED' || attempt > 0) throw e;
-    }
-  }
+  await model.keep(keepId, batch, [tensor], tensors.length);
+  return model.project(keepId, async () => batch, requests, tensors.length);
 }
 
 export async function topkTiles(
-  host: RuntimeHost,
   model: ModelSession,
   entries: TopkEntry[],
   tensors: Float32Array[],
@@ -56,7 +48,7 @@ export async function topkTiles(
   if (!rf) throw new AppError('MODEL_UNSUPPORTED', `layer "${tensor}" has no receptive field`, { layer: tensor });
   const { channels, height: H, width: W } = model.info.input;
   const dims: [number, number, number] = [channels, H, W];
-  const projections = withProjections && entries.length ? await projectBatch(host, model, keepId, tensors, tensor, channel, entries) : null;
+  const projections = withProjections && entries.length ? await projectBatch(model, keepId, tensors, tensor, channel, entries) : null;
   const tiles = await Promise.all(
     entries.map(async (e, j) => {
       const box = receptiveFieldBox(rf, e.position, H, W);
