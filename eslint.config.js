@@ -1,8 +1,39 @@
 // Lint enforces the layering of DESIGN §1: imports point one way, and electron / onnxruntime-node
 // are imported only in their own folders.
+//
+// The layers, lowest first. A folder may import from the folders listed for it and from common/,
+// never from one above it (in the manner of VS Code's layer table):
+//
+//   common/        pure TypeScript shared with the renderer; imports nothing else
+//   core/onnx      parse and rewrite ONNX, graph analysis
+//   core/images    folders, decoding, preprocessing, transforms        ← onnx
+//   core/jobs      progress, cancellation, the compute pool            ← (nothing in core)
+//   core/deconv    the deconv engine                                    ← onnx
+//   core/runtime   the runtime process and its host                     ← onnx, deconv
+//   core/model     the open model as analyses use it                    ← onnx, images, deconv, runtime
+//   core/analysis  spectra, invariance, occlusion, top-k, …             ← onnx, images, jobs, deconv, runtime, model
+//   core/service   the front door: contract calls → core functions     ← all of core
+//   electron/, server/, cli/   the shells                               ← core, common
+//   src-renderer/  the views                                            ← common only
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns, message) => ({ group: patterns, message });
+
+const CORE = ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis', 'service'];
+export const MAY_IMPORT = {
+  onnx: [],
+  images: ['onnx'],
+  jobs: [],
+  deconv: ['onnx'],
+  runtime: ['onnx', 'deconv'],
+  model: ['onnx', 'images', 'deconv', 'runtime'],
+  analysis: ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model'],
+  service: ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis'],
+};
+
+const noElectron = restrict(['electron', 'electron/*'], 'electron is imported only in src-main/electron/');
+const noOrt = restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/');
+const noShells = restrict(['**/electron/**', '**/server/**', '**/cli/**'], 'core/ imports only common/ and itself');
 // Models are read and parsed in the runtime process (core/runtime), never on a thread that routes
 // messages: a 250 MB model blocked Node's event loop for most of a second.
 const parseOffMain = {
@@ -11,32 +42,56 @@ const parseOffMain = {
   message: 'models are parsed in the runtime process: use RuntimeHost.open/describe (core/runtime)',
 };
 
+/** The folders of core/ that `layer` must not import: every one not listed for it. */
+function above(layer) {
+  const banned = CORE.filter((f) => f !== layer && !MAY_IMPORT[layer].includes(f));
+  return banned.length ? [restrict(banned.map((f) => `**/${f}/**`), `core/${layer} may import only ${['common', ...MAY_IMPORT[layer]].join(', ')} (eslint.config.js: the layer table)`)] : [];
+}
+
+const layerBlocks = CORE.map((layer) => ({
+  files: [`src-main/core/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [
+        noElectron,
+        ...(layer === 'runtime' ? [] : [noOrt]),
+        noShells,
+        ...above(layer),
+        ...(layer === 'runtime' || layer === 'onnx' ? [] : [parseOffMain]),
+      ],
+    }],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/fixtures/**'] },
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 2022, sourceType: 'module' },
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          restrict(['electron', 'electron/*'], 'electron is imported only in src-main/electron/'),
-          restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'),
-          parseOffMain,
-        ],
-      }],
+      'no-restricted-imports': ['error', { patterns: [noElectron, noOrt, parseOffMain] }],
     },
   },
   {
     files: ['src-main/electron/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'), parseOffMain] }],
+      'no-restricted-imports': ['error', { patterns: [noOrt, parseOffMain] }],
     },
   },
-  {
-    // Tests (and their helpers, testing.ts) may drive onnxruntime-node directly to check what the core produced.
-    files: ['src-main/core/runtime/**/*.ts', 'src-main/**/*.test.ts', 'src-main/**/testing.ts', 'scripts/**/*.ts'],
+  ...layerBlocks,
+  // Tests (and their helpers, testing.ts) may drive onnxruntime-node directly to check what the core
+  // produced, and read models themselves; the layer table holds for them too.
+  ...CORE.map((layer) => ({
+    files: [`src-main/core/${layer}/**/*.test.ts`, `src-main/core/${layer}/**/testing.ts`, `src-main/core/${layer}/**/testing/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [restrict(['electron', 'electron/*'], 'electron is imported only in src-main/electron/')] }],
+      'no-restricted-imports': ['error', { patterns: [noElectron, noShells, ...above(layer)] }],
+    },
+  })),
+  {
+    files: ['src-main/**/*.test.ts', 'src-main/**/testing.ts', 'scripts/**/*.ts'],
+    ignores: ['src-main/core/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron] }],
     },
   },
   {
@@ -46,20 +101,6 @@ export default tseslint.config(
         patterns: [
           restrict(['node:*', 'fs', 'path', 'os', 'electron', 'onnxruntime-node', 'sharp'], 'common/ is pure TypeScript shared with the renderer'),
           restrict(['../core/*', '../electron/*', '../server/*', '../cli/*', '**/core/**', '**/server/**'], 'common/ imports nothing from the other layers'),
-        ],
-      }],
-    },
-  },
-  {
-    files: ['src-main/core/**/*.ts'],
-    ignores: ['src-main/core/runtime/**', 'src-main/**/*.test.ts', 'src-main/**/testing.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          restrict(['electron', 'electron/*'], 'core/ never imports electron'),
-          restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'),
-          restrict(['**/electron/**', '**/server/**', '**/cli/**'], 'core/ imports only common/ and itself'),
-          parseOffMain,
         ],
       }],
     },
