@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ConvscopeService } from '../src-main/core/service/service.ts';
+import { createService, type ConvscopeService } from '../src-main/core/service/service.ts';
 import { defaultPaths, packageRoot } from '../src-main/core/model/resources.ts';
 import { ModelSession } from '../src-main/core/model/model-session.ts';
 import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
@@ -144,7 +144,7 @@ async function deconvBench(): Promise<void> {
   }
 }
 
-const service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+const service = createService({ shell: 'server', provider: 'cpu' });
 try {
   const info = await service.openModel({ path: defaultPaths().model });
   console.log(`Convscope benchmark — ${info.name} on ${info.provider} (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''})\n`);

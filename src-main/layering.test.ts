@@ -20,7 +20,7 @@ const layers = Object.keys(MAY_IMPORT as Record<string, string[]>);
 
 describe('the layer table', () => {
   it('refuses an analysis importing the service', async () => {
-    const messages = await lint('src-main/core/analysis/topk/probe.ts', "import { ConvscopeService } from '../../service/service.ts';\nexport const s = ConvscopeService;\n");
+    const messages = await lint('src-main/core/analysis/topk/probe.ts', "import { createService } from '../../service/service.ts';\nexport const s = ConvscopeService;\n");
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/core\/analysis may import only common, onnx, images, jobs, deconv, runtime, model/);
   });

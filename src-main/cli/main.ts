@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { AppError, toErrorInfo } from '../common/errors.ts';
 import { toDisplay } from '../core/deconv/index.ts';
 import { encodePng, matchClassToLabel, writeNpy } from '../core/images/index.ts';
-import { topK } from '../core/service/service.ts';
+import { topK } from '../core/model/scores.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type Command, type CommandGroup } from './common.ts';
 import type { OpenOptions } from '../core/model/model-session.ts';

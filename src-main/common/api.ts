@@ -118,8 +118,8 @@ export interface ProgressEvent {
   finished: boolean;
 }
 
-/** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends SpectraCalls, InvarianceCalls, TopkCalls {
+/** The app's own calls: model, folder, images, the layer browser; each analysis adds its own (api-*.ts). */
+export interface AppCalls {
   getState(arg: Record<string, never>): Promise<AppState>;
   openModel(arg: { path: string }): Promise<ModelInfo>;
   openFolder(arg: { path: string }): Promise<FolderInfo>;
@@ -134,6 +134,9 @@ export interface ApiCalls extends SpectraCalls, InvarianceCalls, TopkCalls {
   browse(arg: { path?: string; kind: 'model' | 'folder' }): Promise<BrowseResult>;
   cancel(arg: { jobId: string }): Promise<{ cancelled: boolean }>;
 }
+
+/** Every call; each analysis keeps its entries in its own file (api-*.ts). */
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

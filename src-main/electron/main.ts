@@ -4,7 +4,7 @@ import { app } from 'electron';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ConvscopeService } from '../core/service/service.ts';
+import { createService } from '../core/service/service.ts';
 import { defaultPaths } from '../core/model/resources.ts';
 import { wireIpc } from './ipc.ts';
 import { utilityRuntimeHost } from './runtime-process.ts';
@@ -29,7 +29,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   hardenSession();
   const provider = (['auto', 'cpu', 'cuda'].includes(String(values.provider)) ? values.provider : 'auto') as 'auto' | 'cpu' | 'cuda';
-  const service = new ConvscopeService({ shell: 'electron', provider, host: utilityRuntimeHost() });
+  const service = createService({ shell: 'electron', provider, host: utilityRuntimeHost() });
   const defaults = defaultPaths();
   const model = typeof values.model === 'string' ? values.model : defaults.model;
   const images = typeof values.images === 'string' ? values.images : defaults.images;

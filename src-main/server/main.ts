@@ -1,7 +1,7 @@
 // `npm run serve`: headless mode. Opens the given (or demo) model and folder, then prints the URL.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConvscopeService } from '../core/service/service.ts';
+import { createService } from '../core/service/service.ts';
 import { defaultPaths } from '../core/model/resources.ts';
 import { startServer } from './server.ts';
 
@@ -38,7 +38,7 @@ if (!['auto', 'cpu', 'cuda'].includes(provider)) {
 }
 
 const defaults = defaultPaths();
-const service = new ConvscopeService({ shell: 'server', provider });
+const service = createService({ shell: 'server', provider });
 const modelPath = values.model ?? defaults.model;
 const imagesPath = values.images ?? defaults.images;
 // A model or folder that fails to open is reported in the app, which stays usable.

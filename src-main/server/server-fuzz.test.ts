@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessage } from '../common/wire.ts';
-import { ConvscopeService } from '../core/service/service.ts';
+import { createService, type ConvscopeService } from '../core/service/service.ts';
 import { MAX_MESSAGE_BYTES, startServer, type RunningServer } from './server.ts';
 import { getStateWorks } from './testing.ts';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-fuzz-'));
   mkdirSync(path.join(tmp, 'renderer'));
   writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html><title>convscope</title>');
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   server = await startServer({ service, rendererDir: path.join(tmp, 'renderer'), port: 0, log: (l) => logged.push(l) });
 });
 

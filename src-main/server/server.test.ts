@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConvscopeService } from '../core/service/service.ts';
+import { createService, type ConvscopeService } from '../core/service/service.ts';
 import { cookieName } from './auth.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { call, get, openApi } from './testing.ts';
@@ -53,7 +53,7 @@ beforeAll(async () => {
   writeFileSync(path.join(images, 'evil.png'), '<!doctype html><script>alert(1)</script>');
   copyFileSync(demoModel, path.join(images, 'model.onnx'));
 
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   server = await startServer({ service, rendererDir: renderer, port: 0, log: (l) => logged.push(l) });
   pageCookie = await cookieOf(server);
 });

@@ -1,4 +1,5 @@
 // Reading a model's class scores: probabilities and the most probable class, one row at a time.
+import type { ClassScore } from '../../common/api.ts';
 
 /**
  * Class probabilities of the row `scores[off … off+n)`: its softmax, or the row itself when the model
@@ -22,4 +23,10 @@ export function argmax(a: ArrayLike<number>, off = 0, n = a.length): number {
   let best = 0;
   for (let i = 1; i < n; i++) if (a[off + i] > a[off + best]) best = i;
   return best;
+}
+
+/** The k most probable classes, best first, with their labels. */
+export function topK(probabilities: Float32Array, k: number, label: (i: number) => string): ClassScore[] {
+  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
+  return order.slice(0, k).map((index) => ({ index, label: label(index), probability: probabilities[index] }));
 }

@@ -10,7 +10,7 @@ import type { Method } from '../../common/api.ts';
 import { argSchemas } from '../../common/schemas.ts';
 import { defaultPaths, packageRoot } from '../model/resources.ts';
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
-import { ConvscopeService } from './service.ts';
+import { createService, type ConvscopeService } from './service.ts';
 
 let tmp: string;
 let modelFile: string;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const dir = path.join(packageRoot(), 'resources/models/zf-mini');
   for (const f of ['zf-mini.onnx', 'zf-mini.convscope.json', 'labels.txt']) copyFileSync(path.join(dir, f), path.join(tmp, f));
   modelFile = path.join(tmp, 'zf-mini.onnx');
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   call = createDispatcher(service);
   await service.openModel({ path: modelFile });
   await service.openFolder({ path: samples });

@@ -6,11 +6,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPaths, packageRoot } from '../model/resources.ts';
-import { ConvscopeService } from './service.ts';
+import { createService } from './service.ts';
 
 const models = path.join(packageRoot(), 'resources/models');
 const samples = defaultPaths().images;
-const service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+const service = createService({ shell: 'server', provider: 'cpu' });
 afterAll(() => service.close());
 
 function onnxFiles(): string[] {

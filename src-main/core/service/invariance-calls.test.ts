@@ -6,9 +6,9 @@ import type { InvarianceSweepResult } from '../../common/api-invariance.ts';
 import { decodeMessage, encodeMessage } from '../../common/wire.ts';
 import { defaultPaths } from '../model/resources.ts';
 import { createDispatcher } from './dispatcher.ts';
-import { ConvscopeService } from './service.ts';
+import { createService } from './service.ts';
 
-const service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+const service = createService({ shell: 'server', provider: 'cpu' });
 const dispatch = createDispatcher(service);
 const progress: ProgressEvent[] = [];
 service.on((event, payload) => {

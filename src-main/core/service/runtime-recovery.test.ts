@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
 import type { ChildProcessHost } from '../runtime/process-host.ts';
 import { defaultPaths } from '../model/resources.ts';
-import { ConvscopeService } from './service.ts';
+import { createService, type ConvscopeService } from './service.ts';
 
 let service: ConvscopeService;
 let cache: string;
@@ -17,7 +17,7 @@ const pid = () => (service.host as ChildProcessHost).pid!;
 beforeAll(async () => {
   cache = mkdtempSync(path.join(os.tmpdir(), 'convscope-recovery-'));
   process.env.CONVSCOPE_CACHE_DIR = cache;
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   await service.openModel({ path: defaultPaths().model });
   await service.openFolder({ path: defaultPaths().images });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noisePng } from '../analysis/topk/testing.ts';
 import { mixedTypesTestModel } from '../onnx/index.ts';
 import { createDispatcher } from './dispatcher.ts';
-import { ConvscopeService } from './service.ts';
+import { createService } from './service.ts';
 
 let tmp: string;
 
@@ -23,7 +23,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('a model with non-float values on the spine', () => {
   it('through the service: int64 activations read as numbers; the bool layer is named as unreadable', async () => {
-    const service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+    const service = createService({ shell: 'server', provider: 'cpu' });
     const call = createDispatcher(service);
     try {
       expect(await call('openModel', { path: path.join(tmp, 'mixed.onnx') })).toMatchObject({ ok: true });

@@ -10,7 +10,7 @@ import type { ProgressEvent } from '../../common/api.ts';
 import { DeconvEngine } from '../deconv/index.ts';
 import { analyzeGraph, GraphBuilder, loadModelFile, serializeModel, tapModel, zfTestModel } from '../onnx/index.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
-import { ConvscopeService } from './service.ts';
+import { createService, type ConvscopeService } from './service.ts';
 import { softmax } from '../model/model-session.ts';
 
 let tmp: string;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   mkdirSync(path.join(tmp, 'empty'));
   writeFileSync(path.join(tmp, 'empty/readme.md'), '# nothing here');
   writeFileSync(path.join(tmp, 'labels.txt'), 'cat\ndog\nbird\nfish\nfrog\n');
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   service.on((event, payload) => {
     if (event === 'progress') progress.push(payload as ProgressEvent);
   });
@@ -69,7 +69,7 @@ describe('opening a model', () => {
     await service.openFolder({ path: path.join(tmp, 'images') });
     const p = await service.predict({ path: 'cat/b.png', topK: 5 });
     expect(p.trueClass).toBe('cat');
-    const info = (await service.getState()).model!;
+    const info = (await service.getState({})).model!;
     const tensor = preprocess(await decodeImage(path.join(tmp, 'images/cat/b.png'), { channels: 3 }), info.preprocessing);
     const session = await ort.InferenceSession.create(path.join(tmp, 'zf.onnx'));
     const out = await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, 64, 64]) });
@@ -94,7 +94,7 @@ describe('opening a model', () => {
   });
 
   it('uses labels from the sidecar and matches folder names to them', async () => {
-    const info = (await service.getState()).model!;
+    const info = (await service.getState({})).model!;
     await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
     const p = await service.predict({ path: 'dog/c.png' });
     expect(p.trueIndex).toBe(1);
@@ -132,7 +132,7 @@ describe('layer browser calls', () => {
     // Independent path: onnxruntime on the tapped model in this thread, the engine on its outputs.
     const { model } = await loadModelFile(path.join(tmp, 'zf.onnx'));
     const tapped = tapModel(model, 'all');
-    const info = (await service.getState()).model!;
+    const info = (await service.getState({})).model!;
     const tensor = preprocess(await decodeImage(path.join(tmp, 'images/cat/b.png'), { channels: 3 }), info.preprocessing);
     const session = await ort.InferenceSession.create(serializeModel(tapped.model));
     const out = await session.run({ input: new ort.Tensor('float32', tensor, [1, 3, 64, 64]) });
@@ -178,7 +178,7 @@ describe('image folders', () => {
 
   it('names a corrupt image, lists it as skipped, and keeps working', async () => {
     await expect(service.predict({ path: 'dog/corrupt.png' })).rejects.toMatchObject({ code: 'IMAGE_DECODE_FAILED', message: expect.stringContaining('corrupt.png') });
-    const state = await service.getState();
+    const state = await service.getState({});
     expect(state.folder!.skipped.some((s) => s.path === 'dog/corrupt.png')).toBe(true);
     expect((await service.predict({ path: 'cat/a.png' })).top).toHaveLength(5);
   });
@@ -190,7 +190,7 @@ describe('image folders', () => {
   it('says an empty folder has no images, naming it, and keeps the previous folder', async () => {
     await expect(service.openFolder({ path: path.join(tmp, 'empty') })).rejects.toMatchObject({ code: 'FOLDER_EMPTY', message: expect.stringContaining('empty') });
     await expect(service.openFolder({ path: path.join(tmp, 'missing') })).rejects.toMatchObject({ code: 'FOLDER_NOT_FOUND' });
-    expect((await service.getState()).folder!.count).toBe(4);
+    expect((await service.getState({})).folder!.count).toBe(4);
   });
 });
 
@@ -224,7 +224,7 @@ describe('bad models: a message naming the file and what is wrong, and the app s
       expect(err!.code).toBe(code);
       expect(err!.message).toMatch(pattern);
       // The previously opened model is still the current one, and still works.
-      expect((await service.getState()).model!.name).toBe('zf.onnx');
+      expect((await service.getState({})).model!.name).toBe('zf.onnx');
       expect((await service.predict({ path: 'cat/a.png' })).top.length).toBeGreaterThan(0);
     });
   }
@@ -241,7 +241,7 @@ describe('bad models: a message naming the file and what is wrong, and the app s
   });
 
   it('refuses preprocessing edits that do not fit, without losing the saved sidecar', async () => {
-    const info = (await service.getState()).model!;
+    const info = (await service.getState({})).model!;
     const before = readFileSync(info.sidecarPath, 'utf8');
     await expect(service.savePreprocessing({ preprocessing: { ...info.preprocessing, inputSize: [32, 32] } })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',

@@ -9,7 +9,7 @@ import type { ProgressEvent } from '../../common/api.ts';
 import { close, firingTestModel, naiveFires, naiveSpectra } from '../analysis/spectra/testing.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import { zfTestModel } from '../onnx/index.ts';
-import { ConvscopeService } from './service.ts';
+import { createService, type ConvscopeService } from './service.ts';
 
 let tmp: string;
 let service: ConvscopeService;
@@ -34,7 +34,7 @@ beforeAll(async () => {
   await gray(path.join(tmp, 'images/bright/0.png'), () => 255);
   await gray(path.join(tmp, 'images/bright/1.png'), (i) => 200 + (i % 50));
   await gray(path.join(tmp, 'images/bright/2.png'), (i) => (i * 37) % 256);
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   service.on((event, payload) => event === 'progress' && progress.push(payload as ProgressEvent));
   await service.openModel({ path: path.join(tmp, 'firing.onnx') });
 });

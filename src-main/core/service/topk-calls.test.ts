@@ -10,7 +10,7 @@ import type { FaithfulnessResult, OcclusionResult, TopkScanResult, TopkTilesResu
 import { zfTestModel } from '../onnx/index.ts';
 import { noisePng } from '../analysis/topk/testing.ts';
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
-import { ConvscopeService } from './service.ts';
+import { createService, type ConvscopeService } from './service.ts';
 
 let tmp: string;
 let service: ConvscopeService;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, 'labels.txt'), 'cat\ndog\nbird\n');
   writeFileSync(path.join(tmp, 'zf.convscope.json'), JSON.stringify({ inputSize: [64, 64], channels: 'gray', scale: 255, mean: [0.5], std: [0.25], resize: 'stretch', labels: 'labels.txt' }));
   for (let i = 0; i < 64; i++) await noisePng(path.join(tmp, 'images', ['cat', 'dog'][i % 2], `${i}.png`), i, 48);
-  service = new ConvscopeService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu' });
   service.on((event, payload) => event === 'progress' && progress.push(payload as ProgressEvent));
   call = createDispatcher(service);
   await service.openModel({ path: path.join(tmp, 'zf.onnx') });
