@@ -4,6 +4,7 @@ import type { ImageEntry, LayerInfo, ModelInputImage, PixelBox, Preprocessing, S
 
 export type { ModelInputImage, PixelBox };
 import type { InvarianceCalls } from './api-invariance.ts';
+import type { OcclusionCalls } from './api-occlusion.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
 
@@ -119,7 +120,7 @@ export interface ProgressEvent {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends SpectraCalls, InvarianceCalls, TopkCalls {
+export interface ApiCalls extends SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls {
   getState(arg: Record<string, never>): Promise<AppState>;
   openModel(arg: { path: string }): Promise<ModelInfo>;
   openFolder(arg: { path: string }): Promise<FolderInfo>;

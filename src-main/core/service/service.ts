@@ -21,10 +21,12 @@ import { nodeRuntimeHost } from '../runtime/launch-node.ts';
 import { chooseProvider } from '../runtime/provider.ts';
 import type { Provider } from '../../common/api.ts';
 import type { InvarianceCalls } from '../../common/api-invariance.ts';
+import type { OcclusionCalls } from '../../common/api-occlusion.ts';
 import type { SpectraCalls } from '../../common/api-spectra.ts';
 import type { TopkCalls } from '../../common/api-topk.ts';
 import type { ServiceContext } from './context.ts';
 import { invarianceCalls } from './invariance-calls.ts';
+import { occlusionCalls } from './occlusion-calls.ts';
 import { ModelSession } from '../model/model-session.ts';
 import { spectraCalls } from './spectra-calls.ts';
 import { topkCalls } from './topk-calls.ts';
@@ -49,7 +51,7 @@ export function topK(probabilities: Float32Array, k: number, label: (i: number) 
 }
 
 // The analyses' calls are mixed in from their own modules (see the constructor).
-export interface ConvscopeService extends SpectraCalls, InvarianceCalls, TopkCalls {}
+export interface ConvscopeService extends SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls {}
 
 export class ConvscopeService implements ApiCalls, ServiceContext {
   readonly host: RuntimeHost;
@@ -65,7 +67,7 @@ export class ConvscopeService implements ApiCalls, ServiceContext {
   constructor(private readonly options: ServiceOptions) {
     this.host = options.host ?? nodeRuntimeHost();
     this.jobs = new Jobs((e) => this.emit('progress', e));
-    Object.assign(this, spectraCalls(this), invarianceCalls(this), topkCalls(this));
+    Object.assign(this, spectraCalls(this), invarianceCalls(this), topkCalls(this), occlusionCalls(this));
   }
 
   on(listener: Listener): () => void {
