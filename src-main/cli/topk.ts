@@ -3,6 +3,7 @@ import path from 'node:path';
 import { decodeImage, preprocess } from '../core/images/index.ts';
 import { cacheDir } from '../core/analysis/topk/cache.ts';
 import { runTopk, type TopkRun, type TopkRunResult } from '../core/analysis/topk/run.ts';
+import { topkLayerJson } from '../common/topk-json.ts';
 import { intOption, parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
 import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
@@ -76,19 +77,7 @@ async function topk(argv: string[]): Promise<number | void> {
       for (const r of result.cacheRejected) process.stderr.write(`convscope: the cached scan of ${r.layer} was unusable (${r.reason}); scanned again\n`);
       folder.skips.add(...result.failures);
       const skipped = folder.skips.finish(Math.max(0, ...result.layers.map((l) => l.images)), result.total);
-      const out = result.layers.map((l) => ({
-        layer: l.layer,
-        tensor: l.tensor,
-        images: l.images,
-        failed: l.failed,
-        neverFires: l.neverFires,
-        maps: l.maps.map((mp) => ({
-          channel: mp.channel,
-          firingRate: mp.firingRate,
-          meanMax: mp.meanMax,
-          entries: mp.entries.map((e) => ({ image: e.image, position: e.position, value: e.value })),
-        })),
-      }));
+      const out = result.layers.map(topkLayerJson);
       const totals = { total: result.total, scanned: result.scanned, skipped, ms: result.ms };
       const json = out.length === 1 ? { ...out[0], ...totals } : { layers: out, images: result.total, ...totals };
       print(Boolean(values.json), json, () =>
