@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse, UsageError } from './args.ts';
+import { intOption, parse, UsageError } from './args.ts';
 
 describe('parse', () => {
   const options = { range: { type: 'string' }, json: { type: 'boolean' }, position: { type: 'string' } } as const;
@@ -14,5 +14,19 @@ describe('parse', () => {
     expect(() => parse(['--range', '--json'], options)).toThrow(UsageError);
     expect(() => parse(['--nope'], options)).toThrow(UsageError);
     expect(() => parse(['--json', '-5'], options)).toThrow(UsageError);
+  });
+});
+
+describe('intOption', () => {
+  it('reads an integer at least min, and nothing when the option is absent', () => {
+    expect(intOption({ size: '16' }, 'size', 1)).toBe(16);
+    expect(intOption({ class: '0' }, 'class', 0)).toBe(0);
+    expect(intOption({}, 'size', 1)).toBeUndefined();
+  });
+
+  it('refuses a value below min or not an integer, naming the option', () => {
+    expect(() => intOption({ size: '0' }, 'size', 1)).toThrow(new UsageError('--size must be an integer ≥ 1, got "0"'));
+    expect(() => intOption({ k: '2.5' }, 'k', 1)).toThrow(UsageError);
+    expect(() => intOption({ k: 'x' }, 'k', 1)).toThrow(/--k must be an integer ≥ 1, got "x"/);
   });
 });

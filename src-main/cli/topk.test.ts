@@ -1,11 +1,10 @@
-// `convscope topk` and `convscope occlusion` as a user runs them: the real binary in a child process.
+// `convscope topk` as a user runs it: the real binary in a child process.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './testing.ts';
-import { writeNpy } from '../core/images/index.ts';
-import { seededRandom, zfTestModel } from '../core/onnx/index.ts';
+import { zfTestModel } from '../core/onnx/index.ts';
 import { bruteForceTopk, noisePng, ortRunOne } from '../core/analysis/topk/testing.ts';
 import { defaultPreprocessing } from '../core/images/index.ts';
 
@@ -196,34 +195,4 @@ describe('convscope topk: Ctrl-C and kill -9 keep the scanned part', () => {
     expect(kept).toBeLessThan(N);
     await expectResumesToClean(cache, kept);
   }, 120_000);
-});
-
-describe('convscope occlusion', () => {
-  it('--json gives {size, stride, grid, pClass, top1, activity} as rows × cols; out-of-range sizes, classes and maps are usage errors', async () => {
-    const r = await cli('occlusion', '--model', model, '--image', path.join(tmp, 'images', paths[0]), '--size', '16', '--stride', '8', '--class', '2', '--json');
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ size: 16, stride: 8, grid: [7, 7], targetClass: 2, targetSource: 'chosen', layer: 'conv5', tensor: 'relu5' });
-    for (const key of ['pClass', 'top1', 'activity']) {
-      expect(out[key]).toHaveLength(7);
-      for (const row of out[key]) expect(row).toHaveLength(7);
-    }
-    // The app's limits, against this model: a square of side 0 (which would occlude nothing at every
-    // position) or wider than the input, a class or map it does not have, is a usage error.
-    const rnd = seededRandom(3);
-    const t = Float32Array.from({ length: 64 * 64 }, () => rnd() - 0.5);
-    writeFileSync(path.join(tmp, 't.npy'), writeNpy([1, 1, 64, 64], t));
-    const tensor = ['occlusion', '--model', model, '--tensor', path.join(tmp, 't.npy'), '--json'];
-    for (const [extra, message] of [
-      [["--size", "0"], /--size must be an integer ≥ 1, got "0"/],
-      [['--size', '65'], /"size" must be an integer from 1 to 64 \(the model input is 64×64\), got 65/],
-      [['--class', '99'], /"targetClass" must be an integer from 0 to \d+ \(.* has \d+ classes\), got 99/],
-      [['--layer', 'conv2', '--channel', '999'], /"channel" must be an integer from 0 to \d+ \(layer "?conv2"? has \d+ maps\), got 999/],
-    ] as [string[], RegExp][]) {
-      const r = await cli(...tensor, ...extra);
-      expect(r.code, extra.join(' ')).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(message);
-    }
-  }, 60_000);
 });

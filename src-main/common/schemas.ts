@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Method } from './api.ts';
 import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
+import { occlusionSchemas } from './schemas-occlusion.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
 import { topkSchemas } from './schemas-topk.ts';
 
@@ -45,6 +46,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...spectraSchemas,
   ...invarianceSchemas,
   ...topkSchemas,
+  ...occlusionSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OcclusionResult } from '../../src-main/common/api-topk.ts';
+import type { OcclusionResult } from '../../src-main/common/api-occlusion.ts';
 import { classColour, occlusionCsv, paintClasses, sequentialScale, top1Legend } from './occlusion-maps.ts';
 
 const r = {

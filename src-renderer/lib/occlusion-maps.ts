@@ -1,6 +1,6 @@
 // Occlusion results for display and export: value ranges for the colour scales, categorical colours
 // for the top-1 map, and the CSV of every grid position.
-import type { OcclusionResult } from '../../src-main/common/api-topk.ts';
+import type { OcclusionResult } from '../../src-main/common/api-occlusion.ts';
 import type { HeatScale } from './heatmap.ts';
 
 /** A sequential scale from 0 to the largest value (P is in [0, 1]; activity after a ReLU ≥ 0). */

@@ -1,5 +1,6 @@
 // Exports of a top-k scan: the result as JSON (the CLI's shape per layer) and as CSV, one row per entry.
 import type { TopkLayerResult, TopkScanResult } from '../../src-main/common/api-topk.ts';
+import { topkLayerJson } from '../../src-main/common/topk-json.ts';
 
 const csvCell = (v: string | number): string => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
@@ -15,20 +16,7 @@ export function topkCsv(result: TopkScanResult): string {
 }
 
 export function topkJson(result: TopkScanResult): string {
-  const layer = (l: TopkLayerResult) => ({
-    layer: l.layer,
-    tensor: l.tensor,
-    images: l.images,
-    failed: l.failed,
-    neverFires: l.neverFires,
-    maps: l.maps.map((m) => ({
-      channel: m.channel,
-      firingRate: m.firingRate,
-      meanMax: m.meanMax,
-      entries: m.entries.map((e) => ({ image: e.image, position: e.position, value: e.value })),
-    })),
-  });
-  return JSON.stringify({ folder: result.folder, total: result.total, layers: result.layers.map(layer) }, null, 2);
+  return JSON.stringify({ folder: result.folder, total: result.total, layers: result.layers.map(topkLayerJson) }, null, 2);
 }
 
 /** Maps ordered for the wall: strongest mean maximum first, dead maps last. */

@@ -1,6 +1,6 @@
 // The Occlusion view: occluder controls, the run's progress and result for the selected image, the
 // model-input image under the heatmaps, and the faithfulness check of the chosen unit.
-import type { FaithfulnessResult, OcclusionResult } from '../../src-main/common/api-topk.ts';
+import type { FaithfulnessResult, OcclusionResult } from '../../src-main/common/api-occlusion.ts';
 
 export class OcclusionState {
   /** null: the defaults (H/8, s/2). */

@@ -1,12 +1,12 @@
 // The topk calls through the dispatcher (schemas included), on a real service: scan with progress
-// and cancel-by-jobId then resume, the Fig. 2 tiles, occlusion and its faithfulness check.
+// and cancel-by-jobId then resume, and the Fig. 2 tiles.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
-import type { FaithfulnessResult, OcclusionResult, TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
+import type { TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
 import { zfTestModel } from '../onnx/index.ts';
 import { noisePng } from '../analysis/topk/testing.ts';
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
@@ -49,7 +49,6 @@ describe('topk calls', () => {
   it('rejects bad arguments at the schema', async () => {
     const r = await call('topkScan', { layers: [], k: 9 });
     expect(r.ok).toBe(false);
-    expect(await call('occlusion', { path: 'cat/0.png', stride: 0 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
   });
 
   it('has nothing cached before a scan, and tiles say so', async () => {
@@ -103,20 +102,5 @@ describe('topk calls', () => {
     expect(Buffer.from(r.tiles[j].projectionFull!).equals(Buffer.from(single.png))).toBe(true);
     const noProj = await ok<TopkTilesResult>('topkTiles', { layer: 'conv2', channel: map.channel, k: 4, projections: false });
     expect(noProj.tiles[0].projection).toBeNull();
-  }, 60_000);
-
-  it('occlusion takes the true class from the folder name, and faithfulness runs', async () => {
-    const r = await ok<OcclusionResult>('occlusion', { path: 'dog/1.png', size: 16, stride: 8 });
-    expect(r.targetSource).toBe('true');
-    expect(r.targetClass).toBe(1);
-    expect(r.targetLabel).toBe('dog');
-    expect(r.grid).toEqual([7, 7]);
-    expect(r.pClass).toBeInstanceOf(Float32Array);
-    expect(r.top1).toBeInstanceOf(Int32Array);
-    expect(Object.keys(r.labels).length).toBeGreaterThan(0);
-    const f = await ok<FaithfulnessResult>('occlusionFaithfulness', { path: 'dog/1.png', layer: r.layer, channel: r.channel });
-    expect(f.area).toBe(64);
-    expect(f.random).toHaveLength(8);
-    expect(f.mask[0]).toBe(0x89);
   }, 60_000);
 });

@@ -1,17 +1,15 @@
-// The topk API calls: folder scans (cached on disk, resumable, incremental), the Fig. 2 tiles of a
-// map, occlusion sensitivity and its faithfulness check, over the core's analysis functions.
-import type { FaithfulnessResult, OcclusionResult, TopkCalls, TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
+// The topk API calls: folder scans (cached on disk, resumable, incremental) and the Fig. 2 tiles of
+// a map, over the core's analysis functions.
+import type { TopkCalls, TopkScanResult, TopkTilesResult } from '../../common/api-topk.ts';
 import { checkInt } from '../../common/arg-checks.ts';
 import { AppError } from '../../common/errors.ts';
 import { quoted, truncateText } from '../../common/text.ts';
-import { encodePng, matchClassToLabel } from '../images/index.ts';
 import { cacheDir } from '../analysis/topk/cache.ts';
-import { lastConvLayerId, resolveScanLayer } from '../analysis/topk/layers.ts';
+import { resolveScanLayer } from '../analysis/topk/layers.ts';
 import { findState, runTopk, DEFAULT_K } from '../analysis/topk/run.ts';
 import type { LayerTopkState } from '../analysis/topk/state.ts';
 import { topkTiles } from '../analysis/topk/tiles.ts';
-import { runFaithfulness, runOcclusion } from '../analysis/occlusion/run.ts';
-import { checkChannel, checkClass, checkOccluder, checkPosition } from './arg-limits.ts';
+import { checkChannel } from './arg-limits.ts';
 import type { ServiceContext } from './context.ts';
 
 export function topkCalls(ctx: ServiceContext): TopkCalls {
@@ -78,30 +76,6 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
       const keepId = `topk|${layer}|${channel}|${ctx.keepId(model, '')}`;
       const { tiles, skipped } = await topkTiles(model, entries, tensors, state.tensor, channel, projections, keepId);
       return { layer, tensor: state.tensor, channel, tiles, skipped, ms: performance.now() - t0 };
-    },
-
-    async occlusion({ path, jobId, ...o }): Promise<OcclusionResult> {
-      const model = ctx.requireModel();
-      checkOccluder('occlusion', model, o.size, o.stride);
-      checkClass('occlusion', 'targetClass', o.targetClass, model);
-      const layer = o.layer ?? lastConvLayerId(model.info.layers);
-      if (layer !== null) checkChannel('occlusion', 'channel', o.channel, layer, resolveScanLayer(model.info.layers, layer, model.info.name).dims);
-      const { tensor, entry } = await ctx.inputTensor(path);
-      const trueClass = entry.className === null ? null : matchClassToLabel(entry.className, model.info.labels);
-      return ctx.jobs.run(`Occlusion of ${path}`, 1, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId);
-    },
-
-    async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {
-      const model = ctx.requireModel();
-      const { dims } = resolveScanLayer(model.info.layers, o.layer, model.info.name);
-      checkChannel('occlusionFaithfulness', 'channel', o.channel, o.layer, dims);
-      checkPosition('occlusionFaithfulness', 'position', o.position, o.layer, dims);
-      checkOccluder('occlusionFaithfulness', model, o.size, undefined);
-      const { tensor } = await ctx.inputTensor(path);
-      const r = await runFaithfulness(model, tensor, path, ctx.keepId(model, path), o);
-      const { maskPixels, ...rest } = r;
-      const { height, width } = model.info.input;
-      return { ...rest, mask: await encodePng({ width, height, channels: 1, data: maskPixels }) };
     },
   };
 }

@@ -1,6 +1,6 @@
 // Occlusion and its faithfulness check over an opened model: defaults (target class, feature map,
 // occluder size), batching, and the result shapes the API and the CLI share.
-import type { FaithfulnessResult, OcclusionResult } from '../../../common/api-topk.ts';
+import type { FaithfulnessResult, OcclusionResult } from '../../../common/api-occlusion.ts';
 import { AppError } from '../../../common/errors.ts';
 import { mapDims, noMapsMessage } from '../../../common/layers.ts';
 import { receptiveFieldBox } from '../../model/pixels.ts';

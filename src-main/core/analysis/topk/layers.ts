@@ -38,12 +38,12 @@ export function resolveScanLayer(layers: readonly LayerInfo[], id: string, model
 }
 
 /** Every conv layer of the model (read after its ReLU): the "all conv layers" scan. */
-export function convLayerIds(layers: readonly LayerInfo[]): string[] {
+export function convLayerIds(layers: readonly Pick<LayerInfo, 'id' | 'kind'>[]): string[] {
   return layers.filter((l) => l.kind === 'conv').map((l) => l.id);
 }
 
 /** The last conv layer, for occlusion's default feature map. */
-export function lastConvLayerId(layers: readonly LayerInfo[]): string | null {
+export function lastConvLayerId(layers: readonly Pick<LayerInfo, 'id' | 'kind'>[]): string | null {
   const convs = convLayerIds(layers);
   return convs.length ? convs[convs.length - 1] : null;
 }
