@@ -13,7 +13,7 @@ import { sweepForward, shiftConsistency, sweepImages, transformInput, type Sweep
 import { decodeImage, encodePng, preprocess, thetaRange } from '../core/images/index.ts';
 import type { ModelSession } from '../core/model/model-session.ts';
 import { tensorToPixels } from '../core/model/pixels.ts';
-import { parse, required, UsageError } from './args.ts';
+import { intOption, parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
 import type { OpenOptions } from '../core/model/model-session.ts';
 import { readableFolder, SkipReport, strictOption, STRICT_HELP } from './folder.ts';
@@ -43,13 +43,6 @@ ${STRICT_HELP}
 Exit codes (invariance, consistency): 0 ok, 1 failed (also: no image could be read, or --strict and a
 file was skipped), 2 usage error.`;
 
-function positiveInt(values: Record<string, unknown>, name: string, min = 1): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
-  return n;
-}
 
 export function parseRange(text: string): { from: number; to: number; steps: number } {
   const parts = text.split(':');
@@ -86,7 +79,7 @@ async function imageItems(values: Record<string, unknown>): Promise<{ items: Swe
   const image = values.image as string | undefined;
   const images = values.images as string | undefined;
   if ((image === undefined) === (images === undefined)) throw new UsageError('give exactly one of --image or --images');
-  const limit = positiveInt(values, 'limit');
+  const limit = intOption(values, 'limit', 1);
   const strict = Boolean(values.strict);
   if (image !== undefined) {
     if (limit !== undefined) throw new UsageError('--limit applies to --images only');
@@ -211,9 +204,9 @@ async function consistency(argv: string[]): Promise<void> {
   if (values.help) return void console.log(USAGE);
   required(values, 'images');
   const { items, skips } = await imageItems(values);
-  const pairsPerImage = positiveInt(values, 'pairs') ?? DEFAULT_PAIRS_PER_IMAGE;
-  const seed = positiveInt(values, 'seed', 0) ?? DEFAULT_CONSISTENCY_SEED;
-  const givenShift = positiveInt(values, 'max-shift', 0);
+  const pairsPerImage = intOption(values, 'pairs', 1) ?? DEFAULT_PAIRS_PER_IMAGE;
+  const seed = intOption(values, 'seed', 0) ?? DEFAULT_CONSISTENCY_SEED;
+  const givenShift = intOption(values, 'max-shift', 0);
   checkInt('consistency', 'pairs', pairsPerImage, 1, 100);
   checkInt('consistency', 'seed', seed, 0, LIMITS.seed);
   await withModel(values, async (m) => {
