@@ -10,6 +10,7 @@ import { encodeMessage } from '../common/wire.ts';
 import { createService, type ConvscopeService } from '../core/service/service.ts';
 import { MAX_MESSAGE_BYTES, startServer, type RunningServer } from './server.ts';
 import { getStateWorks } from './testing.ts';
+import { seededRandom } from '../core/onnx/index.ts';
 
 let tmp: string;
 let server: RunningServer;
@@ -30,17 +31,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** mulberry32: the same cases on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the test models' generator): the same cases on every run. */
+const prng = seededRandom;
 
 function randomBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
