@@ -65,6 +65,21 @@ export default tseslint.config(
     },
   },
   {
+    // jobs/ sits low in core (DESIGN §1): the analyses and the service import it, never the reverse.
+    files: ['src-main/core/jobs/**/*.ts'],
+    ignores: ['src-main/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          restrict(['electron', 'electron/*'], 'core/ never imports electron'),
+          restrict(['onnxruntime-node'], 'onnxruntime-node is imported only in src-main/core/runtime/'),
+          restrict(['**/electron/**', '**/server/**', '**/cli/**'], 'core/ imports only common/ and itself'),
+          restrict(['**/analysis/**', '**/service/**', '**/model/**', '**/deconv/**', '**/images/**', '**/runtime/**'], 'jobs/ is generic: it imports only common/ (analyses import jobs/)'),
+        ],
+      }],
+    },
+  },
+  {
     files: ['src-renderer/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
