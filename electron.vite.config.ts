@@ -15,6 +15,9 @@ export default defineConfig({
           index: resolve(here, 'src-main/electron/main.ts'),
           // The runtime process's entry, started by electron/runtime-process.ts as a utility process.
           'runtime-main': resolve(here, 'src-main/core/runtime/runtime-main.ts'),
+          // The analyses' compute worker, started by core/analysis/compute.ts as a worker thread. That
+          // file resolves it beside its own chunk, so it must stay in index.js (only the main side imports it).
+          'compute-worker': resolve(here, 'src-main/core/analysis/compute-worker.ts'),
         },
         external,
         output: { format: 'es', entryFileNames: '[name].js' },

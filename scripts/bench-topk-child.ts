@@ -1,5 +1,6 @@
 // One measurement of bench-topk.ts in a process of its own: `scan` (top-9 of one layer, no cache)
-// or `plain` (the untapped model's forward pass over the same images). Prints one JSON line.
+// or `plain` (the untapped model's forward pass over the same images). Prints one JSON line, with
+// the main thread's event-loop delay meanwhile (and while idle as long, the machine's own noise).
 import path from 'node:path';
 import { decodeImage, listImageFolder, preprocess } from '../src-main/core/images/index.ts';
 import { runTopk, defaultBatchSize } from '../src-main/core/analysis/topk/run.ts';
@@ -7,6 +8,7 @@ import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { defaultPaths } from '../src-main/core/model/resources.ts';
 import { ModelSession } from '../src-main/core/model/model-session.ts';
+import { idleLoopDelay, loopDelayDuring } from './bench-loop.ts';
 
 const [mode, dir, layer] = process.argv.slice(2);
 const host = nodeRuntimeHost();
@@ -19,10 +21,11 @@ try {
   const inputSize = channels * height * width;
   const batchSize = defaultBatchSize(inputSize);
   const load = async (p: string) => preprocess(await decodeImage(path.join(listing.root, p), { channels }), model.info.preprocessing);
-  const t0 = performance.now();
-  if (mode === 'scan') {
+
+  const scan = async () => {
     await runTopk({ model, folder: { root: listing.root, paths }, layers: [layer], k: 9, load, cacheDir: null, batchSize });
-  } else {
+  };
+  const plain = async () => {
     // The untapped model: a copy with no outputs added, in the same runtime host.
     const plainForward = await model.forwardAt([]);
     const output = model.info.outputs[0].name;
@@ -35,9 +38,11 @@ try {
       tensors.forEach((t, j) => batch.set(t, j * inputSize));
       await plainForward(batch, tensors.length, [output]);
     }
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ mode, images: paths.length, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  };
+
+  const loop = await loopDelayDuring(mode === 'scan' ? scan : plain);
+  const idle = await idleLoopDelay(Math.min(loop.ms, 10_000));
+  console.log(JSON.stringify({ mode, images: paths.length, seconds: loop.ms / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, loop, idle }));
 } finally {
   await host.close();
 }

@@ -2,7 +2,8 @@
 // generated 10,000-image folder (the samples flipped and cropped; written to a temp dir and deleted
 // afterwards), against a plain forward loop of the untapped model over the same images (same
 // decode + preprocessing, same batch size, same prefetch). Each runs in a child process of its own,
-// so its peak RSS (maxRSS) is its own.
+// so its peak RSS (maxRSS) and its main thread's event-loop delay are its own. Then the scan's
+// per-batch reduction at a real first layer's size.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,9 +12,45 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { defaultPaths } from '../src-main/core/model/resources.ts';
 import type { Record as BenchRecord } from './bench-record.ts';
+import { loopDelayDuring, loopTarget, type LoopDelay } from './bench-loop.ts';
+import { analysisPool } from '../src-main/core/analysis/compute.ts';
+import { reduceMaps } from '../src-main/core/analysis/map-maxima.ts';
 
 const IMAGES = 10_000;
 const LAYER = '/conv5/Conv_output_0';
+
+/**
+ * The scan's per-batch reduction at the size of a real first layer (16 images of AlexNet conv1:
+ * 96×55×55 maps), where it costs the most: through the compute pool as scans run it, with the main
+ * thread's event-loop delay meanwhile, and on this thread for comparison (all of which would be delay).
+ */
+async function reduceBench(record: BenchRecord): Promise<void> {
+  const n = 16;
+  const dims = [n, 96, 55, 55];
+  const size = dims.reduce((a, b) => a * b);
+  const fresh = () => ({ type: 'float32' as const, dims, data: Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37)) });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const tensors = Array.from({ length: 8 }, fresh);
+  await analysisPool().run('reduceMaps', { tensors: { l: fresh() }, n }); // the worker is up
+  const each: number[] = [];
+  const d = await loopDelayDuring(async () => {
+    for (const t of tensors) {
+      const t0 = performance.now();
+      await analysisPool().run('reduceMaps', { tensors: { l: t }, n }, { transfer: [t.data.buffer] });
+      each.push(performance.now() - t0);
+    }
+  });
+  const direct: number[] = [];
+  const t = fresh();
+  for (let i = 0; i < 8; i++) {
+    const t0 = performance.now();
+    reduceMaps(t, n);
+    direct.push(performance.now() - t0);
+  }
+  record('reduce a batch of 16×96×55×55 maps in the pool', `${median(each).toFixed(1)} ms`);
+  record('… event-loop delay of the main thread, max', `${d.max.toFixed(1)} ms`, loopTarget(d.max));
+  record('… the same reduction on the main thread', `${median(direct).toFixed(1)} ms`, '(all of it would be delay)');
+}
 
 /** 10,000 variants of the samples: every 300th image is a new (flip, flop, crop) combination. */
 async function synthesise(dir: string): Promise<void> {
@@ -43,6 +80,8 @@ interface ChildResult {
   images: number;
   seconds: number;
   maxRssMb: number;
+  loop: LoopDelay;
+  idle: LoopDelay;
 }
 
 function child(mode: 'scan' | 'plain', dir: string): ChildResult {
@@ -66,7 +105,15 @@ export async function topkBench(record: BenchRecord): Promise<void> {
     record('… scan / plain forward', `${(ips(scan) / ips(plain)).toFixed(2)}×`, 'target ≥ 0.8×');
     record('… peak RSS of the scan process', `${scan.maxRssMb.toFixed(0)} MB`, 'target < 1500 MB');
     record('… peak RSS of the plain loop process', `${plain.maxRssMb.toFixed(0)} MB`);
+    record('… event-loop delay of the scan\'s main thread, max', `${scan.loop.max.toFixed(1)} ms`, loopTarget(scan.loop.max));
+    record('… of the plain loop\'s (decode + forward only), max', `${plain.loop.max.toFixed(1)} ms`);
+    record('… of the scan process idle afterwards, max', `${scan.idle.max.toFixed(1)} ms`, '(the machine\'s own noise)');
+    await reduceBench(record);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await topkBench((name, value, target = '') => console.log(`${name.padEnd(52)} ${value.padStart(14)}  ${target}`));
 }

@@ -2,25 +2,15 @@
 // the map's maximum and where it is. Firing rates (issue 5) and top-k scans (issue 7) reduce this
 // stream; nothing here grows with the folder beyond the current batch.
 import { AppError } from '../../common/errors.ts';
-import { mapDims, noMapsMessage } from '../../common/layers.ts';
 import { quoted } from '../../common/text.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
 import type { BatchForward } from '../model/model-session.ts';
+import { analysisPool } from './compute.ts';
+import type { LayerMaxima } from './reduce-maps.ts';
 
 /** ModelSession.forward, or a pass from ModelSession.forwardAt. */
 export type { BatchForward };
-
-/** Per image of a batch, per map: the maximum and its flat position (y·W + x) in the map. */
-export interface LayerMaxima {
-  /** Maps per image (C; an fc layer of F units counts as F maps of 1×1). */
-  channels: number;
-  height: number;
-  width: number;
-  /** n × C maxima, image-major. */
-  max: Float32Array;
-  /** n × C flat argmax positions (first occurrence of the maximum). */
-  argmax: Int32Array;
-}
+export { reduceMaps, type LayerMaxima } from './reduce-maps.ts';
 
 export interface MaximaBatch {
   /** Indices (into the `images` given to scanMapMaxima) of the images in this batch, in order. */
@@ -46,36 +36,12 @@ export interface ScanOptions {
   onFailure?: (f: ScanFailure) => void;
 }
 
-/** Maxima and argmax of every map of one layer tensor (N×C×H×W, N×F or N×…). */
-export function reduceMaps(t: OutputTensor, n: number, layer = 'the layer'): LayerMaxima {
-  if (t.type !== 'float32') throw new AppError('MODEL_UNSUPPORTED', 'layer tensor is not float32');
-  const dims = mapDims(t.dims);
-  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(layer, t.dims), { layer });
-  const [channels, height, width] = dims;
-  const plane = height * width;
-  const data = t.data;
-  const max = new Float32Array(n * channels);
-  const argmax = new Int32Array(n * channels);
-  for (let m = 0; m < n * channels; m++) {
-    const base = m * plane;
-    let best = data[base];
-    let at = 0;
-    for (let i = 1; i < plane; i++) {
-      const v = data[base + i];
-      if (v > best) {
-        best = v;
-        at = i;
-      }
-    }
-    max[m] = best;
-    argmax[m] = at;
-  }
-  return { channels, height, width, max, argmax };
-}
-
 /**
- * Streams map maxima for `images` (anything `load` understands), a batch at a time. Loading the next
- * batch overlaps the current forward pass. Cancelling stops after the batch in flight.
+ * Streams map maxima for `images` (anything `load` understands), a batch at a time. Three stages
+ * overlap: loading batch k+1, the forward pass of batch k (in the runtime process) and the reduction
+ * of batch k−1 (in a compute worker) with whatever the caller does with it. Forward passes run one
+ * at a time, in order. Their outputs are the scan's: their buffers move to the worker. Cancelling
+ * stops after the batch in flight.
  */
 export async function* scanMapMaxima<T>(
   images: readonly T[],
@@ -85,7 +51,6 @@ export async function* scanMapMaxima<T>(
 ): AsyncGenerator<MaximaBatch> {
   const batchSize = Math.max(1, options.batchSize ?? 16);
   const { inputSize, layers, signal } = options;
-  let done = 0;
 
   const loadBatch = async (start: number) => {
     const end = Math.min(images.length, start + batchSize);
@@ -100,32 +65,73 @@ export async function* scanMapMaxima<T>(
     return { end, results };
   };
 
-  let next = images.length > 0 ? loadBatch(0) : null;
-  while (next) {
-    if (signal?.aborted) throw new AppError('CANCELLED', 'scan cancelled');
-    const { end, results } = await next;
-    next = end < images.length ? loadBatch(end) : null;
-    const ok = results.filter((r) => r.tensor !== null);
-    for (const r of results) if (r.error !== null) options.onFailure?.({ index: r.index, message: r.error });
-    if (ok.length > 0) {
+  interface Step {
+    end: number;
+    failures: ScanFailure[];
+    /** The batch's maxima; null when none of its images loaded. */
+    result: Promise<MaximaBatch> | null;
+  }
+
+  // Settles (never rejects) once the latest forward pass is over: the next one starts then.
+  let forwarded: Promise<void> = Promise.resolve();
+  const pass = (ok: { index: number; tensor: Float32Array }[]): Promise<MaximaBatch> => {
+    const before = forwarded;
+    const out = (async () => {
       const batch = new Float32Array(ok.length * inputSize);
       ok.forEach((r, j) => {
-        if (r.tensor!.length !== inputSize) throw new AppError('INPUT_MISMATCH', `image ${r.index}: expected ${inputSize} input values, got ${r.tensor!.length}`);
-        batch.set(r.tensor!, j * inputSize);
+        if (r.tensor.length !== inputSize) throw new AppError('INPUT_MISMATCH', `image ${r.index}: expected ${inputSize} input values, got ${r.tensor.length}`);
+        batch.set(r.tensor, j * inputSize);
       });
-      const out = await forward(batch, ok.length, layers);
-      const reduced: Record<string, LayerMaxima> = {};
-      for (const l of layers) {
-        const t = out[l];
-        if (!t) throw new AppError('NOT_FOUND', `the model did not return layer ${quoted(l)}`, { layer: l });
-        reduced[l] = reduceMaps(t, ok.length, l);
-      }
-      done = end;
-      options.onProgress?.(done);
-      yield { indices: ok.map((r) => r.index), layers: reduced };
-    } else {
-      done = end;
-      options.onProgress?.(done);
+      await before;
+      if (signal?.aborted) throw new AppError('CANCELLED', 'scan cancelled');
+      return forward(batch, ok.length, layers);
+    })();
+    forwarded = out.then(
+      () => {},
+      () => {},
+    );
+    const result = out.then(async (o) => ({ indices: ok.map((r) => r.index), layers: await reduce(o, ok.length) }));
+    // Handled now, thrown when the batch's turn comes: a failure must not go unhandled meanwhile.
+    result.catch(() => {});
+    return result;
+  };
+
+  const reduce = (out: Record<string, OutputTensor>, n: number): Promise<Record<string, LayerMaxima>> => {
+    const tensors: Record<string, OutputTensor> = {};
+    for (const l of layers) {
+      const t = out[l];
+      if (!t) throw new AppError('NOT_FOUND', `the model did not return layer ${quoted(l)}`, { layer: l });
+      tensors[l] = t;
     }
+    const transfer = new Set(Object.values(tensors).flatMap((t) => (t.data.buffer instanceof ArrayBuffer ? [t.data.buffer] : [])));
+    return analysisPool().run('reduceMaps', { tensors, n }, { signal, transfer: [...transfer] });
+  };
+
+  // A reduction cancelled with the scan says so in the scan's words.
+  const cancelledOr = (e: unknown): never => {
+    throw signal?.aborted ? new AppError('CANCELLED', 'scan cancelled') : e;
+  };
+
+  let next = images.length > 0 ? loadBatch(0) : null;
+  let previous: Step | null = null;
+  while (next || previous) {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'scan cancelled');
+    let step: Step | null = null;
+    if (next) {
+      const { end, results } = await next;
+      next = end < images.length ? loadBatch(end) : null;
+      const ok = results.flatMap((r) => (r.tensor !== null ? [{ index: r.index, tensor: r.tensor }] : []));
+      const failures = results.flatMap((r) => (r.error !== null ? [{ index: r.index, message: r.error }] : []));
+      step = { end, failures, result: ok.length > 0 ? pass(ok) : null };
+    }
+    // The batch before this one is handed out while this one's forward pass runs. Its failures and
+    // progress are reported just before, as when the stages did not overlap.
+    if (previous) {
+      for (const f of previous.failures) options.onFailure?.(f);
+      const batch = previous.result ? await previous.result.catch(cancelledOr) : null;
+      options.onProgress?.(previous.end);
+      if (batch) yield batch;
+    }
+    previous = step;
   }
 }

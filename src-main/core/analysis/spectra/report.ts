@@ -3,7 +3,8 @@
 import type { FilterSpectraResult } from '../../../common/api-spectra.ts';
 import type { GraphSummary } from '../../onnx/index.ts';
 import { convFilters, convLayers, resolveConvLayer } from './conv-layer.ts';
-import { computeSpectraAsync, type Firing } from './spectra.ts';
+import { analysisPool } from '../compute.ts';
+import type { Firing } from './spectra.ts';
 
 export interface FiringEvidence extends Firing {
   folder: string;
@@ -19,7 +20,9 @@ export async function spectraReport(
 ): Promise<Omit<FilterSpectraResult, 'ms'>> {
   const ref = resolveConvLayer(graph, model.name, layer);
   const conv = convFilters(graph, ref, model.name);
-  const s = await computeSpectraAsync(conv, firing);
+  // A copy of the weights goes to the worker: the report hands these out too.
+  const evidence: Firing | undefined = firing && { images: firing.images, fires: firing.fires };
+  const s = await analysisPool().run('spectra', { conv, firing: evidence });
   return {
     model,
     layer: ref.id,

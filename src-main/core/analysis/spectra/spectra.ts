@@ -72,33 +72,11 @@ function place(re: Float64Array, im: Float64Array, n: number, w: Float32Array, b
 
 const fmt = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
 
-export function computeSpectra(conv: ConvFilters, firing?: Firing): LayerSpectra {
-  const steps = spectraSteps(conv, firing);
-  for (;;) {
-    const s = steps.next();
-    if (s.done) return s.value;
-  }
-}
-
 /**
- * The same, giving the event loop a turn every few milliseconds: a 96×3×11×11 layer takes a few
- * hundred ms, which the server's event loop must not spend in one piece.
+ * A layer's spectra from its weights (and firing evidence). Tens to hundreds of milliseconds for an
+ * AlexNet-sized layer: the app runs it in a compute worker (spectraReport), never on the main thread.
  */
-export async function computeSpectraAsync(conv: ConvFilters, firing?: Firing, sliceMs = 8): Promise<LayerSpectra> {
-  const steps = spectraSteps(conv, firing);
-  let t = performance.now();
-  for (;;) {
-    const s = steps.next();
-    if (s.done) return s.value;
-    if (performance.now() - t > sliceMs) {
-      await new Promise((r) => setImmediate(r));
-      t = performance.now();
-    }
-  }
-}
-
-/** Yields after each filter's spectrum; returns the layer's spectra. */
-function* spectraSteps(conv: ConvFilters, firing?: Firing): Generator<void, LayerSpectra> {
+export function computeSpectra(conv: ConvFilters, firing?: Firing): LayerSpectra {
   const [K, C, kh, kw] = conv.dims;
   const [dy, dx] = conv.dilation ?? [1, 1];
   const [sy, sx] = conv.stride;
@@ -173,7 +151,6 @@ function* spectraSteps(conv: ConvFilters, firing?: Firing): Generator<void, Laye
       aliasingFraction: share(alias),
       ...(firing && firing.images > 0 ? { firingRate: firing.fires[k] / firing.images } : {}),
     });
-    yield;
   }
 
   const med = median(rmsAll);
