@@ -99,32 +99,17 @@ export function withOutputs(model: ModelProto, names: readonly string[]): ModelP
   return m;
 }
 
-/** Returns a new model; the argument is left as it was. */
-export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedModel {
-  const m = clone(ModelProtoSchema, model);
-  const graph = m.graph;
+/**
+ * Every MaxPool's switches: its Indices output where the model has one, else the name tapModel
+ * gives it (`<node>__switches`, never clashing with a tensor of the model). Reads the model without
+ * copying it, so the deconv engine can be built from the parsed file itself (DESIGN §3).
+ */
+export function findSwitches(model: ModelProto): Switches[] {
+  const graph = model.graph;
   if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
-  const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
   const names = nodeNames(graph);
-  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
-  const taken = new Set([...produced, ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
-  const opset = defaultOpset(m);
-  const { outputs, types, addOutput } = outputAdder(graph, opset);
-  const layerOutputs: string[] = [];
-  const untapped: TappedModel['untapped'] = [];
-  for (const id of ids) {
-    if (!produced.has(id)) {
-      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
-    }
-    const elemType = types.get(id);
-    if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
-      untapped.push({ id, elemType });
-      continue;
-    }
-    addOutput(id);
-    layerOutputs.push(id);
-  }
-
+  const taken = new Set([...graph.node.flatMap((n) => n.output).filter((o) => o), ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
+  const opset = defaultOpset(model);
   const switches: Switches[] = [];
   graph.node.forEach((n, i) => {
     if (n.opType !== 'MaxPool' || n.domain !== '') return;
@@ -138,9 +123,7 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
       indices = `${names[i]}__switches`;
       while (taken.has(indices)) indices += '_';
       taken.add(indices);
-      n.output[1] = indices;
     }
-    addOutput(indices, TensorProto_DataType.INT64);
     const attrs = Object.fromEntries(n.attribute.map((a) => [a.name, attrValue(a)]));
     const kernel = (attrs.kernel_shape as number[] | undefined) ?? [];
     const rank = kernel.length;
@@ -158,6 +141,41 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
       autoPad: (attrs.auto_pad as string | undefined) ?? 'NOTSET',
     });
   });
+  return switches;
+}
+
+/** Returns a new model; the argument is left as it was. */
+export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedModel {
+  const m = clone(ModelProtoSchema, model);
+  const graph = m.graph;
+  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
+  const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
+  const names = nodeNames(graph);
+  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
+  const opset = defaultOpset(m);
+  const { outputs, types, addOutput } = outputAdder(graph, opset);
+  const layerOutputs: string[] = [];
+  const untapped: TappedModel['untapped'] = [];
+  for (const id of ids) {
+    if (!produced.has(id)) {
+      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
+    }
+    const elemType = types.get(id);
+    if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
+      untapped.push({ id, elemType });
+      continue;
+    }
+    addOutput(id);
+    layerOutputs.push(id);
+  }
+
+  // Same names as findSwitches gives the original: the copy's MaxPools get the Indices outputs it names.
+  const switches = findSwitches(model);
+  for (const sw of switches) {
+    const n = graph.node.find((x, i) => names[i] === sw.node)!;
+    n.output[1] = sw.indices;
+    addOutput(sw.indices, TensorProto_DataType.INT64);
+  }
   // ONNX keeps value_info for intermediate values only; a tensor now an output must leave it.
   graph.valueInfo = graph.valueInfo.filter((v) => !outputs.has(v.name));
   return { model: m, layerOutputs, switches, untapped };

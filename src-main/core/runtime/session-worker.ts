@@ -9,7 +9,7 @@ import type { ModelProto } from 'onnx-buf';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Projection, type ProjectionRequest } from '../deconv/index.ts';
-import { analyzeGraph, loadModelFile, parseModel, serializeModel, tapModel, withDistances, withOutputs, type GraphSummary } from '../onnx/index.ts';
+import { analyzeGraph, findSwitches, loadModelFile, parseModel, serializeModel, tapModel, withDistances, withOutputs, type GraphSummary } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
 import { explainOrtError } from './ort-errors.ts';
 import type {
@@ -30,6 +30,8 @@ interface Loaded {
   model: ModelProto | null;
   /** For models loaded from bytes: parsed on first projection. */
   bytes: Uint8Array | null;
+  /** The parsed model's graph analysis, when open() made it (the session itself). */
+  graph: GraphSummary | null;
   /** `path|mtime|size` of the file this was opened from: copies of the same file share its parse. */
   fileKey: string | null;
   engine: DeconvEngine | null;
@@ -86,13 +88,13 @@ async function releaseKey(key: string): Promise<void> {
 
 async function install(
   key: string, bytes: Uint8Array, name: string, providers: Provider[], reason: string, deconv: DeconvBackend,
-  keepModel: { model: ModelProto | null; bytes: Uint8Array | null; fileKey: string | null },
+  keepModel: { model: ModelProto | null; bytes: Uint8Array | null; fileKey: string | null; graph?: GraphSummary | null },
 ): Promise<LoadResult> {
   await releaseKey(key);
   const { session, provider, providerReason } = await createSession(bytes, name, providers, reason);
   const inputs = meta(session.inputMetadata);
   const compiled = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda');
-  sessions.set(key, { session, inputs, name, ...keepModel, engine: null, kept: new Map(), provider, projector: null, compiled });
+  sessions.set(key, { session, inputs, name, graph: null, ...keepModel, engine: null, kept: new Map(), provider, projector: null, compiled });
   return { provider, providerReason, inputs, outputs: meta(session.outputMetadata) };
 }
 
@@ -139,7 +141,7 @@ async function open(req: Extract<RuntimeRequest, { type: 'open' }>): Promise<Ope
   const graph = source.rewrite.kind === 'tap-all' ? analyzeGraph(model, source.file) : null;
   const opset = Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
   const bytes = serializeModel(rewritten(model, source.rewrite, opset));
-  const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, { model, bytes: null, fileKey });
+  const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, { model, bytes: null, fileKey, graph });
   if (described?.fileKey === fileKey) described = null;
   return { ...loaded, graph: graph ? outline(graph) : null };
 }
@@ -237,10 +239,10 @@ async function run(key: string, feeds: Record<string, FeedTensor>, fetches: stri
 
 function engineFor(loaded: Loaded, key: string): DeconvEngine {
   if (!loaded.engine) {
+    // The file as parsed, not a tapped copy: its weights are the engine's, with no second copy of them.
+    // findSwitches names the switches as the tapped session outputs them.
     const model = loaded.model ?? parseModel(loaded.bytes!, key);
-    // The engine walks the tapped graph: its MaxPools name their switch outputs.
-    const tapped = loaded.model ? tapModel(model, 'all') : { model, switches: tapModel(model, 'all').switches };
-    loaded.engine = new DeconvEngine(analyzeGraph(tapped.model, loaded.name), tapped.switches);
+    loaded.engine = new DeconvEngine(loaded.graph ?? analyzeGraph(model, loaded.name), findSwitches(model));
   }
   return loaded.engine;
 }
