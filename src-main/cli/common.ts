@@ -1,6 +1,7 @@
 // What every command shares: the common options, opening a model in a worker, printing.
 import path from 'node:path';
 import { nodeRuntimeHost } from '../core/runtime/launch-node.ts';
+import type { ChildProcessHost } from '../core/runtime/process-host.ts';
 import { chooseProvider } from '../core/runtime/provider.ts';
 import { ModelSession, type OpenOptions } from '../core/model/model-session.ts';
 import { required, UsageError } from './args.ts';
@@ -27,15 +28,26 @@ export function providerOf(values: Record<string, unknown>): 'auto' | 'cpu' | 'c
   return p;
 }
 
+/** How the model was opened, for commands that measure it (bench). */
+export interface Opened {
+  /** The runtime process the session lives in. */
+  host: ChildProcessHost;
+  /** Wall time of `ModelSession.open`, starting the runtime process included. */
+  openMs: number;
+}
+
 /**
  * Opens --model in a runtime process for `fn`. `rewrite` (from the parsed graph) names the one copy
  * a command loads when it reads only a few tensors; without it, every layer and switch is tapped.
  */
-export async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession) => Promise<T>, rewrite?: OpenOptions['rewrite']): Promise<T> {
+export async function withModel<T>(values: Record<string, unknown>, fn: (m: ModelSession, opened: Opened) => Promise<T>, rewrite?: OpenOptions['rewrite']): Promise<T> {
   const host = nodeRuntimeHost();
   try {
-    const model = await ModelSession.open(path.resolve(required(values, 'model')), host, chooseProvider(providerOf(values)), { rewrite });
-    return await fn(model);
+    const file = path.resolve(required(values, 'model'));
+    const choice = chooseProvider(providerOf(values));
+    const t0 = performance.now();
+    const model = await ModelSession.open(file, host, choice, { rewrite });
+    return await fn(model, { host, openMs: performance.now() - t0 });
   } finally {
     await host.close();
   }
