@@ -9,7 +9,6 @@ import { median } from '../core/analysis/spectra/index.ts';
 import { preprocess } from '../core/images/index.ts';
 import type { ModelSession } from '../core/model/model-session.ts';
 import { seededRandom } from '../core/onnx/index.ts';
-import { deconvBackendFromEnv } from '../core/runtime/provider.ts';
 import { intOption, parse, UsageError } from './args.ts';
 import { common, print, withModel, type CommandGroup } from './common.ts';
 import { readModelInput, type ModelInput } from './input.ts';
@@ -138,15 +137,6 @@ async function residentMb(pid: number | undefined): Promise<number | null> {
   return kb ? Number(kb[1]) / 1024 : null;
 }
 
-/**
- * The backend projections run on, by the runtime's rule (session-worker.ts `install`): compiled when
- * asked for, or under 'auto' when the session runs on CUDA; else the TypeScript engine.
- */
-function effectiveBackend(provider: string): 'engine' | 'compiled' {
-  const asked = deconvBackendFromEnv();
-  return asked === 'compiled' || (asked === 'auto' && provider === 'cuda') ? 'compiled' : 'engine';
-}
-
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 const roundMb = (mb: number) => Math.round(mb * 10) / 10;
 
@@ -224,7 +214,7 @@ async function bench(argv: string[]): Promise<void> {
       ...input?.source,
       provider: m.info.provider,
       providerReason: m.info.providerReason,
-      backend: effectiveBackend(m.info.provider),
+      backend: m.info.deconvBackend,
       openMs: round(openMs),
       forwardMs: round(forwardMs),
       tappedForwardMs: round(tappedForwardMs),

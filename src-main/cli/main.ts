@@ -51,6 +51,7 @@ async function info(argv: string[]): Promise<void> {
       [
         `${i.name}  (${(i.sizeBytes / 1e6).toFixed(2)} MB, opset ${i.opset}, ${i.producer || 'unknown producer'})`,
         `provider: ${i.provider} — ${i.providerReason}`,
+        `projections: ${i.deconvBackend === 'compiled' ? 'compiled to ONNX (onnxruntime)' : 'TypeScript engine'} (CONVSCOPE_DECONV=engine|compiled chooses)`,
         `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
         `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.sidecarPath})`,
         'layers:',

@@ -20,6 +20,8 @@ export interface ModelInfo {
   provider: Provider;
   /** Why this provider: for CPU, why CUDA was not used. */
   providerReason: string;
+  /** Where projections run: the TypeScript engine, or the reverse path compiled to ONNX (the GPU path). */
+  deconvBackend: 'engine' | 'compiled';
   input: { name: string; dims: (number | string)[]; channels: 1 | 3; height: number; width: number };
   outputs: TensorSpec[];
   numClasses: number;

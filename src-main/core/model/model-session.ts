@@ -136,6 +136,7 @@ export class ModelSession {
       producer: graph.producer,
       provider: loaded.provider,
       providerReason: loaded.providerReason,
+      deconvBackend: loaded.deconvBackend,
       input: { ...graph.input },
       outputs: graph.outputs,
       numClasses,

@@ -24,6 +24,8 @@ export interface IoMeta {
 export interface LoadResult {
   provider: Provider;
   providerReason: string;
+  /** Where this session's projections run (provider.ts: compiled under CUDA or when asked for). */
+  deconvBackend: 'engine' | 'compiled';
   inputs: IoMeta[];
   outputs: IoMeta[];
 }

@@ -76,6 +76,9 @@ describe('projection backends', () => {
       copyFileSync(defaultPaths().model.replace(/\.onnx$/, '.convscope.json'), copy.replace(/\.onnx$/, '.convscope.json'));
       copyFileSync(path.join(path.dirname(defaultPaths().model), 'labels.txt'), path.join(path.dirname(copy), 'labels.txt'));
       const compiled = await ModelSession.open(copy, h, { ...cpu, deconv: 'compiled' });
+      // Each session says where its projections run.
+      expect(engine.info.deconvBackend).toBe('engine');
+      expect(compiled.info.deconvBackend).toBe('compiled');
       const x = new Float32Array(64 * 64).map((_, i) => Math.sin(i * 0.37));
       await engine.keep('x', x, []);
       await compiled.keep('x', x, []);

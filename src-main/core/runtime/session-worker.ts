@@ -95,7 +95,7 @@ async function install(
   const inputs = meta(session.inputMetadata);
   const compiled = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda');
   sessions.set(key, { session, inputs, name, graph: null, ...keepModel, engine: null, kept: new Map(), provider, projector: null, compiled });
-  return { provider, providerReason, inputs, outputs: meta(session.outputMetadata) };
+  return { provider, providerReason, deconvBackend: compiled ? 'compiled' : 'engine', inputs, outputs: meta(session.outputMetadata) };
 }
 
 /** The file parsed once per content: a session and its light copies share one parse. */
