@@ -3,6 +3,7 @@
 //  - single-image prediction latency of the demo model, through the service (runtime child process)
 //  - event-loop stall while inference runs (sessions live off the main thread, so it should be ~0)
 //  - the runtime process's pipe (tensor round trips) and opening a 251 MB model off the main thread
+//  - at the end, full-size ZF, AlexNet, VGG11 and ResNet18 at 224×224×3 against PyTorch (bench-real.ts)
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { invarianceBench } from './bench-invariance.ts';
 import { topkBench } from './bench-topk.ts';
 import { spectraBench } from './bench-spectra.ts';
 import { runtimeBench } from './bench-runtime.ts';
+import { realBench } from './bench-real.ts';
 
 const figures: [string, string, string][] = [];
 const record = (name: string, value: string, target = '') => {
@@ -156,6 +158,8 @@ try {
   await topkBench(record);
   await spectraBench(record);
   record('peak RSS of the main process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  // Last, and in child processes of their own: full-size models (issue 13).
+  await realBench(record);
 } finally {
   await service.close();
 }

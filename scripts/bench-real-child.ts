@@ -1,0 +1,221 @@
+// One full-size model of bench-real.ts, measured in a process of its own so the memory figures are
+// this model's: `node --import tsx scripts/bench-real-child.ts FILE LAYER OUT_DIR [--all-maps]`.
+// Prints one JSON line (ChildFigures). Our projections of the strongest map of LAYER are written to
+// OUT_DIR/<model>.<backend>.bin (C×H×W float32) for the PyTorch fidelity check.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ModelSession } from '../src-main/core/model/model-session.ts';
+import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
+import { chooseProvider } from '../src-main/core/runtime/provider.ts';
+import { GraphBuilder } from '../src-main/core/onnx/builder.ts';
+import { seededRandom } from '../src-main/core/onnx/seeded-random.ts';
+import { toDisplay, type Projection } from '../src-main/core/deconv/index.ts';
+import { encodePng } from '../src-main/core/images/index.ts';
+
+/** The seed of the input both sides draw (bench-real-models.py INPUT_SEED). */
+export const INPUT_SEED = 224;
+/** Projections per `project` call in the layer browser's "project all maps" (src-renderer/services/layers-service.ts BATCH_CHUNK). */
+const BROWSER_CHUNK = 8;
+
+export interface Timing {
+  /** Median, ms. */
+  ms: number;
+  /** Fastest run, ms: what a quiet machine does (this one is shared). */
+  best: number;
+  runs: number;
+}
+
+export interface BackendFigures {
+  /** The first projection of the layer: plans the reverse path (and, compiled, builds its ONNX session). */
+  firstMs: number;
+  /** A click: `project` with the forward pass kept. */
+  cached: Timing;
+  /** `keep` of the image, then `project`. */
+  withForward: Timing;
+  /** Every map of the layer through the layer browser's path (ZF only). */
+  allMaps?: { maps: number; ms: number; withPngMs: number };
+  /** The projection's own wall time in the runtime process (Projection.ms), median: the click less the pipe. */
+  projectorMs: number;
+}
+
+export interface ChildFigures {
+  file: string;
+  sizeBytes: number;
+  layer: string;
+  layerShape: number[];
+  channel: number;
+  position: [number, number];
+  value: number;
+  openMs: number;
+  ortCreateMs: number;
+  plainForward: Timing;
+  tappedForward: Timing;
+  memory: { mainMb: number; runtimeMb: number; mainPeakMb: number; runtimePeakMb: number };
+  engine: BackendFigures;
+  compiled: BackendFigures;
+  /** Projections written for the fidelity check, by backend. */
+  projections: Record<string, string>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Median wall time of `fn` over at least 3 and at most `reps` runs after `warmup`, stopping once
+ * `budgetMs` went by: the big models get fewer repetitions, so the whole bench stays short.
+ */
+export async function timed(fn: () => Promise<unknown>, warmup = 1, reps = 9, budgetMs = 4000): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ms: number[] = [];
+  const start = performance.now();
+  while (ms.length < reps && (ms.length < 3 || performance.now() - start < budgetMs)) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return { ms: median(ms), best: Math.min(...ms), runs: ms.length };
+}
+
+/** VmRSS and VmHWM of a process, MB. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** N×3×8×8 → Relu: loaded once so the runtime process is up (as in the app) before the timed open. */
+function tinyModel(): Uint8Array {
+  const b = new GraphBuilder({ opset: 13 });
+  b.output(b.relu(b.input('input', ['N', 3, 8, 8]), 'out'));
+  return b.build();
+}
+
+/** Maps of `layer` in one sample, strongest first: [channel, maximum]. */
+function strongestMaps(data: Float32Array, channels: number, hw: number): [number, number][] {
+  const maxima: [number, number][] = [];
+  for (let c = 0; c < channels; c++) {
+    let best = -Infinity;
+    for (let i = c * hw; i < (c + 1) * hw; i++) if (data[i] > best) best = data[i];
+    maxima.push([c, best]);
+  }
+  return maxima.sort((a, b) => b[1] - a[1]);
+}
+
+async function main(): Promise<void> {
+  const [file, layer, outDir, ...flags] = process.argv.slice(2);
+  const allMaps = flags.includes('--all-maps');
+  const name = path.basename(file, '.onnx');
+  const host = nodeRuntimeHost();
+  try {
+    await host.load('warm-up', tinyModel(), chooseProvider('cpu'));
+    await host.release('warm-up');
+
+    // CONVSCOPE_DECONV chooses the projection backend, as users set it (provider.ts deconvBackendFromEnv).
+    process.env.CONVSCOPE_DECONV = 'engine';
+    let t0 = performance.now();
+    let m = await ModelSession.open(file, host, chooseProvider('cpu'));
+    const openMs = performance.now() - t0;
+
+    const info = m.info;
+    const { channels, height, width } = info.input;
+    const rnd = seededRandom(INPUT_SEED);
+    const x = Float32Array.from({ length: channels * height * width }, () => rnd() * 2 - 1);
+    const output = info.outputs[0].name;
+    const l = info.layers.find((k) => k.id === layer);
+    if (!l) throw new Error(`${name}: no layer "${layer}" (layers: ${info.layers.map((k) => k.id).join(', ')})`);
+    const [, C, H, W] = l.shape;
+    const acts = (await m.keep('img', x, [layer]))[layer].data as Float32Array;
+    const order = strongestMaps(acts, C, H * W);
+    const channel = order[0][0];
+    const request = { layer, channel, mode: 'single' as const };
+    const project = (s: ModelSession, reqs = [request]) => s.project('img', async () => x, reqs);
+
+    // What a user has after opening the model and clicking ten maps: the memory figure.
+    t0 = performance.now();
+    const [first] = await project(m);
+    const engineFirstMs = performance.now() - t0;
+    for (const [c] of order.slice(1, 10)) await project(m, [{ layer, channel: c, mode: 'single' }]);
+    const main = memoryOf(process.pid);
+    const runtime = memoryOf(host.pid!);
+
+    // A bare onnxruntime session of the same file, for the open time's ratio (after the memory figure:
+    // it lives in this process).
+    t0 = performance.now();
+    const bare = await ort.InferenceSession.create(file, { logSeverityLevel: 3, executionProviders: ['cpu'] });
+    const ortCreateMs = performance.now() - t0;
+    await bare.release();
+
+    const writeProjection = (p: Projection, backend: string) => {
+      const out = path.join(outDir, `${name}.${backend}.bin`);
+      writeFileSync(out, new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+      return out;
+    };
+    const projections: Record<string, string> = { engine: writeProjection(first, 'engine') };
+
+    const backend = async (s: ModelSession, firstMs: number): Promise<BackendFigures> => {
+      const inner: number[] = [];
+      const cached = await timed(async () => inner.push((await project(s))[0].ms), 1, 15, 3000);
+      const withForward = await timed(async () => {
+        await s.keep('img', x, [output]);
+        await project(s);
+      }, 1, 9, 5000);
+      const figures: BackendFigures = { firstMs, cached, withForward, projectorMs: median(inner) };
+      if (allMaps) {
+        // The layer browser's "project all maps": chunks of 8 maps per call, one after another, the pass kept.
+        await s.keep('img', x, [output]);
+        let encodeMs = 0;
+        const t = performance.now();
+        for (let c = 0; c < C; c += BROWSER_CHUNK) {
+          const reqs = Array.from({ length: Math.min(BROWSER_CHUNK, C - c) }, (_, k) => ({ layer, channel: c + k, mode: 'single' as const }));
+          const done = await project(s, reqs);
+          // The service encodes each as a PNG for the renderer (layer-calls.ts).
+          const e0 = performance.now();
+          await Promise.all(done.map((p) => encodePng({ width: p.dims[2], height: p.dims[1], channels: 3, data: toDisplay(p.data, p.dims) })));
+          encodeMs += performance.now() - e0;
+        }
+        const total = performance.now() - t;
+        figures.allMaps = { maps: C, ms: total - encodeMs, withPngMs: total };
+      }
+      return figures;
+    };
+    const engine = await backend(m, engineFirstMs);
+
+    const plainRun = await m.forwardAt([]);
+    const plainForward = await timed(() => plainRun(x, 1, [output]), 2, 15, 4000);
+    const tappedForward = await timed(() => m.keep('img', x, [output]), 2, 15, 4000);
+    await m.close();
+
+    process.env.CONVSCOPE_DECONV = 'compiled';
+    m = await ModelSession.open(file, host, chooseProvider('cpu'));
+    await m.keep('img', x, [output]);
+    t0 = performance.now();
+    const [compiledFirst] = await project(m);
+    const compiledFirstMs = performance.now() - t0;
+    projections.compiled = writeProjection(compiledFirst, 'compiled');
+    const compiled = await backend(m, compiledFirstMs);
+    await m.close();
+
+    const figures: ChildFigures = {
+      file,
+      sizeBytes: info.sizeBytes,
+      layer,
+      layerShape: l.shape,
+      channel,
+      position: first.position!,
+      value: first.value,
+      openMs,
+      ortCreateMs,
+      plainForward,
+      tappedForward,
+      memory: { mainMb: main.rss, runtimeMb: runtime.rss, mainPeakMb: main.peak, runtimePeakMb: runtime.peak },
+      engine,
+      compiled,
+      projections,
+    };
+    console.log(JSON.stringify(figures));
+  } finally {
+    await host.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,94 @@
+// The compiled (GPU-path) projections against the TypeScript engine on a full-width model: ZF with
+// the paper's Fig. 3 widths (96-256-384-384-256, fc 4096-4096-1000), at 96×96 instead of 224×224 so
+// it stays a few seconds. The narrow test models hide what only real widths exercise (hundreds of
+// channels per transposed convolution, the compiled path's batch buckets); `npm run bench` measures
+// the same at full size against PyTorch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../onnx/builder.ts';
+import { parseModel, serializeModel } from '../onnx/model.ts';
+import { tapModel } from '../onnx/tap.ts';
+import { seededRandom } from '../onnx/seeded-random.ts';
+import type { Projection, ProjectionRequest } from '../deconv/index.ts';
+import { cosine } from '../deconv/testing.ts';
+import { nodeRuntimeHost } from './launch-node.ts';
+import { chooseProvider } from './provider.ts';
+
+const SIZE = 96;
+
+/** Fig. 3 of the paper at SIZE: 96 → 46 → 23 → 10 → 5 → 5 → 5 → 2 (at 224: 110, 55, 26, 13, 6). */
+function zfFullWidth(): Uint8Array {
+  const b = new GraphBuilder({ opset: 13, seed: 13 });
+  let h = b.input('input', ['N', 3, SIZE, SIZE]);
+  h = b.relu(b.conv(h, { outChannels: 96, kernel: 7, stride: 2, pad: 1, name: 'conv1' }), 'relu1');
+  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool1' }), { size: 5, bias: 2, name: 'norm1' });
+  h = b.relu(b.conv(h, { outChannels: 256, kernel: 5, stride: 2, name: 'conv2' }), 'relu2');
+  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool2' }), { size: 5, bias: 2, name: 'norm2' });
+  for (const [i, c] of [[3, 384], [4, 384], [5, 256]]) h = b.relu(b.conv(h, { outChannels: c, kernel: 3, pad: 1, name: `conv${i}` }), `relu${i}`);
+  h = b.flatten(b.maxPool(h, { kernel: 3, stride: 2, name: 'pool5' }), 1, 'flatten');
+  h = b.relu(b.gemm(h, { out: 4096, name: 'fc6' }), 'relu6');
+  h = b.relu(b.gemm(h, { out: 4096, name: 'fc7' }), 'relu7');
+  b.output(b.gemm(h, { out: 1000, name: 'fc8' }));
+  return b.build();
+}
+
+const host = nodeRuntimeHost();
+const cpu = chooseProvider('cpu');
+const rnd = seededRandom(224);
+const x = Float32Array.from({ length: 3 * SIZE * SIZE }, () => rnd() * 2 - 1);
+
+beforeAll(async () => {
+  // Every layer and switch tapped, as ModelSession.open loads a model for projections.
+  const bytes = serializeModel(tapModel(parseModel(zfFullWidth(), 'zf.onnx'), 'all').model);
+  await host.load('engine', bytes, { ...cpu, deconv: 'engine' });
+  await host.load('compiled', bytes, { ...cpu, deconv: 'compiled' });
+  for (const key of ['engine', 'compiled']) await host.run(key, { input: { dims: [1, 3, SIZE, SIZE], data: x } }, [], 'x');
+}, 60_000);
+afterAll(() => host.close());
+
+/** The strongest `count` maps of a layer (by their maximum) for the image kept as 'x'. */
+async function strongest(layer: string, count: number): Promise<number[]> {
+  const out = await host.run('engine', { input: { dims: [1, 3, SIZE, SIZE], data: x } }, [layer]);
+  const { dims, data } = out[layer];
+  const hw = dims[2] * dims[3];
+  const maxima = Array.from({ length: dims[1] }, (_, c) => {
+    let best = -Infinity;
+    for (let i = c * hw; i < (c + 1) * hw; i++) best = Math.max(best, (data as Float32Array)[i]);
+    return [c, best] as const;
+  });
+  return maxima.sort((a, b) => b[1] - a[1]).slice(0, count).map(([c]) => c);
+}
+
+function expectSame(engine: Projection[], compiled: Projection[]): void {
+  expect(compiled).toHaveLength(engine.length);
+  engine.forEach((e, k) => {
+    const c = compiled[k];
+    const what = `${e.layer} map ${e.channel} ${e.mode}`;
+    expect(c.channel, what).toBe(e.channel);
+    expect(c.position, what).toEqual(e.position);
+    expect(c.value, what).toBeCloseTo(e.value, 4);
+    expect(c.dims, what).toEqual([3, SIZE, SIZE]);
+    let maxAbs = 0;
+    for (const v of e.data) maxAbs = Math.max(maxAbs, Math.abs(v));
+    expect(maxAbs, `${what}: the engine's projection is zero`).toBeGreaterThan(0);
+    expect(cosine(c.data, e.data), what).toBeGreaterThanOrEqual(0.9999);
+  });
+}
+
+describe('compiled projections on a full-width ZF (96×96 input)', () => {
+  // relu5: the last conv layer (what the paper shows most); relu3: one in the middle.
+  it.each(['relu5', 'relu3'])('%s: the same positions, values and projections as the TypeScript engine', async (layer) => {
+    // Five singles and one whole map: six requests, so the compiled path runs its batch-of-16 graph.
+    const maps = await strongest(layer, 5);
+    const requests: ProjectionRequest[] = [
+      ...maps.map((channel) => ({ layer, channel, mode: 'single' as const })),
+      { layer, channel: maps[0], mode: 'map' },
+    ];
+    const engine = await host.project('engine', 'x', requests);
+    const compiled = await host.project('compiled', 'x', requests);
+    expectSame(engine, compiled);
+    // onnxruntime's kernels round differently: bit-identical results would mean the compiled path fell back to the engine.
+    expect(compiled.some((c, k) => c.data.some((v, i) => v !== engine[k].data[i]))).toBe(true);
+    // One request alone goes through the batch-of-1 graph.
+    expectSame([engine[0]], await host.project('compiled', 'x', [requests[0]]));
+  }, 60_000);
+});
