@@ -57,6 +57,8 @@ export interface LayerBench {
   /** Projections made (one per map); fewer than mapsTotal when the time budget cut the pass. */
   maps: number;
   mapsTotal: number;
+  /** What computed this layer's projections (under 'auto' on CPU, chosen by the layer's size). */
+  backend: 'engine' | 'compiled';
 }
 
 interface Series {
@@ -181,6 +183,7 @@ async function bench(argv: string[]): Promise<void> {
         const acts = await m.keep('bench', x, [layer]);
         const channel = strongestMap(acts[layer].data as Float32Array, maps);
         const one = [{ layer, channel, mode: 'single' as const }];
+        const [first] = await m.project('bench', again, one);
         const projectMs = await timeMedian(series, () => m.project('bench', again, one));
         const projectWithForwardMs = await timeMedian(series, async () => {
           await m.keep('bench', x, [output]);
@@ -197,6 +200,7 @@ async function bench(argv: string[]): Promise<void> {
         const allMs = performance.now() - t0;
         rows.push({
           layer, projectMs: round(projectMs), projectWithForwardMs: round(projectWithForwardMs), mapsPerSecond: round((projected / allMs) * 1000), maps: projected, mapsTotal: maps,
+          backend: first.backend,
         });
       }
     } finally {

@@ -42,6 +42,12 @@ Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error (an op
 out of range, also for the model at hand), 3 a --fail-on condition of spectra holds, 130 / 143
 interrupted by Ctrl-C / SIGTERM (a scan keeps what it did).`;
 
+const BACKENDS = {
+  engine: 'TypeScript engine',
+  compiled: 'compiled to ONNX (onnxruntime)',
+  auto: 'by layer: the TypeScript engine, or compiled to ONNX where the reverse path is large',
+} as const;
+
 async function info(argv: string[]): Promise<void> {
   const values = parse(argv, common);
   if (values.help) return void console.log(HELP);
@@ -51,7 +57,7 @@ async function info(argv: string[]): Promise<void> {
       [
         `${i.name}  (${(i.sizeBytes / 1e6).toFixed(2)} MB, opset ${i.opset}, ${i.producer || 'unknown producer'})`,
         `provider: ${i.provider} — ${i.providerReason}`,
-        `projections: ${i.deconvBackend === 'compiled' ? 'compiled to ONNX (onnxruntime)' : 'TypeScript engine'} (CONVSCOPE_DECONV=engine|compiled chooses)`,
+        `projections: ${BACKENDS[i.deconvBackend]} (CONVSCOPE_DECONV=engine|compiled chooses)`,
         `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
         `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.sidecarPath})`,
         'layers:',
@@ -129,7 +135,7 @@ async function project(argv: string[]): Promise<void> {
       const png = await encodePng({ width: p.dims[2], height: p.dims[1], channels: p.dims[0] === 1 ? 1 : 3, data: toDisplay(p.data, p.dims) });
       await writeFile(path.resolve(values.png), png);
     }
-    const result = { layer, channel, mode, position: p.position, value: p.value, shape: p.dims, skipped: p.skipped, out, ms };
+    const result = { layer, channel, mode, position: p.position, value: p.value, shape: p.dims, skipped: p.skipped, backend: p.backend, out, ms };
     print(Boolean(values.json), result, () =>
       `${layer} channel ${channel} (${mode}${p.position ? ` at ${p.position.join(',')}` : ''}, value ${p.value.toFixed(4)}) → ${out} [${p.dims.join('×')}] in ${ms.toFixed(1)} ms` +
       (p.skipped.length ? `\nskipped: ${p.skipped.join(', ')}` : ''),

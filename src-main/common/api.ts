@@ -20,8 +20,11 @@ export interface ModelInfo {
   provider: Provider;
   /** Why this provider: for CPU, why CUDA was not used. */
   providerReason: string;
-  /** Where projections run: the TypeScript engine, or the reverse path compiled to ONNX (the GPU path). */
-  deconvBackend: 'engine' | 'compiled';
+  /**
+   * Where projections run: the TypeScript engine, the reverse path compiled to ONNX (the GPU path), or
+   * 'auto' on CPU: per layer, compiled where the reverse path is large (each projection says which).
+   */
+  deconvBackend: 'engine' | 'compiled' | 'auto';
   input: { name: string; dims: (number | string)[]; channels: 1 | 3; height: number; width: number };
   outputs: TensorSpec[];
   numClasses: number;
@@ -91,6 +94,8 @@ export interface ProjectionResult {
   box: PixelBox | null;
   skipped: string[];
   ms: number;
+  /** What computed it: the TypeScript engine, or the reverse path compiled to ONNX. */
+  backend: 'engine' | 'compiled';
 }
 
 /** The image as the model sees it: preprocessed, then mapped back to 8-bit for display. */

@@ -68,6 +68,27 @@ export class DeconvEngine {
     return p;
   }
 
+  /**
+   * Multiply-adds of one projection from `layer` run densely: each transposed convolution over its
+   * whole input, each Wᵀ product. That is the compiled path's work; the engine's fast path does less
+   * where a single activation's signal is confined to a box, as much where it covers the input.
+   */
+  denseMacs(acts: Activations, layer: string): number {
+    const plan = this.plan(layer);
+    const dims = bindShapes(plan, acts);
+    let macs = 0;
+    for (const step of plan.steps) {
+      if (step.kind === 'convTranspose') {
+        const dy = dims.get(step.from) ?? [];
+        const [, cPerGroup, kh, kw] = step.weightDims;
+        macs += dy.reduce((a, b) => a * b, 1) * cPerGroup * kh * kw;
+      } else if (step.kind === 'gemmTranspose') {
+        macs += step.weightDims[0] * step.weightDims[1];
+      }
+    }
+    return macs;
+  }
+
   fetchesFor(layer: string): string[] {
     return [...this.plan(layer).fetches];
   }
@@ -113,6 +134,7 @@ export class DeconvEngine {
         data,
         skipped: [...plan.skipped],
         ms: performance.now() - t0,
+        backend: 'engine',
       };
     });
   }

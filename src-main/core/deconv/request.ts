@@ -43,6 +43,8 @@ export interface Projection {
   skipped: string[];
   /** Wall time of this projection (the forward pass excluded). */
   ms: number;
+  /** What computed it: the TypeScript engine, or the reverse path compiled to ONNX. */
+  backend: 'engine' | 'compiled';
 }
 
 /** A layer's activations seen as maps (common/layers.ts mapDims): n samples of C maps of H×W. */

@@ -45,7 +45,7 @@ export class CompiledProjector {
     const out: Projection[] = [];
     for (let i = 0; i < reqs.length; i += MAX_BATCH) {
       const chunk = reqs.slice(i, i + MAX_BATCH);
-      const batch = chunk.length <= 1 ? 1 : chunk.length <= 4 ? 4 : MAX_BATCH;
+      const batch = chunk.length <= 1 ? 1 : chunk.length <= 4 ? 4 : chunk.length <= 8 ? 8 : MAX_BATCH;
       const t0 = performance.now();
       const { reverse, session } = await this.compiled(chunk[0].layer, batch, acts);
       if (!session) {
@@ -73,6 +73,7 @@ export class CompiledProjector {
           data: data.slice(k * size, (k + 1) * size),
           skipped,
           ms,
+          backend: 'compiled',
         });
       });
     }

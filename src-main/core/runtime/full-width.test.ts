@@ -41,7 +41,8 @@ beforeAll(async () => {
   const bytes = serializeModel(tapModel(parseModel(zfFullWidth(), 'zf.onnx'), 'all').model);
   await host.load('engine', bytes, { ...cpu, deconv: 'engine' });
   await host.load('compiled', bytes, { ...cpu, deconv: 'compiled' });
-  for (const key of ['engine', 'compiled']) await host.run(key, { input: { dims: [1, 3, SIZE, SIZE], data: x } }, [], 'x');
+  await host.load('auto', bytes, { ...cpu, deconv: 'auto' });
+  for (const key of ['engine', 'compiled', 'auto']) await host.run(key, { input: { dims: [1, 3, SIZE, SIZE], data: x } }, [], 'x');
 }, 60_000);
 afterAll(() => host.close());
 
@@ -77,7 +78,7 @@ function expectSame(engine: Projection[], compiled: Projection[]): void {
 describe('compiled projections on a full-width ZF (96×96 input)', () => {
   // relu5: the last conv layer (what the paper shows most); relu3: one in the middle.
   it.each(['relu5', 'relu3'])('%s: the same positions, values and projections as the TypeScript engine', async (layer) => {
-    // Five singles and one whole map: six requests, so the compiled path runs its batch-of-16 graph.
+    // Five singles and one whole map: six requests, so the compiled path runs its batch-of-8 graph.
     const maps = await strongest(layer, 5);
     const requests: ProjectionRequest[] = [
       ...maps.map((channel) => ({ layer, channel, mode: 'single' as const })),
@@ -86,9 +87,19 @@ describe('compiled projections on a full-width ZF (96×96 input)', () => {
     const engine = await host.project('engine', 'x', requests);
     const compiled = await host.project('compiled', 'x', requests);
     expectSame(engine, compiled);
+    expect(engine.every((p) => p.backend === 'engine') && compiled.every((p) => p.backend === 'compiled')).toBe(true);
     // onnxruntime's kernels round differently: bit-identical results would mean the compiled path fell back to the engine.
     expect(compiled.some((c, k) => c.data.some((v, i) => v !== engine[k].data[i]))).toBe(true);
     // One request alone goes through the batch-of-1 graph.
     expectSame([engine[0]], await host.project('compiled', 'x', [requests[0]]));
+  }, 60_000);
+
+  it("'auto' on CPU: the engine where the reverse path is small, compiled where it is large, with the same results", async () => {
+    // relu1's path is conv1 alone (≈ 30 M dense multiply-adds at 96×96); relu5's ≈ 170 M: past the 100 M line.
+    const [small, large] = [await strongest('relu1', 1), await strongest('relu5', 1)];
+    const [p1] = await host.project('auto', 'x', [{ layer: 'relu1', channel: small[0], mode: 'single' }]);
+    const [p5] = await host.project('auto', 'x', [{ layer: 'relu5', channel: large[0], mode: 'single' }]);
+    expect([p1.backend, p5.backend]).toEqual(['engine', 'compiled']);
+    expectSame(await host.project('engine', 'x', [{ layer: 'relu5', channel: large[0], mode: 'single' }]), [p5]);
   }, 60_000);
 });

@@ -24,8 +24,8 @@ export interface IoMeta {
 export interface LoadResult {
   provider: Provider;
   providerReason: string;
-  /** Where this session's projections run (provider.ts: compiled under CUDA or when asked for). */
-  deconvBackend: 'engine' | 'compiled';
+  /** Where this session's projections run (provider.ts): compiled under CUDA or when asked for, the engine when asked for, else by each layer's size. */
+  deconvBackend: 'engine' | 'compiled' | 'auto';
   inputs: IoMeta[];
   outputs: IoMeta[];
 }

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelProto } from 'onnx-buf';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
-import { DeconvEngine, type Projection, type ProjectionRequest } from '../deconv/index.ts';
+import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import { analyzeGraph, findSwitches, loadModelFile, parseModel, serializeModel, tapModel, withDistances, withOutputs, type GraphSummary } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
 import { explainOrtError } from './ort-errors.ts';
@@ -36,9 +36,12 @@ interface Loaded {
   fileKey: string | null;
   engine: DeconvEngine | null;
   provider: Provider;
-  /** Set when projections run compiled to ONNX (under CUDA, or when asked for). */
+  /** Set once a projection runs compiled to ONNX. */
   projector: CompiledProjector | null;
-  compiled: boolean;
+  /** Where projections run: always compiled (CUDA, or asked for), always the engine, or by each layer's size ('auto' on CPU). */
+  backend: 'engine' | 'compiled' | 'auto';
+  /** Under 'auto': the backend chosen per layer, on its first projection. */
+  byLayer: Map<string, 'engine' | 'compiled'>;
   /** Forward passes kept for projections (a click reuses the image's activations and switches). */
   kept: Map<string, Record<string, OutputTensor>>;
 }
@@ -93,9 +96,9 @@ async function install(
   await releaseKey(key);
   const { session, provider, providerReason } = await createSession(bytes, name, providers, reason);
   const inputs = meta(session.inputMetadata);
-  const compiled = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda');
-  sessions.set(key, { session, inputs, name, graph: null, ...keepModel, engine: null, kept: new Map(), provider, projector: null, compiled });
-  return { provider, providerReason, deconvBackend: compiled ? 'compiled' : 'engine', inputs, outputs: meta(session.outputMetadata) };
+  const backend = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda') ? 'compiled' : deconv === 'engine' ? 'engine' : 'auto';
+  sessions.set(key, { session, inputs, name, graph: null, ...keepModel, engine: null, kept: new Map(), provider, projector: null, backend, byLayer: new Map() });
+  return { provider, providerReason, deconvBackend: backend, inputs, outputs: meta(session.outputMetadata) };
 }
 
 /** The file parsed once per content: a session and its light copies share one parse. */
@@ -253,17 +256,40 @@ async function project(key: string, keep: string, requests: ProjectionRequest[])
   if (!acts) throw new AppError('NOT_CACHED', 'the forward pass for this image is no longer cached');
   const engine = engineFor(loaded, key);
   const map = new Map(Object.entries(acts).map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
-  if (!loaded.compiled) return engine.projectBatch(map, requests);
-  loaded.projector ??= new CompiledProjector(engine, loaded.provider);
-  // One compiled graph per layer: group the requests by layer, keep their order in the reply.
+  // One backend per layer: group the requests by layer, keep their order in the reply.
   const out: Projection[] = new Array(requests.length);
   const byLayer = new Map<string, number[]>();
   requests.forEach((r, i) => byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), i]));
-  for (const [, idx] of byLayer) {
-    const done = await loaded.projector.projectLayer(map, idx.map((i) => requests[i]));
+  for (const [layer, idx] of byLayer) {
+    const reqs = idx.map((i) => requests[i]);
+    let done: Projection[];
+    if (backendFor(loaded, engine, map, layer) === 'engine') {
+      done = engine.projectBatch(map, reqs);
+    } else {
+      loaded.projector ??= new CompiledProjector(engine, loaded.provider);
+      done = await loaded.projector.projectLayer(map, reqs);
+    }
     idx.forEach((i, k) => (out[i] = done[k]));
   }
   return out;
+}
+
+/**
+ * Above this many dense multiply-adds on the reverse path (DeconvEngine.denseMacs), onnxruntime's
+ * multi-threaded kernels beat the engine's single-threaded fast path on CPU. Measured (npm run bench,
+ * 2 cores): the zf224 fixture's conv5 (49 M) 1.9 ms in the engine; AlexNet's conv5 (≈ 0.66 G) 23 ms in
+ * the engine against 5.8 ms compiled, ZF's 53 against 10 ms, ResNet18's layer4 1165 against 18 ms.
+ */
+const COMPILED_ABOVE_MACS = 100e6;
+
+function backendFor(loaded: Loaded, engine: DeconvEngine, acts: Activations, layer: string): 'engine' | 'compiled' {
+  if (loaded.backend !== 'auto') return loaded.backend;
+  let chosen = loaded.byLayer.get(layer);
+  if (!chosen) {
+    chosen = engine.denseMacs(acts, layer) > COMPILED_ABOVE_MACS ? 'compiled' : 'engine';
+    loaded.byLayer.set(layer, chosen);
+  }
+  return chosen;
 }
 
 async function value(req: RuntimeRequest): Promise<unknown> {

@@ -62,6 +62,7 @@ export function layerCalls(ctx: AppContext): Pick<AppCalls, 'modelInput' | 'laye
           box: p.position && layer.receptiveField ? receptiveFieldBox(layer.receptiveField, p.position, H, W) : null,
           skipped: p.skipped,
           ms: p.ms,
+          backend: p.backend,
         })),
       );
     },
