@@ -4,6 +4,7 @@
 // ONNX LRN node (not PyTorch's primitive subgraph), and ResNet18's BatchNormalization nodes stay
 // (PyTorch's export folds them into the convolutions).
 import { GraphBuilder } from '../src-main/core/onnx/builder.ts';
+import { zfFullWidthModel } from '../src-main/core/onnx/test-models.ts';
 
 export interface BuiltModel {
   bytes: Uint8Array;
@@ -15,21 +16,9 @@ const SEED = 13;
 
 /** The paper's Fig. 3: 224 → 110 → 55 → 26 → 13 → 13 → 13 → 6, then 9216-4096-4096-1000. */
 function zf(): BuiltModel {
-  const b = new GraphBuilder({ opset: 13, seed: SEED });
-  let h = b.input('input', ['N', 3, 224, 224]);
-  h = b.relu(b.conv(h, { outChannels: 96, kernel: 7, stride: 2, pad: 1, name: 'conv1' }), 'relu1');
-  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool1' }), { size: 5, bias: 2, name: 'norm1' });
-  h = b.relu(b.conv(h, { outChannels: 256, kernel: 5, stride: 2, name: 'conv2' }), 'relu2');
-  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool2' }), { size: 5, bias: 2, name: 'norm2' });
-  for (const [i, c] of [[3, 384], [4, 384], [5, 256]]) h = b.relu(b.conv(h, { outChannels: c, kernel: 3, pad: 1, name: `conv${i}` }), `relu${i}`);
-  h = b.flatten(b.maxPool(h, { kernel: 3, stride: 2, name: 'pool5' }), 1, 'flatten');
-  h = b.relu(b.gemm(h, { out: 4096, name: 'fc6' }), 'relu6');
-  h = b.relu(b.gemm(h, { out: 4096, name: 'fc7' }), 'relu7');
-  b.output(b.gemm(h, { out: 1000, name: 'fc8' }));
-  return { bytes: b.build(), layer: 'relu5' };
+  return { bytes: zfFullWidthModel(224, SEED), layer: 'relu5' };
 }
 
-/** torchvision's AlexNet (Dropout is gone from eval-mode exports; AdaptiveAvgPool 6×6 of a 6×6 map is a 1×1 AveragePool). */
 function alexnet(): BuiltModel {
   const b = new GraphBuilder({ opset: 13, seed: SEED });
   let h = b.input('input', ['N', 3, 224, 224]);

@@ -30,4 +30,4 @@ export {
   type PoolOptions,
 } from './builder.ts';
 export { seededRandom } from './seeded-random.ts';
-export { zfTestModel, mixedTypesTestModel, type ZfTestModelOptions } from './test-models.ts';
+export { zfTestModel, zfFullWidthModel, mixedTypesTestModel, type ZfTestModelOptions } from './test-models.ts';

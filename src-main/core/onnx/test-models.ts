@@ -80,3 +80,23 @@ export function mixedTypesTestModel(seed = 3): Uint8Array {
   b.output(b.gemm(flat, { out: 3, name: 'logits' }));
   return b.build();
 }
+
+/**
+ * ZF-net at the paper's Fig. 3 widths (conv 96-256-384-384-256, fc 4096-4096-1000) with native LRN
+ * nodes, at any square input side (224 is the paper's: 224 → 110 → 55 → 26 → 13; the tests use less).
+ * Tensor names: input, conv1, relu1, pool1, norm1, …, relu5, pool5, flatten, fc6, relu6, fc7, relu7, fc8.
+ */
+export function zfFullWidthModel(inputSize: number, seed = 13): Uint8Array {
+  const b = new GraphBuilder({ opset: 13, seed });
+  let h = b.input('input', ['N', 3, inputSize, inputSize]);
+  h = b.relu(b.conv(h, { outChannels: 96, kernel: 7, stride: 2, pad: 1, name: 'conv1' }), 'relu1');
+  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool1' }), { size: 5, bias: 2, name: 'norm1' });
+  h = b.relu(b.conv(h, { outChannels: 256, kernel: 5, stride: 2, name: 'conv2' }), 'relu2');
+  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool2' }), { size: 5, bias: 2, name: 'norm2' });
+  for (const [i, c] of [[3, 384], [4, 384], [5, 256]]) h = b.relu(b.conv(h, { outChannels: c, kernel: 3, pad: 1, name: `conv${i}` }), `relu${i}`);
+  h = b.flatten(b.maxPool(h, { kernel: 3, stride: 2, name: 'pool5' }), 1, 'flatten');
+  h = b.relu(b.gemm(h, { out: 4096, name: 'fc6' }), 'relu6');
+  h = b.relu(b.gemm(h, { out: 4096, name: 'fc7' }), 'relu7');
+  b.output(b.gemm(h, { out: 1000, name: 'fc8' }));
+  return b.build();
+}

@@ -4,10 +4,10 @@
 // channels per transposed convolution, the compiled path's batch buckets); `npm run bench` measures
 // the same at full size against PyTorch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../onnx/builder.ts';
 import { parseModel, serializeModel } from '../onnx/model.ts';
 import { tapModel } from '../onnx/tap.ts';
 import { seededRandom } from '../onnx/seeded-random.ts';
+import { zfFullWidthModel } from '../onnx/test-models.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import { cosine } from '../deconv/testing.ts';
 import { nodeRuntimeHost } from './launch-node.ts';
@@ -16,20 +16,7 @@ import { chooseProvider } from './provider.ts';
 const SIZE = 96;
 
 /** Fig. 3 of the paper at SIZE: 96 → 46 → 23 → 10 → 5 → 5 → 5 → 2 (at 224: 110, 55, 26, 13, 6). */
-function zfFullWidth(): Uint8Array {
-  const b = new GraphBuilder({ opset: 13, seed: 13 });
-  let h = b.input('input', ['N', 3, SIZE, SIZE]);
-  h = b.relu(b.conv(h, { outChannels: 96, kernel: 7, stride: 2, pad: 1, name: 'conv1' }), 'relu1');
-  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool1' }), { size: 5, bias: 2, name: 'norm1' });
-  h = b.relu(b.conv(h, { outChannels: 256, kernel: 5, stride: 2, name: 'conv2' }), 'relu2');
-  h = b.lrn(b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool2' }), { size: 5, bias: 2, name: 'norm2' });
-  for (const [i, c] of [[3, 384], [4, 384], [5, 256]]) h = b.relu(b.conv(h, { outChannels: c, kernel: 3, pad: 1, name: `conv${i}` }), `relu${i}`);
-  h = b.flatten(b.maxPool(h, { kernel: 3, stride: 2, name: 'pool5' }), 1, 'flatten');
-  h = b.relu(b.gemm(h, { out: 4096, name: 'fc6' }), 'relu6');
-  h = b.relu(b.gemm(h, { out: 4096, name: 'fc7' }), 'relu7');
-  b.output(b.gemm(h, { out: 1000, name: 'fc8' }));
-  return b.build();
-}
+const zfFullWidth = () => zfFullWidthModel(SIZE);
 
 const host = nodeRuntimeHost();
 const cpu = chooseProvider('cpu');
