@@ -15,8 +15,8 @@ export interface ScanLayer {
 }
 
 /**
- * The tensors a scan of `ids` reads (a conv layer after its ReLU), from the graph alone, before a
- * session measured any shape; an unknown id fails as resolveScanLayer fails.
+ * The tensors a scan of `ids` reads (a conv layer after its ReLU), from the graph alone: what a CLI
+ * command taps before a session measured any shape. resolveScanLayer reads the same tensor.
  */
 export function scanTensors(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind'>[], ids: readonly string[], modelName: string): string[] {
   return ids.map((id) => {
@@ -27,9 +27,7 @@ export function scanTensors(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind
 }
 
 export function resolveScanLayer(layers: readonly LayerInfo[], id: string, modelName: string): ScanLayer {
-  const info = layers.find((l) => l.id === id);
-  if (!info) throw new AppError('NOT_FOUND', `${modelName} has no layer ${quoted(id)}`, { layer: id });
-  const tensor = info.kind === 'conv' ? activationLayerId(layers, id) : id;
+  const [tensor] = scanTensors(layers, [id], modelName);
   const shape = layers.find((l) => l.id === tensor)!.shape;
   if (shape.length === 0) throw new AppError('MODEL_UNSUPPORTED', `layer ${quoted(id)} has no measured shape`, { layer: id });
   const dims = mapDims(shape);
