@@ -6,18 +6,40 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
-import type { ChildProcessHost } from '../runtime/process-host.ts';
+import { launchNodeRuntime } from '../runtime/launch-node.ts';
+import { ChildProcessHost, type LaunchRuntime } from '../runtime/process-host.ts';
 import { defaultPaths } from '../model/resources.ts';
 import { createService, type ConvscopeService } from './service.ts';
 
 let service: ConvscopeService;
 let cache: string;
 const pid = () => (service.host as ChildProcessHost).pid!;
+/** Set to kill the runtime right after it is sent its next `run`: the call is then surely in flight. */
+let killOnNextRun = false;
+let killedPid: number | undefined;
+const launch: LaunchRuntime = (events) => {
+  const proc = launchNodeRuntime(events);
+  return {
+    get pid() {
+      return proc.pid;
+    },
+    send(message) {
+      proc.send(message);
+      if (killOnNextRun && message.type === 'run') {
+        killOnNextRun = false;
+        killedPid = proc.pid;
+        process.kill(proc.pid!, 'SIGKILL');
+      }
+    },
+    kill: () => proc.kill(),
+    ref: (active) => proc.ref?.(active),
+  };
+};
 
 beforeAll(async () => {
   cache = mkdtempSync(path.join(os.tmpdir(), 'convscope-recovery-'));
   process.env.CONVSCOPE_CACHE_DIR = cache;
-  service = createService({ shell: 'server', provider: 'cpu' });
+  service = createService({ shell: 'server', provider: 'cpu', host: new ChildProcessHost({ launch }) });
   await service.openModel({ path: defaultPaths().model });
   await service.openFolder({ path: defaultPaths().images });
 });
@@ -34,20 +56,22 @@ describe('a runtime crash seen from the app', () => {
     const before = await service.predict({ path: entries[0].path });
     const layer = service.currentModel!.info.layers.find((l) => l.kind === 'relu')!.id;
     const scan = service.topkScan({ layers: [layer] });
-    // Kill once the scan is under way (a batch done, most still to go), so it is mid-inference.
+    // Kill once the scan is under way (a batch done, most still to go), while a batch is in the
+    // runtime: killed between two batches, the next batch would start a new process and go on.
     await new Promise<void>((resolve) => {
       const off = service.on((event, payload) => {
         const p = payload as ProgressEvent;
         if (event === 'progress' && p.done > 0 && p.done < p.total / 2) {
           off();
+          killOnNextRun = true;
           resolve();
         }
       });
     });
-    const killed = pid();
-    process.kill(killed, 'SIGKILL');
     const err = await scan.then(() => null, (e: unknown) => e);
-    expect(err, "the scan finished before the kill").not.toBeNull();
+    const killed = killedPid;
+    expect(killed, 'the scan sent no batch after its first progress').toBeDefined();
+    expect(err, 'the scan finished despite the kill').not.toBeNull();
     expect(err).toMatchObject({ code: 'RUNTIME_FAILED', message: expect.stringMatching(/^zf-mini\.onnx: the inference process crashed \(signal SIGKILL\)/) });
 
     const after = await service.predict({ path: entries[0].path });
