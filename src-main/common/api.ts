@@ -124,6 +124,8 @@ export interface ProgressEvent {
   done: number;
   total: number;
   finished: boolean;
+  /** What the job is doing now, in words, where it goes through stages (opening a model: reading, parsing, loading into onnxruntime, checking). */
+  stage?: string;
 }
 
 /** The app's own calls: model, folder, images, the layer browser; each analysis adds its own (api-*.ts). */

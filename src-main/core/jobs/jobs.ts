@@ -4,7 +4,8 @@ import type { ProgressEvent } from '../../common/api.ts';
 
 export interface JobContext {
   signal: AbortSignal;
-  progress(done: number, total?: number): void;
+  /** `stage` says what the job is doing now; it is sent at once, other updates are throttled. */
+  progress(done: number, total?: number, stage?: string): void;
 }
 
 export class Jobs {
@@ -20,16 +21,19 @@ export class Jobs {
     let lastTotal = total;
     let lastDone = 0;
     let lastEmit = 0;
+    let lastStage: string | undefined;
     const ctx: JobContext = {
       signal: controller.signal,
-      progress: (done, t) => {
+      progress: (done, t, stage) => {
         lastDone = done;
         if (t !== undefined) lastTotal = t;
+        const newStage = stage !== undefined && stage !== lastStage;
+        if (stage !== undefined) lastStage = stage;
         const now = Date.now();
         // Throttled: a scan of 10,000 images must not flood the transport.
-        if (now - lastEmit >= 100 || done >= lastTotal) {
+        if (newStage || now - lastEmit >= 100 || done >= lastTotal) {
           lastEmit = now;
-          this.emit({ jobId, label, done, total: lastTotal, finished: false });
+          this.emit({ jobId, label, done, total: lastTotal, finished: false, ...(lastStage !== undefined ? { stage: lastStage } : {}) });
         }
       },
     };
