@@ -12,6 +12,7 @@ import { GraphBuilder } from '../src-main/core/onnx/builder.ts';
 import { seededRandom } from '../src-main/core/onnx/seeded-random.ts';
 import { toDisplay, type Projection } from '../src-main/core/deconv/index.ts';
 import { encodePng } from '../src-main/core/images/index.ts';
+import { defaultPaths } from '../src-main/core/model/resources.ts';
 
 /** The seed of the input both sides draw (bench-real-models.py INPUT_SEED). */
 export const INPUT_SEED = 224;
@@ -31,8 +32,10 @@ export interface BackendFigures {
   firstMs: number;
   /** A click: `project` with the forward pass kept. */
   cached: Timing;
-  /** `keep` of the image, then `project`. */
+  /** `project` of an image with no pass kept: the pass (with its switches) and the projection. */
   withForward: Timing;
+  /** The first click after the layer browser's pass (`keep` of the layer alone): computes the switches too. */
+  firstClick?: Timing;
   /** Every map of the layer through the layer browser's path (ZF only). */
   allMaps?: { maps: number; ms: number; withPngMs: number };
   /** The projection's own wall time in the runtime process (Projection.ms), median: the click less the pipe. */
@@ -52,6 +55,11 @@ export interface ChildFigures {
   plainForward: Timing;
   tappedForward: Timing;
   memory: { mainMb: number; runtimeMb: number; mainPeakMb: number; runtimePeakMb: number };
+  /** After closing the model and opening the demo model in the same processes, against a fresh runtime with the demo model. */
+  switchBack: { mainMb: number; runtimeMb: number; mainBeforeMb: number; freshRuntimeMb: number };
+  /** The backend the CPU default ('auto') chose for the layer, and its figures. */
+  defaultBackend: 'engine' | 'compiled';
+  default: BackendFigures;
   engine: BackendFigures;
   compiled: BackendFigures;
   /** Projections written for the fidelity check, by backend. */
@@ -109,9 +117,10 @@ async function main(): Promise<void> {
   try {
     await host.load('warm-up', tinyModel(), chooseProvider('cpu'));
     await host.release('warm-up');
+    const mainBefore = memoryOf(process.pid);
 
-    // CONVSCOPE_DECONV chooses the projection backend, as users set it (provider.ts deconvBackendFromEnv).
-    process.env.CONVSCOPE_DECONV = 'engine';
+    // The CPU default first, as a user opens the model; CONVSCOPE_DECONV forces a backend as users set it (provider.ts).
+    delete process.env.CONVSCOPE_DECONV;
     let t0 = performance.now();
     let m = await ModelSession.open(file, host, chooseProvider('cpu'));
     const openMs = performance.now() - t0;
@@ -124,19 +133,21 @@ async function main(): Promise<void> {
     const l = info.layers.find((k) => k.id === layer);
     if (!l) throw new Error(`${name}: no layer "${layer}" (layers: ${info.layers.map((k) => k.id).join(', ')})`);
     const [, C, H, W] = l.shape;
+    // The layer browser's pass: the layer's maps.
     const acts = (await m.keep('img', x, [layer]))[layer].data as Float32Array;
     const order = strongestMaps(acts, C, H * W);
     const channel = order[0][0];
     const request = { layer, channel, mode: 'single' as const };
-    const project = (s: ModelSession, reqs = [request]) => s.project('img', async () => x, reqs);
+    const project = (s: ModelSession, reqs = [request], id = 'img') => s.project(id, async () => x, reqs);
 
     // What a user has after opening the model and clicking ten maps: the memory figure.
     t0 = performance.now();
     const [first] = await project(m);
-    const engineFirstMs = performance.now() - t0;
+    const defaultFirstMs = performance.now() - t0;
     for (const [c] of order.slice(1, 10)) await project(m, [{ layer, channel: c, mode: 'single' }]);
     const main = memoryOf(process.pid);
     const runtime = memoryOf(host.pid!);
+    const defaultBackend = first.backend ?? 'engine';
 
     // A bare onnxruntime session of the same file, for the open time's ratio (after the memory figure:
     // it lives in this process).
@@ -150,19 +161,32 @@ async function main(): Promise<void> {
       writeFileSync(out, new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength));
       return out;
     };
-    const projections: Record<string, string> = { engine: writeProjection(first, 'engine') };
+    const projections: Record<string, string> = {};
 
-    const backend = async (s: ModelSession, firstMs: number): Promise<BackendFigures> => {
+    let fresh = 0;
+    const backend = async (s: ModelSession, firstMs: number, withAllMaps: boolean): Promise<BackendFigures> => {
       const inner: number[] = [];
+      await s.keep('img', x, [layer]);
       const cached = await timed(async () => inner.push((await project(s))[0].ms), 1, 15, 3000);
-      const withForward = await timed(async () => {
-        await s.keep('img', x, [output]);
-        await project(s);
+      // No pass kept: the pass with its switches, then the projection (a click on an evicted image, a top-k tile).
+      const withForward = await timed(() => project(s, [request], `fresh-${fresh++}`), 1, 9, 5000);
+      // The layer browser's pass, then the first click on it.
+      let k = 0;
+      const firstClick: number[] = [];
+      await timed(async () => {
+        const id = `grid-${k++}`;
+        await s.keep(id, x, [layer]);
+        const t = performance.now();
+        await project(s, [request], id);
+        firstClick.push(performance.now() - t);
       }, 1, 9, 5000);
-      const figures: BackendFigures = { firstMs, cached, withForward, projectorMs: median(inner) };
-      if (allMaps) {
+      const figures: BackendFigures = {
+        firstMs, cached, withForward, projectorMs: median(inner),
+        firstClick: { ms: median(firstClick), best: Math.min(...firstClick), runs: firstClick.length },
+      };
+      if (withAllMaps) {
         // The layer browser's "project all maps": chunks of 8 maps per call, one after another, the pass kept.
-        await s.keep('img', x, [output]);
+        await s.keep('img', x, [layer]);
         let encodeMs = 0;
         const t = performance.now();
         for (let c = 0; c < C; c += BROWSER_CHUNK) {
@@ -178,22 +202,46 @@ async function main(): Promise<void> {
       }
       return figures;
     };
-    const engine = await backend(m, engineFirstMs);
+    const dflt = await backend(m, defaultFirstMs, allMaps);
 
     const plainRun = await m.forwardAt([]);
     const plainForward = await timed(() => plainRun(x, 1, [output]), 2, 15, 4000);
     const tappedForward = await timed(() => m.keep('img', x, [output]), 2, 15, 4000);
     await m.close();
 
-    process.env.CONVSCOPE_DECONV = 'compiled';
-    m = await ModelSession.open(file, host, chooseProvider('cpu'));
-    await m.keep('img', x, [output]);
-    t0 = performance.now();
-    const [compiledFirst] = await project(m);
-    const compiledFirstMs = performance.now() - t0;
-    projections.compiled = writeProjection(compiledFirst, 'compiled');
-    const compiled = await backend(m, compiledFirstMs);
-    await m.close();
+    // Each backend forced, for comparison (the default is one of them).
+    const forced: Partial<Record<'engine' | 'compiled', BackendFigures>> = {};
+    for (const which of ['engine', 'compiled'] as const) {
+      process.env.CONVSCOPE_DECONV = which;
+      m = await ModelSession.open(file, host, chooseProvider('cpu'));
+      await m.keep('img', x, [layer]);
+      t0 = performance.now();
+      const [p] = await project(m);
+      const firstMs = performance.now() - t0;
+      projections[which] = writeProjection(p, which);
+      forced[which] = await backend(m, firstMs, allMaps && which !== defaultBackend);
+      if (which === defaultBackend) forced[which]!.allMaps = dflt.allMaps;
+      await m.close();
+    }
+    delete process.env.CONVSCOPE_DECONV;
+
+    // Switching back to the demo model: what the big model leaves behind.
+    const demo = defaultPaths().model;
+    await ModelSession.open(demo, host, chooseProvider('cpu'));
+    await new Promise((r) => setTimeout(r, 500));
+    const mainAfter = memoryOf(process.pid);
+    const runtimeAfter = memoryOf(host.pid!);
+    const freshHost = nodeRuntimeHost();
+    let freshRuntimeMb = NaN;
+    try {
+      await freshHost.load('warm-up', tinyModel(), chooseProvider('cpu'));
+      await freshHost.release('warm-up');
+      await ModelSession.open(demo, freshHost, chooseProvider('cpu'));
+      await new Promise((r) => setTimeout(r, 500));
+      freshRuntimeMb = memoryOf(freshHost.pid!).rss;
+    } finally {
+      await freshHost.close();
+    }
 
     const figures: ChildFigures = {
       file,
@@ -208,8 +256,11 @@ async function main(): Promise<void> {
       plainForward,
       tappedForward,
       memory: { mainMb: main.rss, runtimeMb: runtime.rss, mainPeakMb: main.peak, runtimePeakMb: runtime.peak },
-      engine,
-      compiled,
+      switchBack: { mainMb: mainAfter.rss, runtimeMb: runtimeAfter.rss, mainBeforeMb: mainBefore.rss, freshRuntimeMb },
+      defaultBackend,
+      default: dflt,
+      engine: forced.engine!,
+      compiled: forced.compiled!,
       projections,
     };
     console.log(JSON.stringify(figures));

@@ -8,7 +8,7 @@ import type { LayerInfo, Preprocessing } from '../../common/types.ts';
 import { loadOrCreateSidecar } from '../images/index.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
-import type { GraphOutline, ModelRewrite, OutputTensor } from '../runtime/protocol.ts';
+import type { GraphOutline, ModelRewrite, OutputTensor, RuntimeProgress } from '../runtime/protocol.ts';
 import type { ProviderChoice } from '../runtime/provider.ts';
 import { rowProbabilities } from './scores.ts';
 import { ModelVariants, namingModel } from './model-variants.ts';
@@ -53,6 +53,10 @@ function concatBatch(parts: OutputTensor[], n: number): OutputTensor {
 export interface OpenOptions {
   /** The one copy of the model to load, chosen from its parsed graph (default: every layer and switch tapped). */
   rewrite?: (graph: GraphOutline) => ModelRewrite;
+  /** Where the open is: a stage in words, stages done of total (reading, taps, onnxruntime, measuring the layers). */
+  progress?: (stage: string, done: number, total: number) => void;
+  /** Cancels the open (stopping the runtime process if onnxruntime is busy with it). */
+  signal?: AbortSignal;
 }
 
 export class ModelSession {
@@ -100,7 +104,12 @@ export class ModelSession {
     const described = options.rewrite ? await host.describe(abs).catch(named) : null;
     const rewrite: ModelRewrite = described ? options.rewrite!(described) : { kind: 'tap-all' };
     const key = rewrite.kind === 'tap-all' ? fileKey : `${fileKey}|${JSON.stringify(rewrite)}`;
-    const loaded = await host.open(key, { file: abs, rewrite, ...seen }, choice).catch(named);
+    const onProgress = options.progress ? (p: RuntimeProgress) => options.progress!(p.stage, p.done, p.total) : undefined;
+    const loaded = await host.open(key, { file: abs, rewrite, ...seen }, choice, { onProgress, signal: options.signal }).catch((e: AppError) =>
+      e.code === 'CANCELLED' ? Promise.reject(e) : named(e));
+    // The runtime reported its stages; the last is this zero pass.
+    const total = 4;
+    options.progress?.('measuring the layers', total - 1, total);
     const graph = described ?? loaded.graph!;
 
     const { channels, height, width, name: inputName } = graph.input;
@@ -146,6 +155,11 @@ export class ModelSession {
       sidecarCreated: sidecar.created,
       labels: sidecar.labels,
     };
+    if (options.signal?.aborted) {
+      // Cancelled after onnxruntime had loaded it: nobody will use or close this session.
+      await host.release(key);
+      throw new AppError('CANCELLED', `opening ${path.basename(abs)}: cancelled`);
+    }
     const variants = new ModelVariants(host, abs, fileKey, seen, choice, ModelSession.cacheKey);
     return new ModelSession(key, info, graph, host, lastNode?.op === 'Softmax', variants, rewrite);
   }
@@ -213,14 +227,15 @@ export class ModelSession {
   }
 
   /**
-   * Runs one image (or a batch of `n`, N×C×H×W flat) and keeps all its taps (activations and
-   * switches) in the runtime under `id`, so projections of any layer of it need no new forward pass.
-   * Returns the requested tensors.
+   * Runs one image (or a batch of `n`, N×C×H×W flat), returns the requested tensors and keeps the
+   * pass in the runtime under `id` for projections. The pass fetches only what is asked: a pass
+   * that is projected computes its switches on the first projection, by running the kept input
+   * again to its pools; `forProjection` (a caller about to project) computes them in this pass.
    */
-  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1): Promise<Record<string, OutputTensor>> {
+  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1, forProjection = false): Promise<Record<string, OutputTensor>> {
     this.requireProjections();
     const { channels, height, width, name } = this.info.input;
-    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id);
+    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id, forProjection);
   }
 
   /** Plans the projections of `layer` (and builds the engine) before they are needed. */
@@ -242,7 +257,7 @@ export class ModelSession {
       return await this.host.project(this.key, id, requests);
     } catch (e) {
       if ((e as AppError).code !== 'NOT_CACHED') throw e;
-      await this.keep(id, await tensor(), [this.info.outputs[0].name], n);
+      await this.keep(id, await tensor(), [this.info.outputs[0].name], n, true);
       return this.host.project(this.key, id, requests);
     }
   }

@@ -2,7 +2,8 @@
 export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel } from './model.ts';
 export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
-export { findSwitches, tapModel, withOutputs, defaultOpset, type TappedModel, type Switches } from './tap.ts';
+export { detachFromFile, WeightsOnDisk, type ReadFile } from './weights-on-disk.ts';
+export { findSwitches, tapModel, serveTapped, switchesModel, withOutputs, defaultOpset, type TappedModel, type ServingTaps, type Switches } from './tap.ts';
 export { withDistances, distanceOutputs } from './with-distances.ts';
 export { inferElementTypes, nodeOutputTypes, declaredElementType, NOT_A_TENSOR } from './element-types.ts';
 export {

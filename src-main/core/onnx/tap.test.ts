@@ -6,7 +6,7 @@ import { GraphBuilder } from './builder.ts';
 import { analyzeGraph } from './graph.ts';
 import { parseModel, serializeModel } from './model.ts';
 import { seededRandom } from './seeded-random.ts';
-import { type Switches, tapModel, withOutputs } from './tap.ts';
+import { serveTapped, switchesModel, type Switches, tapModel, withOutputs } from './tap.ts';
 import { mixedTypesTestModel, zfTestModel } from './test-models.ts';
 import { TensorProto_DataType as T } from 'onnx-buf';
 import { valueInfo } from './protos.ts';
@@ -165,5 +165,58 @@ describe('tapModel', () => {
     const out = await run(serializeModel(tapped.model), 'x', randomInput(64, 3), [1, 1, 8, 8]);
     expect(out.gelu.type).toBe('float32');
     expect(out.gelu.dims).toEqual([1, 2, 8, 8]);
+  });
+});
+
+describe('serveTapped and switchesModel', () => {
+  /** Pools with every attribute, one with its own Indices output, and ties (zeros after ReLU). */
+  function poolsModel() {
+    const b = new GraphBuilder({ opset: 13, seed: 4 });
+    let h = b.input('x', [3, 1, 19, 17]);
+    h = b.relu(b.conv(h, { outChannels: 3, kernel: 3 }), 'r1');
+    h = b.maxPool(h, { kernel: [3, 2], stride: [2, 1], pad: [1, 0, 1, 1], dilation: [2, 1], name: 'p1' });
+    h = b.relu(b.conv(h, { outChannels: 3, kernel: 1 }), 'r2');
+    h = b.maxPool(h, { kernel: 2, stride: 2, ceilMode: true, indices: true, name: 'p2' });
+    b.output(b.gemm(b.flatten(h), { out: 3 }), 'y');
+    return b.build();
+  }
+
+  it('taps the layers and the pools\' inputs, not the switches, and leaves the parsed model as it was', async () => {
+    const bytes = poolsModel();
+    const model = parseModel(bytes, 'pools.onnx');
+    const before = serializeModel(model);
+    const served = serveTapped(model, 'all');
+    expect(serializeModel(model)).toEqual(before);
+    const outputs = parseModel(served.bytes, 'served.onnx').graph!.output.map((v) => v.name);
+    expect(outputs).toEqual(expect.arrayContaining(['y', ...served.layerOutputs, ...served.poolInputs]));
+    expect(served.poolInputs).toEqual(['r1', 'r2']);
+    // p2's own Indices output stays what the model makes of it: not an output here.
+    for (const sw of served.switches) expect(outputs).not.toContain(sw.indices);
+    const x = randomInput(3 * 19 * 17, 8);
+    const out = await run(served.bytes, 'x', x, [3, 1, 19, 17]);
+    const plain = await run(bytes, 'x', x, [3, 1, 19, 17]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual(Array.from(plain.y.data as Float32Array));
+  });
+
+  it('computes from the pools\' inputs exactly the switches the fully tapped model outputs', async () => {
+    const model = parseModel(poolsModel(), 'pools.onnx');
+    const tapped = tapModel(model, 'all');
+    const x = randomInput(3 * 19 * 17, 9);
+    const full = await run(serializeModel(tapped.model), 'x', x, [3, 1, 19, 17]);
+    const pools = await ort.InferenceSession.create(switchesModel(model, tapped.switches), { logSeverityLevel: 3 });
+    try {
+      const feeds = Object.fromEntries(pools.inputNames.map((n) => [n, full[n]]));
+      expect([...pools.inputNames].sort()).toEqual(['r1', 'r2']);
+      const got = await pools.run(feeds);
+      let ties = 0;
+      for (const sw of tapped.switches) {
+        expect(got[sw.indices].dims).toEqual(full[sw.indices].dims);
+        expect(Array.from(got[sw.indices].data as BigInt64Array)).toEqual(Array.from(full[sw.indices].data as BigInt64Array));
+        ties += checkSwitches({ ...full, [sw.indices]: got[sw.indices] }, sw);
+      }
+      expect(ties, 'ties exercised').toBeGreaterThan(0);
+    } finally {
+      await pools.release();
+    }
   });
 });

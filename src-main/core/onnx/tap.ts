@@ -2,9 +2,13 @@
 // MaxPool's Indices — the switches the deconvnet unpools through.
 import { clone, create } from '@bufbuild/protobuf';
 import {
+  AttributeProtoSchema,
   type GraphProto,
+  GraphProtoSchema,
   type ModelProto,
   ModelProtoSchema,
+  NodeProtoSchema,
+  OperatorSetIdProtoSchema,
   TensorProto_DataType,
   TypeProtoSchema,
   TypeProto_TensorSchema,
@@ -15,6 +19,8 @@ import { ModelError } from './errors.ts';
 import { quoted } from '../../common/text.ts';
 import { analyzeGraph } from './graph.ts';
 import { attrValue, nodeNames } from './nodes.ts';
+import { serializeModel } from './model.ts';
+import { valueInfo } from './protos.ts';
 
 export interface Switches {
   /** The MaxPool node's name. */
@@ -179,4 +185,100 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
   // ONNX keeps value_info for intermediate values only; a tensor now an output must leave it.
   graph.valueInfo = graph.valueInfo.filter((v) => !outputs.has(v.name));
   return { model: m, layerOutputs, switches, untapped };
+}
+
+export interface ServingTaps {
+  /** The serialized model with the taps as extra outputs. */
+  bytes: Uint8Array;
+  layerOutputs: string[];
+  untapped: TappedModel['untapped'];
+  switches: Switches[];
+  /** Each MaxPool's input, tapped so that switchesModel can compute its switches from it. */
+  poolInputs: string[];
+}
+
+/**
+ * The session the app projects with: the model, plus as outputs every layer of a tappable type and
+ * each MaxPool's input — but not the switches. A MaxPool that also outputs Indices runs onnxruntime's
+ * slow indices kernel and keeps it from its blocked-layout convolutions on CPU: a quarter of every
+ * pass on VGG11, wanted or not. A pass fetches what its request needs, and the switches of a pass
+ * that is projected are computed from the pool inputs by switchesModel.
+ *
+ * Serialized without copying the model (a clone copies every weight): the outputs are added to the
+ * parsed model, it is serialized, and they are taken off again.
+ */
+export function serveTapped(model: ModelProto, layerIds: string[] | 'all'): ServingTaps {
+  const graph = model.graph;
+  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
+  const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
+  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
+  const switches = findSwitches(model);
+  const savedOutputs = graph.output;
+  const savedValueInfo = graph.valueInfo;
+  graph.output = [...savedOutputs];
+  try {
+    const { outputs, types, addOutput } = outputAdder(graph, defaultOpset(model));
+    const layerOutputs: string[] = [];
+    const untapped: TappedModel['untapped'] = [];
+    for (const id of ids) {
+      if (!produced.has(id)) {
+        throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
+      }
+      const elemType = types.get(id);
+      if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
+        untapped.push({ id, elemType });
+        continue;
+      }
+      addOutput(id);
+      layerOutputs.push(id);
+    }
+    const inputs = new Set(graph.input.map((v) => v.name));
+    const poolInputs = [...new Set(switches.map((s) => s.input))];
+    // A pool on the image input reads it from the pass's feeds.
+    for (const t of poolInputs) if (!inputs.has(t)) addOutput(t, TensorProto_DataType.FLOAT);
+    graph.valueInfo = savedValueInfo.filter((v) => !outputs.has(v.name));
+    return { bytes: serializeModel(model), layerOutputs, untapped, switches, poolInputs };
+  } finally {
+    graph.output = savedOutputs;
+    graph.valueInfo = savedValueInfo;
+  }
+}
+
+/**
+ * A graph of the model's MaxPools alone, each with its Indices output: fed the pools' inputs of a
+ * pass, it gives that pass's switches exactly as the model's own MaxPool nodes define them (the same
+ * nodes, attributes and opset, run by onnxruntime). Inputs are the distinct `Switches.input`s,
+ * outputs the `Switches.indices` names.
+ */
+export function switchesModel(model: ModelProto, switches: Switches[]): Uint8Array {
+  const graph = model.graph;
+  if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
+  const names = nodeNames(graph);
+  const nodes = switches.map((sw) => {
+    const n = graph.node.find((_, i) => names[i] === sw.node)!;
+    return create(NodeProtoSchema, {
+      name: sw.node,
+      opType: 'MaxPool',
+      domain: '',
+      input: [sw.input],
+      output: [`${sw.indices}__pooled`, sw.indices],
+      attribute: n.attribute.map((a) => clone(AttributeProtoSchema, a)),
+    });
+  });
+  const inputs = [...new Set(switches.map((s) => s.input))].map((name) => {
+    const rank = switches.find((s) => s.input === name)!.kernel.length + 2;
+    return valueInfo(name, TensorProto_DataType.FLOAT, Array.from({ length: rank }, (_, i) => `d${i}`));
+  });
+  const pools = create(ModelProtoSchema, {
+    irVersion: model.irVersion,
+    opsetImport: model.opsetImport.map((o) => clone(OperatorSetIdProtoSchema, o)),
+    producerName: 'convscope switches',
+    graph: create(GraphProtoSchema, {
+      name: 'switches',
+      node: nodes,
+      input: inputs,
+      output: switches.map((s) => valueInfo(s.indices, TensorProto_DataType.INT64, null)),
+    }),
+  });
+  return serializeModel(pools);
 }

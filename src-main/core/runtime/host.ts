@@ -2,17 +2,27 @@
 // (process-host.ts), so that a fault inside onnxruntime ends that process and not the app.
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { ProviderChoice } from './provider.ts';
-import type { FeedTensor, GraphOutline, LoadResult, ModelSource, OpenResult, OutputTensor } from './protocol.ts';
+import type { FeedTensor, GraphOutline, LoadResult, ModelSource, OpenResult, OutputTensor, RuntimeProgress } from './protocol.ts';
+
+/** A long call's progress, and its cancel (which stops the runtime process: onnxruntime cannot be interrupted). */
+export interface CallWatch {
+  onProgress?: (p: RuntimeProgress) => void;
+  signal?: AbortSignal;
+}
 
 export interface RuntimeHost {
   /** Reads and parses `source.file` in the runtime, rewrites it as asked and loads it under `key`. */
-  open(key: string, source: ModelSource, choice: ProviderChoice): Promise<OpenResult>;
+  open(key: string, source: ModelSource, choice: ProviderChoice, watch?: CallWatch): Promise<OpenResult>;
   /** Loads a serialized model held in memory (models built by code, tests). */
   load(key: string, bytes: Uint8Array, choice: ProviderChoice): Promise<LoadResult>;
   /** The graph of a model file, parsed in the runtime, without loading a session (spectra of another model). */
   describe(file: string): Promise<GraphOutline>;
-  /** With `keep`, the host keeps every tapped tensor of this pass under that id for `project`. */
-  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string): Promise<Record<string, OutputTensor>>;
+  /**
+   * With `keep`, the runtime keeps this pass under that id for `project`: what it fetched and its
+   * input, to fetch more from (a projection's switches). `forProjection` computes the switches in
+   * the same pass, for a caller about to project.
+   */
+  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection?: boolean): Promise<Record<string, OutputTensor>>;
   /** Deconvnet projections over a kept forward pass; fails with NOT_CACHED once it was evicted. */
   project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]>;
   /** Builds the deconv engine and the reverse plan of `layer` ahead of time; reports what it skips. */

@@ -16,7 +16,8 @@ function entry(): string {
 }
 
 export const launchNodeRuntime: LaunchRuntime = (events) => {
-  const child = spawn(process.execPath, [entry()], {
+  // --expose-gc: the runtime collects after opening and closing a model (session-worker.ts).
+  const child = spawn(process.execPath, ['--expose-gc', entry()], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '' },
     windowsHide: true,

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../common/errors.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
-import type { RuntimeHost } from './host.ts';
+import type { CallWatch, RuntimeHost } from './host.ts';
 import type {
-  FeedTensor, GraphOutline, LoadResult, ModelSource, OpenResult, OutputTensor, RuntimeRequest, RuntimeResponse,
+  FeedTensor, GraphOutline, LoadResult, ModelSource, OpenResult, OutputTensor, RuntimeRequest, RuntimeProgress, RuntimeResponse,
 } from './protocol.ts';
 import type { ProviderChoice } from './provider.ts';
 
@@ -53,6 +53,7 @@ interface Pending {
   /** What the call was doing, for messages: "running zf-mini.onnx". */
   doing: string;
   model: string | null;
+  onProgress?: (p: RuntimeProgress) => void;
 }
 
 type Source = { kind: 'open'; source: ModelSource; choice: ProviderChoice } | { kind: 'load'; bytes: Uint8Array; choice: ProviderChoice };
@@ -103,7 +104,7 @@ export class ChildProcessHost implements RuntimeHost {
   private readonly stderr = new Tail();
   private watchdog: NodeJS.Timeout | null = null;
   /** Set when this host stopped the process itself, to say why instead of "crashed". */
-  private stopping: { reason: 'memory' | 'timeout'; says: (doing: string) => string } | null = null;
+  private stopping: { reason: 'memory' | 'timeout' | 'cancelled'; says: (doing: string) => string; cancelled?: number } | null = null;
   private closed = false;
   readonly memoryLimitMb: number;
   /** Longest a call may take; applies to calls made from then on. */
@@ -164,14 +165,18 @@ export class ChildProcessHost implements RuntimeHost {
     this.watchdog.unref();
   }
 
-  private stop(proc: RuntimeProcess, reason: 'memory' | 'timeout', says: (doing: string) => string): void {
-    this.stopping = { reason, says };
+  private stop(proc: RuntimeProcess, reason: 'memory' | 'timeout' | 'cancelled', says: (doing: string) => string, cancelled?: number): void {
+    this.stopping = { reason, says, cancelled };
     proc.kill();
   }
 
   private settle(resp: RuntimeResponse): void {
     const p = this.pending.get(resp.id);
     if (!p) return;
+    if ('progress' in resp) {
+      p.onProgress?.(resp.progress);
+      return;
+    }
     this.pending.delete(resp.id);
     if (p.timer) clearTimeout(p.timer);
     if (resp.ok) p.resolve(resp.value);
@@ -193,10 +198,14 @@ export class ChildProcessHost implements RuntimeHost {
         error
           ? `the inference process could not start (${error}) for ${doing}`
           : `the inference process crashed (${signal ? `signal ${signal}` : `exit code ${code}`}${tail ? `: ${tail}` : ''}) while ${doing}`);
-    const pending = [...this.pending.values()];
+    const pending = [...this.pending];
     this.pending.clear();
-    for (const p of pending) {
+    for (const [id, p] of pending) {
       if (p.timer) clearTimeout(p.timer);
+      if (stopped?.cancelled === id) {
+        p.reject(new AppError('CANCELLED', `${p.doing}: cancelled`));
+        continue;
+      }
       const who = p.model ? `${p.model}: ` : '';
       p.reject(
         new AppError('RUNTIME_FAILED', `${who}${says(p.doing)}; it starts again on the next call`, {
@@ -209,11 +218,24 @@ export class ChildProcessHost implements RuntimeHost {
     }
   }
 
-  private request<T>(req: Request, doing: string, model: string | null): Promise<T> {
+  private request<T>(req: Request, doing: string, model: string | null, watch: CallWatch = {}): Promise<T> {
+    if (watch.signal?.aborted) return Promise.reject(new AppError('CANCELLED', `${doing}: cancelled`));
     const proc = this.ensureProcess();
     const id = this.nextId++;
     const timeoutMs = this.timeoutMs;
     return new Promise<T>((resolve, reject) => {
+      // Cancelling a call stops the process (onnxruntime cannot be interrupted); the other models load again on their next call.
+      const onAbort = () => {
+        if (this.proc === proc && this.pending.has(id)) {
+          this.stop(proc, 'cancelled', (d) => `the inference process was stopped while ${d}, because ${doing} was cancelled`, id);
+        }
+      };
+      watch.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => watch.signal?.removeEventListener('abort', onAbort);
+      const settleWith = <V,>(f: (v: V) => void) => (v: V) => {
+        done();
+        f(v);
+      };
       const timer = setTimeout(() => {
         if (this.proc === proc && this.pending.has(id)) {
           const limit = `${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s`;
@@ -224,7 +246,7 @@ export class ChildProcessHost implements RuntimeHost {
         }
       }, timeoutMs);
       timer.unref();
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, doing, model });
+      this.pending.set(id, { resolve: settleWith(resolve as (v: unknown) => void), reject: settleWith(reject), timer, doing, model, onProgress: watch.onProgress });
       proc.ref?.(true);
       try {
         proc.send({ ...req, id } as RuntimeRequest);
@@ -240,7 +262,7 @@ export class ChildProcessHost implements RuntimeHost {
     return this.names.get(key) ?? key;
   }
 
-  private async install(key: string): Promise<unknown> {
+  private async install(key: string, watch?: CallWatch): Promise<unknown> {
     const s = this.sources.get(key);
     if (!s) throw new AppError('RUNTIME_FAILED', 'no session is loaded for this model');
     const { providers, reason, deconv } = s.choice;
@@ -248,16 +270,23 @@ export class ChildProcessHost implements RuntimeHost {
     const name = this.nameOf(key);
     const value =
       s.kind === 'open'
-        ? await this.request({ type: 'open', ...common, source: s.source }, `opening ${name}`, name)
+        ? await this.request({ type: 'open', ...common, source: s.source }, `opening ${name}`, name, watch)
         : await this.request({ type: 'load', ...common, bytes: s.bytes }, `loading ${name}`, name);
     this.loadedInProc.add(key);
     return value;
   }
 
-  async open(key: string, source: ModelSource, choice: ProviderChoice): Promise<OpenResult> {
+  async open(key: string, source: ModelSource, choice: ProviderChoice, watch?: CallWatch): Promise<OpenResult> {
     this.sources.set(key, { kind: 'open', source, choice });
     this.names.set(key, path.basename(source.file));
-    return (await this.install(key)) as OpenResult;
+    try {
+      return (await this.install(key, watch)) as OpenResult;
+    } catch (e) {
+      // Not loaded: nothing to load again after a restart.
+      this.sources.delete(key);
+      this.names.delete(key);
+      throw e;
+    }
   }
 
   async load(key: string, bytes: Uint8Array, choice: ProviderChoice): Promise<LoadResult> {
@@ -277,9 +306,9 @@ export class ChildProcessHost implements RuntimeHost {
     await this.install(key);
   }
 
-  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string): Promise<Record<string, OutputTensor>> {
+  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection?: boolean): Promise<Record<string, OutputTensor>> {
     await this.ensureLoaded(key);
-    return this.request({ type: 'run', key, feeds, fetches, keep }, `running ${this.nameOf(key)}`, this.nameOf(key));
+    return this.request({ type: 'run', key, feeds, fetches, keep, ...(forProjection ? { forProjection } : {}) }, `running ${this.nameOf(key)}`, this.nameOf(key));
   }
 
   async project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {

@@ -65,9 +65,20 @@ export type RuntimeRequest =
   | { id: number; type: 'open'; key: string; source: ModelSource; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
   | { id: number; type: 'load'; key: string; bytes: Uint8Array; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
   | { id: number; type: 'describe'; file: string }
-  | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string }
+  | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string; forProjection?: boolean }
   | { id: number; type: 'project'; key: string; keep: string; requests: ProjectionRequest[] }
   | { id: number; type: 'prepare'; key: string; layer: string }
   | { id: number; type: 'release'; key: string };
 
-export type RuntimeResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorInfo };
+/** Where a long call is (opening a model): a stage in words, and stages done of total. */
+export interface RuntimeProgress {
+  stage: string;
+  done: number;
+  total: number;
+}
+
+export type RuntimeResponse =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: ErrorInfo }
+  /** Sent before the answer, any number of times. */
+  | { id: number; progress: RuntimeProgress };

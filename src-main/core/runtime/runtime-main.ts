@@ -20,7 +20,8 @@ const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPor
 process.on('SIGINT', () => {});
 
 if (parentPort) {
-  parentPort.on('message', (e) => void handle(e.data as RuntimeRequest).then((r) => parentPort.postMessage(r)));
+  const post = (r: RuntimeResponse) => parentPort.postMessage(r);
+  parentPort.on('message', (e) => void handle(e.data as RuntimeRequest, post).then(post));
 } else {
   const socket = new net.Socket({ fd: 3, readable: true, writable: true });
   const reply = (r: RuntimeResponse) => {
@@ -32,7 +33,7 @@ if (parentPort) {
     }
     for (const p of parts) socket.write(p);
   };
-  const reader = new FrameReader((m) => void handle(m as RuntimeRequest).then(reply));
+  const reader = new FrameReader((m) => void handle(m as RuntimeRequest, reply).then(reply));
   socket.on('data', (chunk) => reader.push(chunk));
   // The app is gone (or closed the pipe): nothing is left to answer.
   socket.on('close', () => process.exit(0));

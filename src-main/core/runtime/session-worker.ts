@@ -6,15 +6,18 @@ import { stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ModelProto } from 'onnx-buf';
+import type { ModelProto, TensorProto } from 'onnx-buf';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
-import { analyzeGraph, findSwitches, loadModelFile, parseModel, serializeModel, tapModel, withDistances, withOutputs, type GraphSummary } from '../onnx/index.ts';
+import {
+  analyzeGraph, detachFromFile, findSwitches, loadModelFile, parseModel, serializeModel, serveTapped, switchesModel, withDistances, withOutputs,
+  type GraphSummary, type ReadFile, type Switches,
+} from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
 import { explainOrtError } from './ort-errors.ts';
 import type {
-  FeedTensor, GraphOutline, IoMeta, LoadResult, ModelRewrite, ModelSource, OpenResult, OutputTensor, RuntimeRequest, RuntimeResponse,
+  FeedTensor, GraphOutline, IoMeta, LoadResult, ModelRewrite, ModelSource, OpenResult, OutputTensor, RuntimeProgress, RuntimeRequest, RuntimeResponse,
 } from './protocol.ts';
 import type { DeconvBackend } from './provider.ts';
 
@@ -22,18 +25,29 @@ import type { DeconvBackend } from './provider.ts';
 ort.env.logLevel = 'error';
 const SESSION_LOG = { logSeverityLevel: 3 as const, logVerbosityLevel: 0 };
 
+/** A forward pass kept for projections: its input, and the tensors fetched or computed so far. */
+interface Kept {
+  feeds: Record<string, ort.Tensor>;
+  tensors: Map<string, OutputTensor>;
+  /** What a caller asked for (the rest, pool inputs fetched to compute switches, is let go after). */
+  asked: Set<string>;
+}
+
 interface Loaded {
   session: ort.InferenceSession;
   inputs: IoMeta[];
+  outputNames: Set<string>;
   /** The file's name for messages. */
   name: string;
-  /** The model as parsed (before any rewrite), kept to build the deconv engine on first use and to derive copies. */
-  model: ModelProto | null;
   /** For models loaded from bytes: parsed on first projection. */
   bytes: Uint8Array | null;
-  /** The parsed model's graph analysis, when open() made it (the session itself). */
+  /** The graph the engine plans with; for an opened file its large constants stay on disk (weights-on-disk.ts). */
   graph: GraphSummary | null;
-  /** `path|mtime|size` of the file this was opened from: copies of the same file share its parse. */
+  /** Every MaxPool's switches, and the graph of those MaxPools alone that computes them (tap.ts switchesModel). */
+  switches: Switches[] | null;
+  poolsBytes: Uint8Array | null;
+  pools: ort.InferenceSession | null;
+  /** `path|mtime|size` of the file this was opened from. */
   fileKey: string | null;
   engine: DeconvEngine | null;
   provider: Provider;
@@ -43,11 +57,13 @@ interface Loaded {
   backend: 'engine' | 'compiled' | 'auto';
   /** Under 'auto': the backend chosen per layer, on its first projection. */
   byLayer: Map<string, 'engine' | 'compiled'>;
-  /** Forward passes kept for projections (a click reuses the image's activations and switches). */
-  kept: Map<string, Record<string, OutputTensor>>;
+  /** Forward passes kept for projections (a click reuses the image's activations and switches), oldest first. */
+  kept: Map<string, Kept>;
 }
 
+/** Kept passes: at most this many, and at most this many bytes beside the newest. */
 const KEEP = 3;
+const KEEP_BYTES = 256 * 1024 * 1024;
 
 const sessions = new Map<string, Loaded>();
 
@@ -55,7 +71,7 @@ const sessions = new Map<string, Loaded>();
  * The model `describe` parsed last, for the `open` that usually follows it (a command chooses what
  * to load from the graph): the file is then parsed once. An open of it takes it over.
  */
-let described: { fileKey: string; model: ModelProto } | null = null;
+let described: { fileKey: string; model: ModelProto; read: ReadFile | null } | null = null;
 
 function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   return list.map((m) =>
@@ -81,29 +97,47 @@ async function createSession(bytes: Uint8Array, name: string, providers: Provide
   }
 }
 
+/**
+ * A full collection, where the process was started with --expose-gc (launch-node.ts). After an open
+ * the file's buffer and the serialized copy are garbage, 2× the file; V8 sees no allocation to start
+ * a collection by itself, so they would stay resident until the next busy moment.
+ */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 async function releaseKey(key: string): Promise<void> {
   const s = sessions.get(key);
   sessions.delete(key);
   if (s) {
     await s.session.release();
+    await s.pools?.release();
     await s.projector?.release();
   }
 }
 
-async function install(
-  key: string, bytes: Uint8Array, name: string, providers: Provider[], reason: string, deconv: DeconvBackend,
-  keepModel: { model: ModelProto | null; bytes: Uint8Array | null; fileKey: string | null; graph?: GraphSummary | null },
-): Promise<LoadResult> {
+interface Keeps {
+  bytes: Uint8Array | null;
+  fileKey: string | null;
+  graph?: GraphSummary | null;
+  switches?: Switches[] | null;
+  poolsBytes?: Uint8Array | null;
+}
+
+async function install(key: string, bytes: Uint8Array, name: string, providers: Provider[], reason: string, deconv: DeconvBackend, keeps: Keeps): Promise<LoadResult> {
   await releaseKey(key);
   const { session, provider, providerReason } = await createSession(bytes, name, providers, reason);
   const inputs = meta(session.inputMetadata);
   const backend = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda') ? 'compiled' : deconv === 'engine' ? 'engine' : 'auto';
-  sessions.set(key, { session, inputs, name, graph: null, ...keepModel, engine: null, kept: new Map(), provider, projector: null, backend, byLayer: new Map() });
+  sessions.set(key, {
+    session, inputs, outputNames: new Set(session.outputNames), name, graph: null, switches: null, poolsBytes: null, pools: null, ...keeps,
+    engine: null, kept: new Map(), provider, projector: null, backend, byLayer: new Map(),
+  });
   return { provider, providerReason, deconvBackend: backend, inputs, outputs: meta(session.outputMetadata) };
 }
 
-/** The file parsed once per content: a session and its light copies share one parse. */
-async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fileKey: string }> {
+/** The file read and parsed; `describe` followed by `open` of the same file parses it once. */
+async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fileKey: string; read: ReadFile | null }> {
   const st = await stat(source.file).catch(() => null);
   const name = path.basename(source.file);
   if (!st) throw new AppError('MODEL_READ_FAILED', `${name}: the file is gone (${source.file})`, { file: source.file });
@@ -111,12 +145,15 @@ async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fil
     throw new AppError('MODEL_READ_FAILED', `${name} changed on disk since it was opened; open it again`, { file: source.file });
   }
   const fileKey = `${source.file}|${st.mtimeMs}|${st.size}`;
-  for (const s of sessions.values()) if (s.fileKey === fileKey && s.model) return { model: s.model, fileKey };
-  if (described?.fileKey === fileKey) return { model: described.model, fileKey };
-  return { model: (await loadModelFile(source.file)).model, fileKey };
+  if (described?.fileKey === fileKey) return { model: described.model, fileKey, read: described.read };
+  const { model, bytes } = await loadModelFile(source.file);
+  return { model, fileKey, read: { file: source.file, bytes, mtimeMs: st.mtimeMs, size: st.size } };
 }
 
-/** The summary without the constants the main thread never reads: only the spine's Conv weights stay (for spectra). */
+/**
+ * The summary without the constants the main thread never reads: only the spine's Conv weights stay
+ * (for spectra), read with `get` (a WeightsOnDisk reads them back from the file).
+ */
 function outline(graph: GraphSummary): GraphOutline {
   const keep = new Set<string>();
   for (const l of graph.layers) {
@@ -124,13 +161,16 @@ function outline(graph: GraphSummary): GraphOutline {
     const node = graph.nodes.find((n) => n.name === l.node);
     if (node?.inputs[1]) keep.add(node.inputs[1]);
   }
-  return { ...graph, initializers: new Map([...graph.initializers].filter(([k]) => keep.has(k))) };
+  const initializers = new Map<string, TensorProto>();
+  for (const name of keep) {
+    const t = graph.initializers.get(name);
+    if (t) initializers.set(name, t);
+  }
+  return { ...graph, initializers };
 }
 
-function rewritten(model: ModelProto, rewrite: ModelRewrite, opset: number): ModelProto {
+function rewritten(model: ModelProto, rewrite: Exclude<ModelRewrite, { kind: 'tap-all' }>, opset: number): ModelProto {
   switch (rewrite.kind) {
-    case 'tap-all':
-      return tapModel(model, 'all').model;
     case 'outputs':
       return withOutputs(model, rewrite.tensors);
     case 'distances':
@@ -138,24 +178,46 @@ function rewritten(model: ModelProto, rewrite: ModelRewrite, opset: number): Mod
   }
 }
 
-async function open(req: Extract<RuntimeRequest, { type: 'open' }>): Promise<OpenResult> {
+/** The stages of opening a model, as the open job reports them (the last is the main side's zero pass). */
+export const OPEN_STAGES = 4;
+
+async function open(req: Extract<RuntimeRequest, { type: 'open' }>, progress: (p: RuntimeProgress) => void): Promise<OpenResult> {
   const { source } = req;
   const name = path.basename(source.file);
-  const { model, fileKey } = await parsedFile(source);
-  const graph = source.rewrite.kind === 'tap-all' ? analyzeGraph(model, source.file) : null;
-  const opset = Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
-  const bytes = serializeModel(rewritten(model, source.rewrite, opset));
-  const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, { model, bytes: null, fileKey, graph });
+  progress({ stage: `reading ${name} (${Math.round(source.size / 1e6)} MB)`, done: 0, total: OPEN_STAGES });
+  const { model, fileKey, read } = await parsedFile(source);
+  const { rewrite } = source;
+  const tapAll = rewrite.kind === 'tap-all';
+  progress({ stage: tapAll ? 'adding the taps' : 'preparing the copy', done: 1, total: OPEN_STAGES });
+  let bytes: Uint8Array;
+  const keeps: Keeps = { bytes: null, fileKey };
+  let graph: GraphSummary | null = null;
+  if (rewrite.kind === 'tap-all') {
+    graph = analyzeGraph(model, source.file);
+    const served = serveTapped(model, graph.layers.map((l) => l.id));
+    bytes = served.bytes;
+    keeps.switches = served.switches;
+    keeps.poolsBytes = served.switches.length ? switchesModel(model, served.switches) : null;
+    // The engine's graph keeps nothing of the file's buffer, nor does the outline sent back (it is
+    // read from it), so the buffer goes with the parsed model.
+    if (read) graph = detachFromFile(graph, read);
+    keeps.graph = graph;
+  } else {
+    const opset = Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
+    bytes = serializeModel(rewritten(model, rewrite, opset));
+  }
   if (described?.fileKey === fileKey) described = null;
+  progress({ stage: 'loading into onnxruntime', done: 2, total: OPEN_STAGES });
+  const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, keeps);
   return { ...loaded, graph: graph ? outline(graph) : null };
 }
 
 async function describe(file: string): Promise<GraphOutline> {
   const st = await stat(file).catch(() => null);
   if (!st) throw new AppError('MODEL_READ_FAILED', `${path.basename(file)}: no such file (${file})`, { file });
-  const { model, fileKey } = await parsedFile({ file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size });
+  const { model, fileKey, read } = await parsedFile({ file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size });
   const graph = outline(analyzeGraph(model, file));
-  described = { fileKey, model };
+  described = { fileKey, model, read };
   // Not kept for long: a compare model of the Filters view is described and never opened.
   const mine = described;
   setTimeout(() => {
@@ -230,53 +292,158 @@ function loadedSession(key: string): Loaded {
   return loaded;
 }
 
-async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string): Promise<Record<string, OutputTensor>> {
+async function runSession(loaded: Loaded, feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return fetches ? await loaded.session.run(feeds, fetches) : await loaded.session.run(feeds);
+  } catch (e) {
+    throw new AppError('RUNTIME_FAILED', `inference on ${loaded.name} failed: ${explainOrtError((e as Error).message, loaded.name)}`);
+  }
+}
+
+/**
+ * One forward pass. With `keep`, the pass is kept under that id for projections: what it fetched,
+ * and its input to fetch more from on demand (projections add the switches they unpool through, see
+ * ensureTensors). `forProjection` computes the switches in the same pass, for a caller about to project.
+ */
+async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection = false): Promise<Record<string, OutputTensor>> {
   const loaded = loadedSession(key);
   checkFeeds(loaded.inputs, feeds);
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, f] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', f.data, f.dims);
-  let results: ort.InferenceSession.OnnxValueMapType;
-  try {
-    // A kept pass fetches every tap, so later projections of any layer need no new forward pass.
-    results = keep || !fetches.length ? await loaded.session.run(ortFeeds) : await loaded.session.run(ortFeeds, fetches);
-  } catch (e) {
-    throw new AppError('RUNTIME_FAILED', `inference on ${loaded.name} failed: ${explainOrtError((e as Error).message, loaded.name)}`);
+  if (!keep) {
+    const results = await runSession(loaded, ortFeeds, fetches.length ? fetches : undefined);
+    const all: Record<string, OutputTensor> = {};
+    for (const [name, t] of Object.entries(results)) {
+      // Taps of non-float tensors (shape arithmetic beside the spine) are not read by anything here.
+      if ((t as ort.Tensor).type !== 'float32' && (t as ort.Tensor).type !== 'int64' && !fetches.includes(name)) continue;
+      all[name] = toOutput(t as ort.Tensor);
+    }
+    return all;
   }
-  const all: Record<string, OutputTensor> = {};
-  for (const [name, t] of Object.entries(results)) {
-    // Taps of non-float tensors (shape arithmetic beside the spine) are not read by anything here.
-    if ((t as ort.Tensor).type !== 'float32' && (t as ort.Tensor).type !== 'int64' && !fetches.includes(name)) continue;
-    all[name] = toOutput(t as ort.Tensor);
+  for (const name of fetches) {
+    if (!loaded.outputNames.has(name)) throw new AppError('RUNTIME_FAILED', `${loaded.name} has no tensor "${name}"`);
   }
-  if (!keep) return all;
+  // A kept pass that names nothing fetches everything the session outputs.
+  const asked = fetches.length ? fetches : [...loaded.outputNames];
+  const kept: Kept = { feeds: ortFeeds, tensors: new Map(), asked: new Set(asked) };
+  const results = await runSession(loaded, ortFeeds, [...new Set([...asked, ...(forProjection ? switchSources(loaded, kept) : [])])]);
+  for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
+  if (forProjection) await ensureTensors(loaded, kept, switchesOf(loaded).map((s) => s.indices));
   loaded.kept.delete(keep);
-  loaded.kept.set(keep, all);
-  while (loaded.kept.size > KEEP) loaded.kept.delete(loaded.kept.keys().next().value as string);
-  const out: Record<string, OutputTensor> = {};
-  for (const name of fetches.length ? fetches : Object.keys(all)) {
-    const t = all[name];
-    if (!t) throw new AppError('RUNTIME_FAILED', `${loaded.name} has no tensor "${name}"`);
-    out[name] = t;
-  }
-  return out;
+  loaded.kept.set(keep, kept);
+  evictKept(loaded);
+  return Object.fromEntries(asked.map((name) => [name, kept.tensors.get(name)!]));
 }
 
-function engineFor(loaded: Loaded, key: string): DeconvEngine {
+function keptBytes(k: Kept): number {
+  let n = 0;
+  for (const t of k.tensors.values()) n += t.data.byteLength;
+  for (const t of Object.values(k.feeds)) n += (t.data as Float32Array).byteLength;
+  return n;
+}
+
+/** Oldest passes go first: at most KEEP, and at most KEEP_BYTES beside the newest. */
+function evictKept(loaded: Loaded): void {
+  const sizes = [...loaded.kept.values()].map(keptBytes);
+  let total = sizes.reduce((a, b) => a + b, 0);
+  let i = 0;
+  for (const id of [...loaded.kept.keys()]) {
+    if (loaded.kept.size <= 1 || (loaded.kept.size <= KEEP && total <= KEEP_BYTES)) break;
+    loaded.kept.delete(id);
+    total -= sizes[i++];
+  }
+}
+
+/** The MaxPools' switches of this session's model (a model loaded from bytes is parsed for them). */
+function switchesOf(loaded: Loaded): Switches[] {
+  if (!loaded.switches) engineFor(loaded);
+  return loaded.switches!;
+}
+
+/** What a pass must fetch to have every switch: the switches where the session outputs them, else the pools' inputs. */
+function switchSources(loaded: Loaded, kept: Kept): string[] {
+  return switchesOf(loaded).flatMap((s) => (loaded.outputNames.has(s.indices) ? [s.indices] : s.input in kept.feeds ? [] : [s.input]));
+}
+
+async function poolsSession(loaded: Loaded): Promise<ort.InferenceSession> {
+  if (!loaded.pools) {
+    if (!loaded.poolsBytes) throw new AppError('RUNTIME_FAILED', `${loaded.name}: no switches to compute`);
+    loaded.pools = await ort.InferenceSession.create(loaded.poolsBytes, { ...SESSION_LOG, executionProviders: ['cpu'] });
+  }
+  return loaded.pools;
+}
+
+/**
+ * Adds `names` to a kept pass: tensors the session outputs are fetched by running the pass's input
+ * again; switches the session does not output are computed from their pools' inputs by the
+ * MaxPools-only graph (the model's own MaxPool nodes), so they are exactly the model's.
+ */
+async function ensureTensors(loaded: Loaded, kept: Kept, names: string[]): Promise<void> {
+  for (const n of names) kept.asked.add(n);
+  const missing = [...new Set(names)].filter((n) => !kept.tensors.has(n));
+  if (missing.length === 0) return;
+  const bySwitch = new Map(switchesOf(loaded).map((s) => [s.indices, s]));
+  const direct = new Set<string>();
+  let computeSwitches = false;
+  for (const name of missing) {
+    if (loaded.outputNames.has(name)) direct.add(name);
+    else if (bySwitch.has(name)) computeSwitches = true;
+    else throw new AppError('RUNTIME_FAILED', `${loaded.name} has no tensor "${name}"`);
+  }
+  if (computeSwitches) for (const t of switchSources(loaded, kept)) if (!kept.tensors.has(t)) direct.add(t);
+  if (direct.size) {
+    const results = await runSession(loaded, kept.feeds, [...direct]);
+    for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
+  }
+  if (!computeSwitches) return;
+  const outside = switchesOf(loaded).filter((s) => !kept.tensors.has(s.indices));
+  if (outside.length === 0) return;
+  const pools = await poolsSession(loaded);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of pools.inputNames) {
+    const t = kept.feeds[name] ?? kept.tensors.get(name);
+    if (!t) throw new AppError('RUNTIME_FAILED', `${loaded.name}: the pool input "${name}" was not fetched`);
+    feeds[name] = t instanceof ort.Tensor ? t : new ort.Tensor('float32', t.data as Float32Array, t.dims);
+  }
+  let results: ort.InferenceSession.OnnxValueMapType;
+  try {
+    results = await pools.run(feeds, outside.map((s) => s.indices));
+  } catch (e) {
+    throw new AppError('RUNTIME_FAILED', `computing the switches of ${loaded.name} failed: ${explainOrtError((e as Error).message, loaded.name)}`);
+  }
+  for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
+  // The pools' inputs were for this; a caller's own fetches stay.
+  for (const name of pools.inputNames) if (!kept.asked.has(name)) kept.tensors.delete(name);
+}
+
+function engineFor(loaded: Loaded): DeconvEngine {
   if (!loaded.engine) {
-    // The file as parsed, not a tapped copy: its weights are the engine's, with no second copy of them.
-    // findSwitches names the switches as the tapped session outputs them.
-    const model = loaded.model ?? parseModel(loaded.bytes!, key);
-    loaded.engine = new DeconvEngine(loaded.graph ?? analyzeGraph(model, loaded.name), findSwitches(model));
+    if (!loaded.graph || !loaded.switches) {
+      // Loaded from bytes: parsed now. findSwitches names the switches as a tapped model outputs them.
+      const model = parseModel(loaded.bytes!, loaded.name);
+      loaded.graph ??= analyzeGraph(model, loaded.name);
+      loaded.switches ??= findSwitches(model);
+      loaded.poolsBytes ??= loaded.switches.length ? switchesModel(model, loaded.switches) : null;
+    }
+    loaded.engine = new DeconvEngine(loaded.graph, loaded.switches);
   }
   return loaded.engine;
 }
 
 async function project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {
   const loaded = loadedSession(key);
-  const acts = loaded.kept.get(keep);
-  if (!acts) throw new AppError('NOT_CACHED', 'the forward pass for this image is no longer cached');
-  const engine = engineFor(loaded, key);
-  const map = new Map(Object.entries(acts).map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
+  const kept = loaded.kept.get(keep);
+  if (!kept) throw new AppError('NOT_CACHED', 'the forward pass for this image is no longer cached');
+  const engine = engineFor(loaded);
+  const layers = [...new Set(requests.map((r) => r.layer))];
+  // Plans first, so a bad request fails before any pass is run.
+  const needed = layers.flatMap((layer) => engine.fetchesFor(layer));
+  await ensureTensors(loaded, kept, needed);
+  // Used last: the newest, so what it now holds is not what eviction drops first.
+  loaded.kept.delete(keep);
+  loaded.kept.set(keep, kept);
+  evictKept(loaded);
+  const map: Activations = new Map([...kept.tensors].map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
   // One backend per layer: group the requests by layer, keep their order in the reply.
   const out: Projection[] = new Array(requests.length);
   const byLayer = new Map<string, number[]>();
@@ -313,29 +480,34 @@ function backendFor(loaded: Loaded, engine: DeconvEngine, acts: Activations, lay
   return chosen;
 }
 
-async function value(req: RuntimeRequest): Promise<unknown> {
+async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void): Promise<unknown> {
   switch (req.type) {
-    case 'open':
-      return open(req);
+    case 'open': {
+      const opened = await open(req, progress);
+      collect();
+      return opened;
+    }
     case 'load':
-      return install(req.key, req.bytes, req.key, req.providers, req.providerReason, req.deconv, { model: null, bytes: req.bytes, fileKey: null });
+      return install(req.key, req.bytes, req.key, req.providers, req.providerReason, req.deconv, { bytes: req.bytes, fileKey: null });
     case 'describe':
       return describe(req.file);
     case 'run':
-      return run(req.key, req.feeds, req.fetches, req.keep);
+      return run(req.key, req.feeds, req.fetches, req.keep, req.forProjection);
     case 'prepare':
-      return { skipped: [...engineFor(loadedSession(req.key), req.key).plan(req.layer).skipped] };
+      return { skipped: [...engineFor(loadedSession(req.key)).plan(req.layer).skipped] };
     case 'project':
       return project(req.key, req.keep, req.requests);
     case 'release':
       await releaseKey(req.key);
+      collect();
       return null;
   }
 }
 
-export async function handle(req: RuntimeRequest): Promise<RuntimeResponse> {
+/** Answers one request; `notify` carries its progress messages (opening a model) before the answer. */
+export async function handle(req: RuntimeRequest, notify: (r: RuntimeResponse) => void = () => {}): Promise<RuntimeResponse> {
   try {
-    return { id: req.id, ok: true, value: await value(req) };
+    return { id: req.id, ok: true, value: await value(req, (progress) => notify({ id: req.id, progress })) };
   } catch (e) {
     return { id: req.id, ok: false, error: toErrorInfo(e) };
   }

@@ -99,7 +99,8 @@ export class AppContext implements ServiceContext {
     const cached = st ? this.sessions.get(ModelSession.cacheKey(abs, st.mtimeMs, st.size)) : undefined;
     if (cached) return cached;
     const choice = chooseProvider(this.options.provider ?? 'auto');
-    const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 1, () => ModelSession.open(abs, this.host, choice));
+    const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 4, (job) =>
+      ModelSession.open(abs, this.host, choice, { progress: (stage, done, total) => job.progress(done, total, stage), signal: job.signal }));
     this.sessions.set(session.key, session);
     if (this.sessions.size > SESSIONS) {
       const [oldKey, old] = this.sessions.entries().next().value as [string, ModelSession];
