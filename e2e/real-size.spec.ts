@@ -41,9 +41,13 @@ async function browseTo(app: Page, kind: 'model' | 'folder', dir: string): Promi
   await expect(dialog.getByTestId('browser-path')).toHaveValue(dir);
 }
 
-async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
+async function openModelAttempt(app: Page, dir: string, file: string): Promise<void> {
   await browseTo(app, 'model', dir);
   await app.getByTestId('browser').locator(`[data-testid="browser-entry"][data-name="${file}"]`).click();
+}
+
+async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
+  await openModelAttempt(app, dir, file);
   await expect(app.getByTestId('model-name')).toHaveText(file, { timeout: 120_000 });
 }
 
@@ -178,6 +182,25 @@ const ms = (v: number) => `${Math.round(v)} ms`;
 test.describe('the UI on a real-size model', () => {
   test.skip(({ shell }) => shell !== 'web', SERVER_ONLY);
   test.setTimeout(240_000);
+
+  test('a model that fails to open is reported, and the open model and its views stay', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-broken-'));
+    try {
+      writeFileSync(path.join(dir, 'broken.onnx'), 'not an ONNX model');
+      await app.getByTestId('view-layers').click();
+      await expect(app.getByTestId('map-grid')).toHaveAttribute('data-drawn', 'true');
+      await openModelAttempt(app, dir, 'broken.onnx');
+      const error = app.getByTestId('error').filter({ hasText: 'Could not open model' });
+      await expect(error).toContainText('broken.onnx');
+      await expect(app.getByTestId('model-name')).toHaveText('zf-mini.onnx');
+      await expect(app.getByTestId('map-grid')).toHaveAttribute('data-drawn', 'true');
+      await expect(app.locator('[data-testid="progress"]')).toHaveCount(0);
+      await error.getByTestId('dismiss').click();
+    } finally {
+      await app.getByTestId('view-image').click();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('a 250 MB ZF net opens with progress, and conv5’s grid and a click’s projection are timed', async ({ app }) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'convscope-zf224-'));
