@@ -7,6 +7,8 @@ const SHOW_AFTER_MS = 300;
 export interface Job extends ProgressEvent {
   visible: boolean;
   cancelling: boolean;
+  /** When this renderer first heard of the job (Date.now()), for its elapsed time. */
+  startedAt: number;
 }
 
 export class ProgressJobs {
@@ -26,7 +28,7 @@ export class ProgressJobs {
       Object.assign(this.jobs[i], e);
       return;
     }
-    this.jobs.push({ ...e, visible: false, cancelling: false });
+    this.jobs.push({ ...e, visible: false, cancelling: false, startedAt: Date.now() });
     setTimeout(() => {
       const job = this.jobs.find((j) => j.jobId === e.jobId);
       if (job) job.visible = true;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { formatElapsed, isIndeterminate, jobCount } from './job-text.ts';
+
+describe('isIndeterminate', () => {
+  it('slides for a single unit not yet done, fills otherwise', () => {
+    expect(isIndeterminate({ done: 0, total: 1 })).toBe(true);
+    expect(isIndeterminate({ done: 0, total: 0 })).toBe(true);
+    expect(isIndeterminate({ done: 1, total: 1 })).toBe(false);
+    expect(isIndeterminate({ done: 0, total: 4, stage: 'parsing' })).toBe(false);
+    expect(isIndeterminate({ done: 0, total: 10_000 })).toBe(false);
+  });
+});
+
+describe('jobCount', () => {
+  it('names the step a staged job is in (stages done + 1), never past the last', () => {
+    expect(jobCount({ done: 0, total: 4, stage: 'reading zf.onnx (249 MB)' })).toBe('step 1 of 4');
+    expect(jobCount({ done: 2, total: 4, stage: 'loading into onnxruntime' })).toBe('step 3 of 4');
+    expect(jobCount({ done: 4, total: 4, stage: 'checking the taps' })).toBe('step 4 of 4');
+  });
+
+  it('counts items of other jobs, and says nothing for a job of one unit', () => {
+    expect(jobCount({ done: 1200, total: 10_000 })).toBe('1,200 / 10,000');
+    expect(jobCount({ done: 0, total: 1 })).toBe('');
+    // An open without stage events (older cores) is a job of one unit: just its label.
+    expect(jobCount({ done: 0, total: 1, stage: undefined })).toBe('');
+    expect(jobCount({ done: 0, total: 1, stage: '' })).toBe('');
+  });
+});
+
+describe('formatElapsed', () => {
+  it('counts whole seconds, then minutes and seconds, then hours and minutes', () => {
+    expect(formatElapsed(0)).toBe('0 s');
+    expect(formatElapsed(999)).toBe('0 s');
+    expect(formatElapsed(1000)).toBe('1 s');
+    expect(formatElapsed(59_999)).toBe('59 s');
+    expect(formatElapsed(65_000)).toBe('1 min 05 s');
+    expect(formatElapsed(3_599_000)).toBe('59 min 59 s');
+    expect(formatElapsed(3_720_000)).toBe('1 h 02 min');
+  });
+
+  it('reads a clock that has not caught up (or nonsense) as 0 s', () => {
+    expect(formatElapsed(-250)).toBe('0 s');
+    expect(formatElapsed(Number.NaN)).toBe('0 s');
+  });
+});

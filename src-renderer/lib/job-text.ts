@@ -1,0 +1,29 @@
+// What the running-jobs strip says about a job: how far it is (items, or the step of a staged job
+// such as opening a model), whether its bar can be determinate, and how long it has run.
+import type { ProgressEvent } from '../../src-main/common/api.ts';
+
+type JobCounts = Pick<ProgressEvent, 'done' | 'total' | 'stage'>;
+
+/** A job of one unit that has not finished it says nothing measurable: its bar slides. */
+export function isIndeterminate(job: JobCounts): boolean {
+  return job.total <= 1 && job.done === 0;
+}
+
+/**
+ * The count beside the bar. A staged job counts stages done, so the stage it is in is the next one:
+ * `step 2 of 4` while the second stage runs. Other jobs count items: `1,200 / 10,000`.
+ */
+export function jobCount(job: JobCounts): string {
+  if (job.total <= 1) return '';
+  if (job.stage) return `step ${Math.min(job.done + 1, job.total)} of ${job.total}`;
+  return `${job.done.toLocaleString('en')} / ${job.total.toLocaleString('en')}`;
+}
+
+/** Time a job has run, in whole seconds while short: `0 s`, `42 s`, `1 min 05 s`, `1 h 02 min`. */
+export function formatElapsed(ms: number): string {
+  const s = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
