@@ -16,6 +16,7 @@ import {
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
 import { explainOrtError } from './ort-errors.ts';
+import { sessionOptions } from './ort-options.ts';
 import type {
   FeedTensor, GraphOutline, IoMeta, LoadResult, ModelRewrite, ModelSource, OpenResult, OutputTensor, RuntimeProgress, RuntimeRequest, RuntimeResponse,
 } from './protocol.ts';
@@ -23,8 +24,6 @@ import type { DeconvBackend } from './provider.ts';
 
 // onnxruntime's warnings are ANSI-coloured lines on stderr; errors reach the user as messages instead.
 ort.env.logLevel = 'error';
-const SESSION_LOG = { logSeverityLevel: 3 as const, logVerbosityLevel: 0 };
-
 /** A forward pass kept for projections: its input, and the tensors fetched or computed so far. */
 interface Kept {
   feeds: Record<string, ort.Tensor>;
@@ -84,13 +83,13 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
 async function createSession(bytes: Uint8Array, name: string, providers: Provider[], reason: string): Promise<{ session: ort.InferenceSession; provider: Provider; providerReason: string }> {
   if (providers[0] === 'cuda') {
     try {
-      return { session: await ort.InferenceSession.create(bytes, { ...SESSION_LOG, executionProviders: ['cuda', 'cpu'] }), provider: 'cuda', providerReason: reason };
+      return { session: await ort.InferenceSession.create(bytes, { ...sessionOptions('model'), executionProviders: ['cuda', 'cpu'] }), provider: 'cuda', providerReason: reason };
     } catch (e) {
       reason = `the CUDA provider failed to start (${explainOrtError((e as Error).message, name).split('\n')[0]})`;
     }
   }
   try {
-    return { session: await ort.InferenceSession.create(bytes, { ...SESSION_LOG, executionProviders: ['cpu'] }), provider: 'cpu', providerReason: reason };
+    return { session: await ort.InferenceSession.create(bytes, { ...sessionOptions('model'), executionProviders: ['cpu'] }), provider: 'cpu', providerReason: reason };
   } catch (e) {
     const why = explainOrtError((e as Error).message, name);
     throw new AppError('MODEL_UNSUPPORTED', why.startsWith(name) ? why : `onnxruntime cannot run ${name}: ${why}`);
@@ -368,7 +367,7 @@ function switchSources(loaded: Loaded, kept: Kept): string[] {
 async function poolsSession(loaded: Loaded): Promise<ort.InferenceSession> {
   if (!loaded.pools) {
     if (!loaded.poolsBytes) throw new AppError('RUNTIME_FAILED', `${loaded.name}: no switches to compute`);
-    loaded.pools = await ort.InferenceSession.create(loaded.poolsBytes, { ...SESSION_LOG, executionProviders: ['cpu'] });
+    loaded.pools = await ort.InferenceSession.create(loaded.poolsBytes, { ...sessionOptions('helper'), executionProviders: ['cpu'] });
   }
   return loaded.pools;
 }
