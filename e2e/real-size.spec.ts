@@ -249,9 +249,12 @@ test.describe('the UI on a real-size model', () => {
       expect(watch.cancel, 'the opening progress had a Cancel button').toBe(true);
       expect(watch.elapsed.length, 'the opening progress showed its elapsed time').toBeGreaterThan(0);
       for (const e of watch.elapsed) expect(e).toMatch(/^\d+ s$/);
-      // TODO(stage events): once the runtime reports stages while opening (the main-side change
-      // to model opening), require them: expect(watch.stages.length).toBeGreaterThan(0). Until
-      // then an open reports no stage and the strip shows the label alone.
+      // The runtime's stages, in order (a quick one may pass between two frames, so not each is required).
+      const STAGES = [/^reading zf\.onnx \(249 MB\)$/, /^adding the taps$/, /^loading into onnxruntime$/, /^measuring the layers$/];
+      expect(watch.stages, 'the stage onnxruntime spends the open in was shown').toContain('loading into onnxruntime');
+      const order = watch.stages.map((stage) => STAGES.findIndex((re) => re.test(stage)));
+      expect(order.every((i) => i >= 0), `stages: ${watch.stages.join(', ')}`).toBe(true);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
       for (const c of watch.counts) expect(c).toMatch(/^step \d+ of \d+$/);
 
       await openFolderAt(app, paths.samples);
