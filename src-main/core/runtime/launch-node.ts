@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import { encodeFrame, FrameReader } from './frames.ts';
+import { runtimeEnv } from './process-env.ts';
 import type { RuntimeResponse } from './protocol.ts';
 import { ChildProcessHost, type LaunchRuntime, type ProcessHostOptions } from './process-host.ts';
 
@@ -19,7 +20,7 @@ export const launchNodeRuntime: LaunchRuntime = (events) => {
   // --expose-gc: the runtime collects after opening and closing a model (session-worker.ts).
   const child = spawn(process.execPath, ['--expose-gc', entry()], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '' },
+    env: runtimeEnv(),
     windowsHide: true,
   });
   const pipe = child.stdio[3] as Socket;

@@ -1,5 +1,5 @@
 // The runtime host over the real onnxruntime-node in a real child process.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,13 @@ describe('the runtime process', () => {
     expect(out.logits.dims).toEqual([16, 10]);
     // A run on this thread would block every timer until it returned.
     if (elapsed > 50) expect(ticks).toBeGreaterThan(1);
+  });
+
+  it.runIf(process.platform === 'linux')('starts with a fixed malloc mmap threshold and a collectable heap, so a closed model gives its memory back', async () => {
+    await host.run('zf', { input: input(1) }, ['logits']);
+    const environ = readFileSync(`/proc/${host.pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 1048576}`);
+    expect(readFileSync(`/proc/${host.pid}/cmdline`, 'utf8').split('\0')).toContain('--expose-gc');
   });
 
   it('checks feeds against the model inputs (ORT would ignore an extra one)', async () => {
