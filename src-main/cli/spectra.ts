@@ -157,9 +157,10 @@ async function spectra(argv: string[]): Promise<number> {
   // The one copy loaded outputs only what the firing scan reads (nothing more without --images).
   const reads: OpenOptions['rewrite'] = (g) => ({ kind: 'outputs', tensors: folder ? [resolveConvLayer(g, model.name, layer).activation] : [] });
   const { report, skipped } = await withModel(values, async (m) => {
-    if (!folder) return { report: await spectraReport(m.graph, model, layer), skipped: null };
+    const load = (names: string[]) => m.loadWeights(names);
+    if (!folder) return { report: await spectraReport(m.graph, model, layer, undefined, load), skipped: null };
     const firing = await firingWith(m, layer, folder);
-    return { report: await spectraReport(m.graph, model, layer, firing.evidence), skipped: firing.skipped };
+    return { report: await spectraReport(m.graph, model, layer, firing.evidence, load), skipped: firing.skipped };
   }, reads);
   const r: FilterSpectraResult = { ...report, ms: performance.now() - t0 };
   if (typeof values['spectra-out'] === 'string') {

@@ -1,10 +1,10 @@
 // Batching over models exported with a fixed batch size: the analyses batch freely, the session
 // splits. Checked against one-image passes of the same model, on real onnxruntime-node.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zfTestModel, seededRandom } from '../onnx/index.ts';
+import { parseModel, seededRandom, tensorToFloat32, zfTestModel } from '../onnx/index.ts';
 import { nodeRuntimeHost } from '../runtime/launch-node.ts';
 import { chooseProvider } from '../runtime/provider.ts';
 import { ModelSession } from './model-session.ts';
@@ -94,6 +94,24 @@ describe('ModelSession.variantForward', () => {
     for (const l of ['relu2', 'relu3', 'relu4', 'relu5']) await (await m.forwardAt([l]))(batch, 1, [l]);
     const again = await first(batch, 1, ['relu1']);
     expect(Array.from(again.relu1.data as Float32Array)).toEqual(Array.from(want.relu1.data as Float32Array));
+    await m.close();
+  });
+});
+
+describe('ModelSession.loadWeights', () => {
+  it('the outline holds the first Conv layer\'s weights; the others arrive on demand, equal to the file\'s', async () => {
+    const file = path.join(tmp, 'fixed1.onnx');
+    const m = await ModelSession.open(file, host, chooseProvider('cpu'));
+    const convWeights = m.graph.layers.filter((l) => l.op === 'Conv').map((l) => m.graph.nodes.find((n) => n.name === l.node)!.inputs[1]);
+    expect(convWeights.length).toBeGreaterThan(1);
+    const [first, second] = convWeights;
+    expect(tensorToFloat32(m.graph.initializers.get(first)!).length).toBeGreaterThan(0);
+    expect(() => tensorToFloat32(m.graph.initializers.get(second)!)).toThrow();
+    await m.loadWeights([first, second]);
+    const reference = parseModel(readFileSync(file), 'fixed1.onnx').graph!.initializer;
+    for (const name of [first, second]) {
+      expect(Array.from(tensorToFloat32(m.graph.initializers.get(name)!))).toEqual(Array.from(tensorToFloat32(reference.find((t) => t.name === name)!)));
+    }
     await m.close();
   });
 });

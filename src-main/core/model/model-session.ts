@@ -238,6 +238,21 @@ export class ModelSession {
     return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id, forProjection);
   }
 
+  /**
+   * Makes `names` (Conv weights) readable in `graph.initializers`: an opened model's outline holds
+   * the first Conv layer's weights and only the shapes of the others, read here on first use.
+   */
+  async loadWeights(names: string[]): Promise<void> {
+    const missing = names.filter((n) => {
+      const t = this.graph.initializers.get(n);
+      // Fields left at their defaults may not survive the trip from the runtime (proto2 defaults live on the prototype).
+      return !t || !(t.rawData?.byteLength || t.floatData?.length || t.doubleData?.length || t.int32Data?.length);
+    });
+    if (missing.length === 0) return;
+    const got = await this.host.weights(this.key, missing);
+    for (const [name, t] of Object.entries(got)) this.graph.initializers.set(name, t);
+  }
+
   /** Plans the projections of `layer` (and builds the engine) before they are needed. */
   prepare(layer: string): Promise<{ skipped: string[] }> {
     this.requireProjections();

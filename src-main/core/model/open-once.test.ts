@@ -11,12 +11,13 @@ import { defaultPaths } from './resources.ts';
 const real = nodeRuntimeHost();
 const opened: string[] = [];
 const host: RuntimeHost = {
-  open: (key, source, choice) => (opened.push(JSON.stringify(source.rewrite)), real.open(key, source, choice)),
+  open: (key, source, choice, watch) => (opened.push(JSON.stringify(source.rewrite)), real.open(key, source, choice, watch)),
   load: (...a) => real.load(...a),
   describe: (...a) => real.describe(...a),
   run: (...a) => real.run(...a),
   project: (...a) => real.project(...a),
   prepare: (...a) => real.prepare(...a),
+  weights: (...a) => real.weights(...a),
   release: (...a) => real.release(...a),
   close: () => real.close(),
 };

@@ -1,5 +1,6 @@
 // Where sessions live, as the rest of the core sees it. The implementation is a child process
 // (process-host.ts), so that a fault inside onnxruntime ends that process and not the app.
+import type { TensorProto } from 'onnx-buf';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { ProviderChoice } from './provider.ts';
 import type { FeedTensor, GraphOutline, LoadResult, ModelSource, OpenResult, OutputTensor, RuntimeProgress } from './protocol.ts';
@@ -25,6 +26,8 @@ export interface RuntimeHost {
   run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection?: boolean): Promise<Record<string, OutputTensor>>;
   /** Deconvnet projections over a kept forward pass; fails with NOT_CACHED once it was evicted. */
   project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]>;
+  /** Constants of an opened model, by name (the Conv weights its outline gave without values). */
+  weights(key: string, names: string[]): Promise<Record<string, TensorProto>>;
   /** Builds the deconv engine and the reverse plan of `layer` ahead of time; reports what it skips. */
   prepare(key: string, layer: string): Promise<{ skipped: string[] }>;
   release(key: string): Promise<void>;

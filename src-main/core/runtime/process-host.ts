@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../common/errors.ts';
+import type { TensorProto } from 'onnx-buf';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { CallWatch, RuntimeHost } from './host.ts';
 import type {
@@ -314,6 +315,11 @@ export class ChildProcessHost implements RuntimeHost {
   async project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {
     await this.ensureLoaded(key);
     return this.request({ type: 'project', key, keep, requests }, `projecting on ${this.nameOf(key)}`, this.nameOf(key));
+  }
+
+  async weights(key: string, names: string[]): Promise<Record<string, TensorProto>> {
+    await this.ensureLoaded(key);
+    return this.request({ type: 'weights', key, names }, `reading weights of ${this.nameOf(key)}`, this.nameOf(key));
   }
 
   async prepare(key: string, layer: string): Promise<{ skipped: string[] }> {

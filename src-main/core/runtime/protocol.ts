@@ -52,7 +52,9 @@ export interface ModelSource {
 
 /**
  * The graph as the main thread sees it: the whole summary except the constants, of which only the
- * spine's Conv weights are kept (spectra read them); the rest of the weights stay in the runtime process.
+ * spine's Conv weights are kept (spectra read them); the rest of the weights stay in the runtime
+ * process. An opened model's outline carries the first Conv layer's weights and the others' shapes
+ * alone (no values): `RuntimeHost.weights` reads those when a view needs them.
  */
 export type GraphOutline = GraphSummary;
 
@@ -68,6 +70,7 @@ export type RuntimeRequest =
   | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string; forProjection?: boolean }
   | { id: number; type: 'project'; key: string; keep: string; requests: ProjectionRequest[] }
   | { id: number; type: 'prepare'; key: string; layer: string }
+  | { id: number; type: 'weights'; key: string; names: string[] }
   | { id: number; type: 'release'; key: string };
 
 /** Where a long call is (opening a model): a stage in words, and stages done of total. */

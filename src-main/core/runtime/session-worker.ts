@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ModelProto, TensorProto } from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
+import { type ModelProto, type TensorProto, TensorProtoSchema } from 'onnx-buf';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
@@ -151,21 +152,41 @@ async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fil
 
 /**
  * The summary without the constants the main thread never reads: only the spine's Conv weights stay
- * (for spectra), read with `get` (a WeightsOnDisk reads them back from the file).
+ * (for spectra), read with `get` (a WeightsOnDisk reads them back from the file). With `firstOnly`
+ * (an opened model, whose session can read the rest later) the other Conv weights go as their
+ * shapes alone: ResNet18's are nearly all of its 47 MB, which cost the open their way to the main
+ * process and stayed there.
  */
-function outline(graph: GraphSummary): GraphOutline {
-  const keep = new Set<string>();
+function outline(graph: GraphSummary, firstOnly = false): GraphOutline {
+  const keep: string[] = [];
   for (const l of graph.layers) {
     if (l.op !== 'Conv') continue;
     const node = graph.nodes.find((n) => n.name === l.node);
-    if (node?.inputs[1]) keep.add(node.inputs[1]);
+    if (node?.inputs[1] && !keep.includes(node.inputs[1])) keep.push(node.inputs[1]);
   }
   const initializers = new Map<string, TensorProto>();
-  for (const name of keep) {
+  keep.forEach((name, i) => {
     const t = graph.initializers.get(name);
-    if (t) initializers.set(name, t);
-  }
+    if (t) initializers.set(name, firstOnly && i > 0 ? withoutValues(t) : t);
+  });
   return { ...graph, initializers };
+}
+
+/** A tensor's name, type and dims, no values. */
+function withoutValues(t: TensorProto): TensorProto {
+  return create(TensorProtoSchema, { name: t.name, dims: t.dims, dataType: t.dataType });
+}
+
+function weights(key: string, names: string[]): Record<string, TensorProto> {
+  const loaded = loadedSession(key);
+  const graph = loaded.graph ?? engineFor(loaded).graph;
+  const out: Record<string, TensorProto> = {};
+  for (const name of names) {
+    const t = graph.initializers.get(name);
+    if (!t) throw new AppError('NOT_FOUND', `${loaded.name} has no constant "${name}"`);
+    out[name] = t;
+  }
+  return out;
 }
 
 function rewritten(model: ModelProto, rewrite: Exclude<ModelRewrite, { kind: 'tap-all' }>, opset: number): ModelProto {
@@ -208,7 +229,7 @@ async function open(req: Extract<RuntimeRequest, { type: 'open' }>, progress: (p
   if (described?.fileKey === fileKey) described = null;
   progress({ stage: 'loading into onnxruntime', done: 2, total: OPEN_STAGES });
   const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, keeps);
-  return { ...loaded, graph: graph ? outline(graph) : null };
+  return { ...loaded, graph: graph ? outline(graph, true) : null };
 }
 
 async function describe(file: string): Promise<GraphOutline> {
@@ -492,6 +513,8 @@ async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void
       return describe(req.file);
     case 'run':
       return run(req.key, req.feeds, req.fetches, req.keep, req.forProjection);
+    case 'weights':
+      return weights(req.key, req.names);
     case 'prepare':
       return { skipped: [...engineFor(loadedSession(req.key)).plan(req.layer).skipped] };
     case 'project':

@@ -68,7 +68,8 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
       const session = current ?? (firing ? await ctx.sessionFor(file) : null);
       const graph = session ? session.graph : await graphOf(file);
       const evidence = firing && session ? await firingOf(session, layer, jobId) : undefined;
-      return { ...(await spectraReport(graph, { path: file, name }, layer, evidence)), ms: performance.now() - t0 };
+      const load = session ? (names: string[]) => session.loadWeights(names) : undefined;
+      return { ...(await spectraReport(graph, { path: file, name }, layer, evidence, load)), ms: performance.now() - t0 };
     },
 
     async spectraDemoModels() {

@@ -12,13 +12,18 @@ export interface FiringEvidence extends Firing {
   failed: number;
 }
 
+/** Reads Conv weights a graph holds as shapes alone (ModelSession.loadWeights). */
+export type WeightsLoader = (names: string[]) => Promise<void>;
+
 export async function spectraReport(
   graph: GraphSummary,
   model: { path: string; name: string },
   layer?: string,
   firing?: FiringEvidence,
+  loadWeights?: WeightsLoader,
 ): Promise<Omit<FilterSpectraResult, 'ms'>> {
   const ref = resolveConvLayer(graph, model.name, layer);
+  await loadWeights?.([graph.nodes.find((n) => n.name === ref.node)!.inputs[1]]);
   const conv = convFilters(graph, ref, model.name);
   // A copy of the weights goes to the worker: the report hands these out too.
   const evidence: Firing | undefined = firing && { images: firing.images, fires: firing.fires };
