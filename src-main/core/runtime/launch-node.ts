@@ -2,6 +2,10 @@
 // frames (frames.ts) on an extra pipe, fd 3, rather than Node's IPC channel: tensors are written from
 // their own buffers and read into one buffer each, with no serialisation copies.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
@@ -12,8 +16,54 @@ import { ChildProcessHost, type LaunchRuntime, type ProcessHostOptions } from '.
 
 function entry(): string {
   const here = import.meta.url;
-  // From sources the child needs tsx; bundled, runtime-main.js sits beside this chunk.
-  return fileURLToPath(new URL(here.endsWith('.ts') ? './runtime-boot.mjs' : './runtime-main.js', here));
+  // Bundled (the desktop app's build), runtime-main.js sits beside this chunk.
+  if (!here.endsWith('.ts')) return fileURLToPath(new URL('./runtime-main.js', here));
+  return process.env.CONVSCOPE_RUNTIME_FROM_SOURCES === '1' ? fileURLToPath(new URL('./runtime-boot.mjs', here)) : (bundledEntry() ?? fileURLToPath(new URL('./runtime-boot.mjs', here)));
+}
+
+let bundled: string | null | undefined;
+
+/**
+ * Run from sources (server mode, the CLI, the tests), the runtime process would need tsx's loader:
+ * a hooks thread with its own heap, about 50 MB resident in every runtime process, and a slower
+ * start. So its entry is bundled once per app process with esbuild (the one tsx itself runs;
+ * about 0.1 s) into node_modules/.cache/convscope, named by its content, where onnxruntime-node
+ * resolves as from the sources. Where that cannot be written (a read-only install) or esbuild is
+ * missing, the child boots from the sources through tsx as before (runtime-boot.mjs), as it does
+ * with CONVSCOPE_RUNTIME_FROM_SOURCES=1.
+ */
+function bundledEntry(): string | null {
+  if (bundled !== undefined) return bundled;
+  bundled = null;
+  try {
+    const require = createRequire(import.meta.url);
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const result = esbuild.buildSync({
+      entryPoints: [fileURLToPath(new URL('./runtime-main.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['onnxruntime-node'],
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0].contents;
+    const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+    const dir = fileURLToPath(new URL('../../../node_modules/.cache/convscope/', import.meta.url));
+    const file = path.join(dir, `runtime-${hash}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      // Written whole under another name, then renamed: processes starting side by side never read half a file.
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, file);
+    }
+    bundled = file;
+  } catch {
+    // The sources through tsx, as before.
+  }
+  return bundled;
 }
 
 export const launchNodeRuntime: LaunchRuntime = (events) => {

@@ -53,6 +53,23 @@ describe('the runtime process', () => {
     expect(readFileSync(`/proc/${host.pid}/cmdline`, 'utf8').split('\0')).toContain('--expose-gc');
   });
 
+  it.runIf(process.platform === 'linux')('runs from a bundle of its entry, or from the sources through tsx when asked; both answer alike', async () => {
+    await host.run('zf', { input: input(1) }, ['logits']);
+    expect(readFileSync(`/proc/${host.pid}/cmdline`, 'utf8')).toMatch(/node_modules\/\.cache\/convscope\/runtime-[0-9a-f]{16}\.mjs/);
+    process.env.CONVSCOPE_RUNTIME_FROM_SOURCES = '1';
+    const fromSources = nodeRuntimeHost();
+    try {
+      await fromSources.load('zf', bytes, cpu);
+      expect(readFileSync(`/proc/${fromSources.pid}/cmdline`, 'utf8')).toContain('runtime-boot.mjs');
+      const a = await fromSources.run('zf', { input: input(2) }, ['logits']);
+      const b = await host.run('zf', { input: input(2) }, ['logits']);
+      expect(a.logits.data).toEqual(b.logits.data);
+    } finally {
+      delete process.env.CONVSCOPE_RUNTIME_FROM_SOURCES;
+      await fromSources.close();
+    }
+  });
+
   it('checks feeds against the model inputs (ORT would ignore an extra one)', async () => {
     await expect(host.run('zf', { input: input(1), extra: input(1) }, [])).rejects.toMatchObject({ code: 'INPUT_MISMATCH', message: expect.stringContaining('"extra"') });
     await expect(host.run('zf', { input: { dims: [1, 1, 224, 224], data: new Float32Array(224 * 224) } }, [])).rejects.toMatchObject({ code: 'INPUT_MISMATCH' });
