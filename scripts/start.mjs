@@ -51,7 +51,10 @@ if (electron) {
     console.log('Electron runtime not installed (npm run setup:electron fetches it where there is a network); starting server mode.');
   }
   ensureRendererBuilt();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/server/main.ts'), ...passOn], { cwd: root, stdio: 'inherit' });
+  // A fixed malloc mmap threshold (glibc), as the runtime process has (src-main/core/runtime/process-env.ts):
+  // large blocks freed after a real-size model go back to the system instead of staying resident.
+  const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? String(1024 * 1024) };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src-main/server/main.ts'), ...passOn], { cwd: root, stdio: 'inherit', env });
   const forward = (sig) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
