@@ -230,12 +230,13 @@ export class ModelSession {
    * Runs one image (or a batch of `n`, N×C×H×W flat), returns the requested tensors and keeps the
    * pass in the runtime under `id` for projections. The pass fetches only what is asked: a pass
    * that is projected computes its switches on the first projection, by running the kept input
-   * again to its pools; `forProjection` (a caller about to project) computes them in this pass.
+   * again to its pools. `projectFrom` (a caller about to project from these layers) fetches in this
+   * pass what those projections read, switches included.
    */
-  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1, forProjection = false): Promise<Record<string, OutputTensor>> {
+  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1, projectFrom?: string[]): Promise<Record<string, OutputTensor>> {
     this.requireProjections();
     const { channels, height, width, name } = this.info.input;
-    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id, forProjection);
+    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id, projectFrom);
   }
 
   /**
@@ -272,7 +273,7 @@ export class ModelSession {
       return await this.host.project(this.key, id, requests);
     } catch (e) {
       if ((e as AppError).code !== 'NOT_CACHED') throw e;
-      await this.keep(id, await tensor(), [this.info.outputs[0].name], n, true);
+      await this.keep(id, await tensor(), [this.info.outputs[0].name], n, [...new Set(requests.map((r) => r.layer))]);
       return this.host.project(this.key, id, requests);
     }
   }

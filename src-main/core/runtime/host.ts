@@ -20,10 +20,10 @@ export interface RuntimeHost {
   describe(file: string): Promise<GraphOutline>;
   /**
    * With `keep`, the runtime keeps this pass under that id for `project`: what it fetched and its
-   * input, to fetch more from (a projection's switches). `forProjection` computes the switches in
-   * the same pass, for a caller about to project.
+   * input, to fetch more from (a projection's switches). `projectFrom` fetches in the same pass
+   * what projections from those layers read, switches included, for a caller about to project.
    */
-  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection?: boolean): Promise<Record<string, OutputTensor>>;
+  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[]): Promise<Record<string, OutputTensor>>;
   /** Deconvnet projections over a kept forward pass; fails with NOT_CACHED once it was evicted. */
   project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]>;
   /** Constants of an opened model, by name (the Conv weights its outline gave without values). */

@@ -307,9 +307,9 @@ export class ChildProcessHost implements RuntimeHost {
     await this.install(key);
   }
 
-  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection?: boolean): Promise<Record<string, OutputTensor>> {
+  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[]): Promise<Record<string, OutputTensor>> {
     await this.ensureLoaded(key);
-    return this.request({ type: 'run', key, feeds, fetches, keep, ...(forProjection ? { forProjection } : {}) }, `running ${this.nameOf(key)}`, this.nameOf(key));
+    return this.request({ type: 'run', key, feeds, fetches, keep, ...(projectFrom ? { projectFrom } : {}) }, `running ${this.nameOf(key)}`, this.nameOf(key));
   }
 
   async project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {

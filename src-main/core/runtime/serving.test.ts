@@ -43,7 +43,7 @@ describe('passes fetch what they are asked for; projections compute their switch
       await host.load('tapped', serializeModel(tapModel(parseModel(readFileSync(small), 'zf.onnx'), 'all').model), { ...cpu, deconv: 'engine' });
       const grid = await host.run('served', feeds, [layers[2]], 'grid');
       expect(Object.keys(grid)).toEqual([layers[2]]);
-      await host.run('served', feeds, [layers[2]], 'ready', true);
+      await host.run('served', feeds, [layers[2]], 'ready', layers);
       await host.run('tapped', feeds, [], 'ref');
       const requests: ProjectionRequest[] = layers.flatMap((layer) => [0, 3].map((channel) => ({ layer, channel, mode: 'single' as const })));
       const lazy = await host.project('served', 'grid', requests);

@@ -323,9 +323,10 @@ async function runSession(loaded: Loaded, feeds: Record<string, ort.Tensor>, fet
 /**
  * One forward pass. With `keep`, the pass is kept under that id for projections: what it fetched,
  * and its input to fetch more from on demand (projections add the switches they unpool through, see
- * ensureTensors). `forProjection` computes the switches in the same pass, for a caller about to project.
+ * ensureTensors). `projectFrom` fetches in the same pass what projections from those layers read,
+ * and computes the switches, for a caller about to project.
  */
-async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, forProjection = false): Promise<Record<string, OutputTensor>> {
+async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[]): Promise<Record<string, OutputTensor>> {
   const loaded = loadedSession(key);
   checkFeeds(loaded.inputs, feeds);
   const ortFeeds: Record<string, ort.Tensor> = {};
@@ -346,9 +347,12 @@ async function run(key: string, feeds: Record<string, FeedTensor>, fetches: stri
   // A kept pass that names nothing fetches everything the session outputs.
   const asked = fetches.length ? fetches : [...loaded.outputNames];
   const kept: Kept = { feeds: ortFeeds, tensors: new Map(), asked: new Set(asked) };
-  const results = await runSession(loaded, ortFeeds, [...new Set([...asked, ...(forProjection ? switchSources(loaded, kept) : [])])]);
+  // What the projections will read (planned first, so a bad layer fails before the pass runs).
+  const needed = projectFrom ? [...new Set(projectFrom.flatMap((layer) => engineFor(loaded).fetchesFor(layer)))] : [];
+  const inPass = projectFrom ? [...needed.filter((n) => loaded.outputNames.has(n)), ...switchSources(loaded, kept)] : [];
+  const results = await runSession(loaded, ortFeeds, [...new Set([...asked, ...inPass])]);
   for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
-  if (forProjection) await ensureTensors(loaded, kept, switchesOf(loaded).map((s) => s.indices));
+  if (projectFrom) await ensureTensors(loaded, kept, [...needed, ...switchesOf(loaded).map((s) => s.indices)]);
   loaded.kept.delete(keep);
   loaded.kept.set(keep, kept);
   evictKept(loaded);
@@ -512,7 +516,7 @@ async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void
     case 'describe':
       return describe(req.file);
     case 'run':
-      return run(req.key, req.feeds, req.fetches, req.keep, req.forProjection);
+      return run(req.key, req.feeds, req.fetches, req.keep, req.projectFrom);
     case 'weights':
       return weights(req.key, req.names);
     case 'prepare':

@@ -115,7 +115,7 @@ export async function runFaithfulness(
   if (o.channel >= layer.dims[0]) throw new AppError('INVALID_ARGUMENT', `layer "${o.layer}" has ${layer.dims[0]} maps; there is no map ${o.channel}`, { layer: o.layer });
   const rf = model.info.layers.find((l) => l.id === layer.tensor)?.receptiveField;
   if (!rf) throw new AppError('MODEL_UNSUPPORTED', `layer "${o.layer}" has no receptive field (not a spatial layer)`, { layer: o.layer });
-  await model.keep(keepId, image, [layer.tensor], 1, true);
+  await model.keep(keepId, image, [layer.tensor], 1, [layer.tensor]);
   const [p] = await model.project(keepId, async () => image, [{ layer: layer.tensor, channel: o.channel, mode: 'single', position: o.position }]);
   const position = p.position!;
   const box = receptiveFieldBox(rf, position, dims[1], dims[2]);

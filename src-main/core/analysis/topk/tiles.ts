@@ -31,7 +31,7 @@ async function projectBatch(model: ModelSession, keepId: string, tensors: Float3
   const batch = new Float32Array(tensors.length * size);
   tensors.forEach((t, j) => batch.set(t, j * size));
   const requests = entries.map((e, j) => ({ layer: tensor, channel, mode: 'single' as const, position: e.position, batchIndex: j }));
-  await model.keep(keepId, batch, [tensor], tensors.length, true);
+  await model.keep(keepId, batch, [tensor], tensors.length, [tensor]);
   return model.project(keepId, async () => batch, requests, tensors.length);
 }
 
