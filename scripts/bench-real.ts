@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Record as BenchRecord } from './bench-record.ts';
-import type { BackendFigures, ChildFigures } from './bench-real-child.ts';
+import { REACTION_MS, type BackendFigures, type ChildFigures } from './bench-real-child.ts';
 import { builtModels } from './bench-real-builder.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -136,7 +136,7 @@ function report(record: BenchRecord, verdicts: Verdict[], m: RealModel, child: C
       click = 'PyTorch backward alone too small to measure';
     }
     row(`${label}: click (forward cached)`, `${fmtMs(b.cached.ms)} ms`, `${click}${click ? '; ' : ''}${fmtMs(b.projectorMs)} ms of it in the projector`);
-    if (b.firstClick) row(`${label}: first click after the layer's pass`, `${fmtMs(b.firstClick.ms)} ms`, '(computes the switches from the kept input first)');
+    if (b.firstClick) row(`${label}: first click, ${REACTION_MS} ms after the layer's maps`, `${fmtMs(b.firstClick.ms)} ms`, '(the layer browser fetches what a click reads in the background)');
     row(`${label}: incl. forward pass`, `${fmtMs(b.withForward.ms)} ms`, ref
       ? checkIf(`${label} incl. forward / PyTorch incl. forward`, b.withForward.ms / ref.projectionMs, m.withForwardTarget, { of: ' PyTorch incl. forward' }) + bestOf(b.withForward.best, ref.best.projectionMs)
       : '');

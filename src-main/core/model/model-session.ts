@@ -231,12 +231,13 @@ export class ModelSession {
    * pass in the runtime under `id` for projections. The pass fetches only what is asked: a pass
    * that is projected computes its switches on the first projection, by running the kept input
    * again to its pools. `projectFrom` (a caller about to project from these layers) fetches in this
-   * pass what those projections read, switches included.
+   * pass what those projections read, switches included; with `soon`, in the background once the
+   * runtime is idle (the layer browser: the maps come back at once, and a click finds them ready).
    */
-  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1, projectFrom?: string[]): Promise<Record<string, OutputTensor>> {
+  async keep(id: string, tensor: Float32Array, fetches: string[], n = 1, projectFrom?: string[], soon = false): Promise<Record<string, OutputTensor>> {
     this.requireProjections();
     const { channels, height, width, name } = this.info.input;
-    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id, projectFrom);
+    return this.host.run(this.key, { [name]: { dims: [n, channels, height, width], data: tensor } }, fetches, id, projectFrom, soon);
   }
 
   /**

@@ -21,9 +21,10 @@ export interface RuntimeHost {
   /**
    * With `keep`, the runtime keeps this pass under that id for `project`: what it fetched and its
    * input, to fetch more from (a projection's switches). `projectFrom` fetches in the same pass
-   * what projections from those layers read, switches included, for a caller about to project.
+   * what projections from those layers read, switches included, for a caller about to project;
+   * with `soon`, in the background once the runtime is idle (a view where a click may follow).
    */
-  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[]): Promise<Record<string, OutputTensor>>;
+  run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[], soon?: boolean): Promise<Record<string, OutputTensor>>;
   /** Deconvnet projections over a kept forward pass; fails with NOT_CACHED once it was evicted. */
   project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]>;
   /** Constants of an opened model, by name (the Conv weights its outline gave without values). */

@@ -307,9 +307,10 @@ export class ChildProcessHost implements RuntimeHost {
     await this.install(key);
   }
 
-  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[]): Promise<Record<string, OutputTensor>> {
+  async run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[], soon?: boolean): Promise<Record<string, OutputTensor>> {
     await this.ensureLoaded(key);
-    return this.request({ type: 'run', key, feeds, fetches, keep, ...(projectFrom ? { projectFrom } : {}) }, `running ${this.nameOf(key)}`, this.nameOf(key));
+    const extra = { ...(projectFrom ? { projectFrom } : {}), ...(soon ? { soon } : {}) };
+    return this.request({ type: 'run', key, feeds, fetches, keep, ...extra }, `running ${this.nameOf(key)}`, this.nameOf(key));
   }
 
   async project(key: string, keep: string, requests: ProjectionRequest[]): Promise<Projection[]> {

@@ -67,7 +67,7 @@ export type RuntimeRequest =
   | { id: number; type: 'open'; key: string; source: ModelSource; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
   | { id: number; type: 'load'; key: string; bytes: Uint8Array; providers: Provider[]; providerReason: string; deconv: DeconvBackend }
   | { id: number; type: 'describe'; file: string }
-  | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string; projectFrom?: string[] }
+  | { id: number; type: 'run'; key: string; feeds: Record<string, FeedTensor>; fetches: string[]; keep?: string; projectFrom?: string[]; soon?: boolean }
   | { id: number; type: 'project'; key: string; keep: string; requests: ProjectionRequest[] }
   | { id: number; type: 'prepare'; key: string; layer: string }
   | { id: number; type: 'weights'; key: string; names: string[] }

@@ -48,11 +48,20 @@ describe('passes fetch what they are asked for; projections compute their switch
       const requests: ProjectionRequest[] = layers.flatMap((layer) => [0, 3].map((channel) => ({ layer, channel, mode: 'single' as const })));
       const lazy = await host.project('served', 'grid', requests);
       const ready = await host.project('served', 'ready', requests);
+      // The layer browser's pass: the maps at once, what projections read in the background; a click
+      // before that is done waits for it, one after finds it ready.
+      await host.run('served', feeds, [layers[2]], 'soon', layers, true);
+      const soon = await host.project('served', 'soon', requests);
+      await host.run('served', feeds, [layers[2]], 'later', layers, true);
+      await new Promise((r) => setTimeout(r, 300));
+      const later = await host.project('served', 'later', requests);
       const ref = await host.project('tapped', 'ref', requests);
       ref.forEach((r, i) => {
         expect(lazy[i].position).toEqual(r.position);
         expect(Array.from(lazy[i].data)).toEqual(Array.from(r.data));
         expect(Array.from(ready[i].data)).toEqual(Array.from(r.data));
+        expect(Array.from(soon[i].data)).toEqual(Array.from(r.data));
+        expect(Array.from(later[i].data)).toEqual(Array.from(r.data));
       });
       expect(ref.some((r) => r.data.some((v) => v !== 0)), 'projections are not all zero').toBe(true);
     } finally {

@@ -31,6 +31,8 @@ interface Kept {
   tensors: Map<string, OutputTensor>;
   /** What a caller asked for (the rest, pool inputs fetched to compute switches, is let go after). */
   asked: Set<string>;
+  /** Projections' tensors being fetched in the background (run's `soon`); a projection waits for it. */
+  prefetch: Promise<void> | null;
 }
 
 interface Loaded {
@@ -326,7 +328,7 @@ async function runSession(loaded: Loaded, feeds: Record<string, ort.Tensor>, fet
  * ensureTensors). `projectFrom` fetches in the same pass what projections from those layers read,
  * and computes the switches, for a caller about to project.
  */
-async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[]): Promise<Record<string, OutputTensor>> {
+async function run(key: string, feeds: Record<string, FeedTensor>, fetches: string[], keep?: string, projectFrom?: string[], soon = false): Promise<Record<string, OutputTensor>> {
   const loaded = loadedSession(key);
   checkFeeds(loaded.inputs, feeds);
   const ortFeeds: Record<string, ort.Tensor> = {};
@@ -346,17 +348,58 @@ async function run(key: string, feeds: Record<string, FeedTensor>, fetches: stri
   }
   // A kept pass that names nothing fetches everything the session outputs.
   const asked = fetches.length ? fetches : [...loaded.outputNames];
-  const kept: Kept = { feeds: ortFeeds, tensors: new Map(), asked: new Set(asked) };
-  // What the projections will read (planned first, so a bad layer fails before the pass runs).
-  const needed = projectFrom ? [...new Set(projectFrom.flatMap((layer) => engineFor(loaded).fetchesFor(layer)))] : [];
-  const inPass = projectFrom ? [...needed.filter((n) => loaded.outputNames.has(n)), ...switchSources(loaded, kept)] : [];
-  const results = await runSession(loaded, ortFeeds, [...new Set([...asked, ...inPass])]);
-  for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
-  if (projectFrom) await ensureTensors(loaded, kept, [...needed, ...switchesOf(loaded).map((s) => s.indices)]);
+  const kept: Kept = { feeds: ortFeeds, tensors: new Map(), asked: new Set(asked), prefetch: null };
+  if (projectFrom && soon) {
+    const results = await runSession(loaded, ortFeeds, asked);
+    for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
+    kept.prefetch = prefetchSoon(loaded, kept, projectFrom);
+  } else {
+    // What the projections will read (planned first, so a bad layer fails before the pass runs).
+    const needed = projectFrom ? projectionTensors(loaded, projectFrom) : [];
+    const inPass = projectFrom ? [...needed.filter((n) => loaded.outputNames.has(n)), ...switchSources(loaded, kept)] : [];
+    const results = await runSession(loaded, ortFeeds, [...new Set([...asked, ...inPass])]);
+    for (const [name, t] of Object.entries(results)) kept.tensors.set(name, toOutput(t as ort.Tensor));
+    if (projectFrom) await ensureTensors(loaded, kept, needed);
+  }
   loaded.kept.delete(keep);
   loaded.kept.set(keep, kept);
   evictKept(loaded);
   return Object.fromEntries(asked.map((name) => [name, kept.tensors.get(name)!]));
+}
+
+/** What projections from `layers` read: each plan's tensors, and every switch (they are computed together). */
+function projectionTensors(loaded: Loaded, layers: string[]): string[] {
+  const engine = engineFor(loaded);
+  return [...new Set([...layers.flatMap((layer) => engine.fetchesFor(layer)), ...switchesOf(loaded).map((s) => s.indices)])];
+}
+
+/** Requests this process is answering; background work waits for none. */
+let answering = 0;
+
+/**
+ * Fetches a kept pass's projection tensors once the process is idle: after the layer browser's pass
+ * the user looks at the maps before clicking one, and the click then finds its switches ready. Starts
+ * after a short pause, and waits while requests are being answered, so it never delays one that
+ * arrives meanwhile for long (a pass cannot be interrupted once started). Failures are left to the
+ * projection, which fetches again.
+ */
+function prefetchSoon(loaded: Loaded, kept: Kept, layers: string[]): Promise<void> {
+  const idle = (tries: number): Promise<void> =>
+    new Promise<void>((resolve) => setTimeout(resolve, PREFETCH_PAUSE_MS)).then(() => (answering > 0 && tries > 0 ? idle(tries - 1) : undefined));
+  return idle(40)
+    .then(() => {
+      // Evicted meanwhile, or the model closed: nothing to prepare.
+      if (![...loaded.kept.values()].includes(kept) || !sessions.has(loadedKey(loaded))) return;
+      return ensureTensors(loaded, kept, projectionTensors(loaded, layers));
+    })
+    .catch(() => {});
+}
+
+const PREFETCH_PAUSE_MS = 25;
+
+function loadedKey(loaded: Loaded): string {
+  for (const [key, s] of sessions) if (s === loaded) return key;
+  return '';
 }
 
 function keptBytes(k: Kept): number {
@@ -462,6 +505,7 @@ async function project(key: string, keep: string, requests: ProjectionRequest[])
   const layers = [...new Set(requests.map((r) => r.layer))];
   // Plans first, so a bad request fails before any pass is run.
   const needed = layers.flatMap((layer) => engine.fetchesFor(layer));
+  if (kept.prefetch) await kept.prefetch;
   await ensureTensors(loaded, kept, needed);
   // Used last: the newest, so what it now holds is not what eviction drops first.
   loaded.kept.delete(keep);
@@ -516,7 +560,7 @@ async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void
     case 'describe':
       return describe(req.file);
     case 'run':
-      return run(req.key, req.feeds, req.fetches, req.keep, req.projectFrom);
+      return run(req.key, req.feeds, req.fetches, req.keep, req.projectFrom, req.soon);
     case 'weights':
       return weights(req.key, req.names);
     case 'prepare':
@@ -532,9 +576,12 @@ async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void
 
 /** Answers one request; `notify` carries its progress messages (opening a model) before the answer. */
 export async function handle(req: RuntimeRequest, notify: (r: RuntimeResponse) => void = () => {}): Promise<RuntimeResponse> {
+  answering++;
   try {
     return { id: req.id, ok: true, value: await value(req, (progress) => notify({ id: req.id, progress })) };
   } catch (e) {
     return { id: req.id, ok: false, error: toErrorInfo(e) };
+  } finally {
+    answering--;
   }
 }

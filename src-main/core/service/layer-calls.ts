@@ -32,7 +32,8 @@ export function layerCalls(ctx: AppContext): Pick<AppCalls, 'modelInput' | 'laye
       requireReadable(ctx.requireLayer(model, layer));
       const t0 = performance.now();
       const { tensor } = await ctx.inputTensor(rel);
-      const out = await model.keep(ctx.keepId(model, rel), tensor, [layer]);
+      // The maps now; what a click on one projects through, in the background (layer browser).
+      const out = await model.keep(ctx.keepId(model, rel), tensor, [layer], 1, [layer], true);
       return layerMaps(layer, out[layer], performance.now() - t0);
     },
 
