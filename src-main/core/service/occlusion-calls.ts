@@ -18,7 +18,7 @@ export function occlusionCalls(ctx: ServiceContext): OcclusionCalls {
       if (layer !== null) checkChannel('occlusion', 'channel', o.channel, layer, resolveScanLayer(model.info.layers, layer, model.info.name).dims);
       const { tensor, entry } = await ctx.inputTensor(path);
       const trueClass = entry.className === null ? null : matchClassToLabel(entry.className, model.info.labels);
-      return ctx.jobs.run(`Occlusion of ${path}`, 1, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId);
+      return ctx.jobs.run(`Occlusion of ${path}`, 1, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId, 'positions');
     },
 
     async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {
