@@ -49,8 +49,9 @@ describe('progress granularity', () => {
     const cells = r.grid[0] * r.grid[1];
     const updates = jobOf(/^Occlusion of /);
     expect(updates.every((e) => e.unit === 'positions')).toBe(true);
-    // Known before the first pass: no `0 / 1`.
-    expect(updates.slice(1).every((e) => e.total === cells)).toBe(true);
+    // Known from the first event: no `0 / 1`.
+    expect(updates.every((e) => e.total === cells)).toBe(true);
+    expect(updates[0].done).toBe(0);
     const counts = [...new Set(updates.map((e) => e.done))];
     expect(counts.length).toBeGreaterThanOrEqual(10);
     expect(counts.at(-1)).toBe(cells);
