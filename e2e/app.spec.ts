@@ -50,6 +50,34 @@ test.describe('the demo model and images', () => {
   });
 });
 
+test.describe('the view tabs', () => {
+  test('arrow keys, Home and End on a focused tab move between tabs, not the image', async ({ app }) => {
+    const strip = app.getByTestId('image-strip');
+    const third = strip.locator('[data-testid="thumb"][data-index="2"]');
+    await third.click();
+    await expect(third).toHaveAttribute('aria-selected', 'true');
+    const imageTab = app.getByTestId('view-image');
+    await imageTab.focus();
+    await expect(imageTab).toHaveAttribute('tabindex', '0');
+    await app.keyboard.press('ArrowRight');
+    const layersTab = app.getByTestId('view-layers');
+    await expect(layersTab).toHaveAttribute('aria-selected', 'true');
+    await expect(layersTab).toBeFocused();
+    await expect(imageTab).toHaveAttribute('tabindex', '-1');
+    await app.keyboard.press('End');
+    await expect(app.getByTestId('view-occlusion')).toHaveAttribute('aria-selected', 'true');
+    await app.keyboard.press('ArrowRight');
+    await expect(imageTab).toHaveAttribute('aria-selected', 'true');
+    await expect(imageTab).toBeFocused();
+    await app.keyboard.press('ArrowLeft');
+    await expect(app.getByTestId('view-occlusion')).toHaveAttribute('aria-selected', 'true');
+    await app.keyboard.press('Home');
+    await expect(imageTab).toHaveAttribute('aria-selected', 'true');
+    // The image selection did not move.
+    await expect(third).toHaveAttribute('aria-selected', 'true');
+  });
+});
+
 test.describe('the preprocessing editor', () => {
   test('shows the core’s validation error beside the field and keeps what was typed', async ({ app }) => {
     await app.getByTestId('model-panel').locator('summary', { hasText: 'Preprocessing' }).click();

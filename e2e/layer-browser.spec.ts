@@ -208,6 +208,11 @@ test.describe('the layer browser', () => {
     expect(units).toBe(256);
     await app.getByTestId('project-all').click();
     await expect.poll(async () => Number(await batch.getAttribute('data-done'))).toBeGreaterThanOrEqual(8);
+    // A readable bar and a count with its rate (issue 14), while it runs.
+    await expect(batch.getByTestId('batch-count')).toHaveText(/^\d+ \/ 256 maps · [\d.,]+\/s/);
+    const bar = await batch.getByRole('progressbar').boundingBox();
+    expect(bar?.width ?? 0).toBeGreaterThanOrEqual(80);
+    expect(bar?.height ?? 0).toBeGreaterThanOrEqual(8);
     await app.getByTestId('batch-cancel').click();
     await expect(batch).toHaveAttribute('data-status', 'cancelled');
     const done = Number(await batch.getAttribute('data-done'));

@@ -29,6 +29,10 @@ test.describe('the Top-9 view', () => {
     await expect(wall).toHaveAttribute('data-layer', CONV5);
     await expect(wall.getByTestId('topk-map')).toHaveCount(64);
     await expect(wall.getByTestId('topk-map').first().locator('img')).toHaveCount(9);
+    // Maps not loaded yet hold a placeholder per patch; once all are in, none are left.
+    await expect.poll(() => wall.locator('.nine').evaluateAll((ns) => ns.every((n) => n.children.length === 9))).toBe(true);
+    await expect(wall.getByTestId('topk-tile-placeholder')).toHaveCount(0, { timeout: 60_000 });
+    await expect(wall.getByTestId('topk-wall-loading')).toHaveCount(0);
 
     // Fig. 2 for the strongest map (the wall opens sorted by mean maximum).
     const firstMap = wall.getByTestId('topk-map').first();

@@ -9,7 +9,8 @@ import { AppError } from '../common/errors.ts';
 import { checkInt, LIMITS } from '../common/arg-checks.ts';
 import { thetaProblem } from '../common/schemas-invariance.ts';
 import type { ImageEntry, LayerInfo } from '../common/types.ts';
-import { sweepForward, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
+import { sweepBatchSize, sweepForward, sweepSteps, shiftConsistency, sweepImages, transformInput, type SweepItem } from '../core/analysis/invariance/index.ts';
+import { progressLine } from './progress.ts';
 import { decodeImage, encodePng, preprocess, thetaRange } from '../core/images/index.ts';
 import type { ModelSession } from '../core/model/model-session.ts';
 import { tensorToPixels } from '../core/model/pixels.ts';
@@ -180,11 +181,16 @@ async function invariance(argv: string[]): Promise<void> {
     const layers = layersOf(m.info.layers, m.info.name);
     const t0 = performance.now();
     const forward = await sweepForward(m, layers);
+    const steps = sweepSteps({ transform: kind, thetas });
+    const line = progressLine('steps');
+    let stepsDone = 0;
     const images = await sweepImages(items, (item) => loadInput(m, item.path), forward, {
       transform: kind, thetas, layers, outputIsProbability: m.outputIsProbability,
       dims: [m.info.input.channels, height, width], labels: m.info.labels, numClasses: m.info.numClasses, label: (i) => m.label(i),
+      batchSize: sweepBatchSize(steps),
+      onSteps: (n) => line?.update((stepsDone += n), items.length * steps),
       onFailure: (item, reason) => skips.add({ path: item.path, reason }),
-    });
+    }).finally(() => line?.end());
     const ms = performance.now() - t0;
     const skipped = skips.finish(images.length, items.length);
     const swept = new Set(images.map((x) => x.path));

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { matchClassToLabel } from '../core/images/index.ts';
 import { runOcclusion } from '../core/analysis/occlusion/run.ts';
+import { progressLine } from './progress.ts';
 import { lastConvLayerId, resolveScanLayer, scanTensors } from '../core/analysis/topk/layers.ts';
 import type { OpenOptions } from '../core/model/model-session.ts';
 import { checkChannel, checkClass, checkOccluder } from '../core/service/arg-limits.ts';
@@ -44,7 +45,8 @@ async function occlusion(argv: string[]): Promise<void> {
     let trueClass: number | null = null;
     if ('image' in input.source) trueClass = matchClassToLabel(path.basename(path.dirname(input.source.image)), m.info.labels);
     const source = 'image' in input.source ? input.source.image : input.source.tensor;
-    const r = await runOcclusion(m, input.tensor, source, { size, stride, targetClass, trueClass, layer, channel });
+    const line = progressLine('positions');
+    const r = await runOcclusion(m, input.tensor, source, { size, stride, targetClass, trueClass, layer, channel, onProgress: line && ((d, t) => line.update(d, t)) }).finally(() => line?.end());
     const [rows, cols] = r.grid;
     const grid = <T extends ArrayLike<number>>(a: T) => Array.from({ length: rows }, (_, y) => Array.from({ length: cols }, (_, x) => a[y * cols + x]));
     const json = {

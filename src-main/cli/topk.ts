@@ -10,6 +10,7 @@ import { common, print, withModel, type CommandGroup } from './common.ts';
 import type { OpenOptions } from '../core/model/model-session.ts';
 import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
 import { Interrupt } from './interrupt.ts';
+import { clearLine, progressLine } from './progress.ts';
 
 // The synopsis keeps the column it had when occlusion shared this section, so the line reads as before.
 const USAGE = `Top-k:
@@ -28,21 +29,6 @@ ${STRICT_HELP}
 
 Exit codes (topk): 0 ok, 1 failed (also: no image of DIR could be read, or --strict and a file was
 skipped), 2 usage error, 130 interrupted by Ctrl-C (143 by SIGTERM).`;
-
-/** Erases the progress line, on a terminal only. */
-function clearLine(): string {
-  return process.stderr.isTTY ? '\r\x1b[K' : '';
-}
-
-/** Progress on a terminal's stderr: images done, images/s and time left. */
-function progressLine(): (done: number, total: number) => void {
-  const t0 = performance.now();
-  return (done, total) => {
-    const rate = done / Math.max(1e-3, (performance.now() - t0) / 1000);
-    const eta = rate > 0 ? (total - done) / rate : 0;
-    process.stderr.write(`\r\x1b[K${done}/${total} images  ${rate.toFixed(0)} img/s  ${eta.toFixed(0)} s left`);
-  };
-}
 
 async function topk(argv: string[]): Promise<number | void> {
   const values = parse(argv, { ...common, ...strictOption, images: { type: 'string' }, layer: { type: 'string' }, k: { type: 'string' }, 'no-cache': { type: 'boolean' } });
@@ -72,7 +58,8 @@ async function topk(argv: string[]): Promise<number | void> {
       });
       let result: TopkRunResult;
       try {
-        result = (await run({ signal: interrupt.signal, onProgress: process.stderr.isTTY ? progressLine() : undefined }))!;
+        const line = progressLine('images');
+        result = (await run({ signal: interrupt.signal, onProgress: line && ((d, t) => line.update(d, t)) }))!;
       } catch (e) {
         if (!interrupt.received) throw e;
         process.stderr.write(`${clearLine()}convscope: interrupted; ${await keptLine(values['no-cache'] ? null : run, folder.entries.length)}\n`);

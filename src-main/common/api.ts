@@ -126,6 +126,8 @@ export interface ProgressEvent {
   finished: boolean;
   /** What the job is doing now, in words, where it goes through stages (opening a model: reading, parsing, loading into onnxruntime, checking). */
   stage?: string;
+  /** What `done` and `total` count, where they count items rather than stages: `positions`, `images`, `steps`, `maps`. */
+  unit?: string;
 }
 
 /** The app's own calls: model, folder, images, the layer browser; each analysis adds its own (api-*.ts). */

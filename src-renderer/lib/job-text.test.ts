@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatElapsed, isIndeterminate, jobCount } from './job-text.ts';
+import { averageRate, formatElapsed, isIndeterminate, jobCount, jobRate } from './job-text.ts';
 
 describe('isIndeterminate', () => {
   it('slides for a single unit not yet done, fills otherwise', () => {
@@ -41,5 +41,30 @@ describe('formatElapsed', () => {
   it('reads a clock that has not caught up (or nonsense) as 0 s', () => {
     expect(formatElapsed(-250)).toBe('0 s');
     expect(formatElapsed(Number.NaN)).toBe('0 s');
+  });
+});
+
+describe('jobCount with a unit', () => {
+  it('names what it counts, even a single item', () => {
+    expect(jobCount({ done: 37, total: 256, unit: 'maps' })).toBe('37 / 256 maps');
+    expect(jobCount({ done: 0, total: 225, unit: 'positions' })).toBe('0 / 225 positions');
+    expect(jobCount({ done: 0, total: 1, unit: 'images' })).toBe('0 / 1 images');
+  });
+});
+
+describe('jobRate', () => {
+  it('gives rate and ETA once measured, nothing for staged jobs or unknown rates', () => {
+    expect(jobRate({ done: 37, total: 256, unit: 'maps', rate: 9.2 })).toBe('9.2/s · ETA 24 s');
+    expect(jobRate({ done: 256, total: 256, rate: 9.2 })).toBe('9.2/s');
+    expect(jobRate({ done: 0, total: 225, rate: null })).toBe('');
+    expect(jobRate({ done: 1, total: 4, stage: 'parsing', rate: 3 })).toBe('');
+  });
+});
+
+describe('averageRate', () => {
+  it('is done over the time to the last chunk, null before one', () => {
+    expect(averageRate(16, 1000, 3000)).toBe(8);
+    expect(averageRate(0, 1000, 1000)).toBeNull();
+    expect(averageRate(8, 1000, 1000)).toBeNull();
   });
 });

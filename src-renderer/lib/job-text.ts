@@ -1,8 +1,9 @@
 // What the running-jobs strip says about a job: how far it is (items, or the step of a staged job
 // such as opening a model), whether its bar can be determinate, and how long it has run.
 import type { ProgressEvent } from '../../src-main/common/api.ts';
+import { etaSeconds, formatCount, formatEta, formatRate } from '../../src-main/common/progress-text.ts';
 
-type JobCounts = Pick<ProgressEvent, 'done' | 'total' | 'stage'>;
+type JobCounts = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'unit'>;
 
 /** A job of one unit that has not finished it says nothing measurable: its bar slides. */
 export function isIndeterminate(job: JobCounts): boolean {
@@ -14,9 +15,17 @@ export function isIndeterminate(job: JobCounts): boolean {
  * `step 2 of 4` while the second stage runs. Other jobs count items: `1,200 / 10,000`.
  */
 export function jobCount(job: JobCounts): string {
-  if (job.total <= 1) return '';
-  if (job.stage) return `step ${Math.min(job.done + 1, job.total)} of ${job.total}`;
-  return `${job.done.toLocaleString('en')} / ${job.total.toLocaleString('en')}`;
+  if (job.stage) return job.total <= 1 ? '' : `step ${Math.min(job.done + 1, job.total)} of ${job.total}`;
+  // A job that counts named items says so even for one: `0 / 1 images`.
+  if (job.total <= 1 && !job.unit) return '';
+  return formatCount(job.done, job.total, job.unit);
+}
+
+/** Rate and time left beside the count, once measurable: `9.1/s · ETA 24 s`; empty for staged jobs. */
+export function jobRate(job: JobCounts & { rate: number | null }): string {
+  if (job.stage || job.rate === null) return '';
+  const eta = job.done < job.total ? formatEta(etaSeconds(job.done, job.total, job.rate)) : '';
+  return [formatRate(job.rate), eta].filter((p) => p !== '').join(' · ');
 }
 
 /** Time a job has run, in whole seconds while short: `0 s`, `42 s`, `1 min 05 s`, `1 h 02 min`. */
@@ -26,4 +35,10 @@ export function formatElapsed(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** Items per second of a batch run from the renderer: done over the time to the last chunk; null before one. */
+export function averageRate(done: number, startedAt: number, updatedAt: number): number | null {
+  const s = (updatedAt - startedAt) / 1000;
+  return done > 0 && s > 0 ? done / s : null;
 }

@@ -138,18 +138,28 @@ export async function runSweeps(transforms: TransformKind[]): Promise<void> {
       async (chunk) => {
         const jobId = `invariance-${++jobSeq}`;
         slot.jobId = jobId;
-        const r = await getApi().call('invarianceSweep', { paths: chunk.map((e) => e.path), transform: spec.transform, thetas: spec.thetas, layers, jobId });
-        if (gen === generation && inv.runs[i].labels.length === 0) inv.updateRun(i, { labels: r.labels });
-        return r.images;
+        const off = getApi().on('progress', (e) => {
+          if (e.jobId === jobId && !e.finished && gen === generation) inv.step = { done: e.done, total: e.total, images: chunk.length };
+        });
+        try {
+          const r = await getApi().call('invarianceSweep', { paths: chunk.map((e) => e.path), transform: spec.transform, thetas: spec.thetas, layers, jobId });
+          if (gen === generation && inv.runs[i].labels.length === 0) inv.updateRun(i, { labels: r.labels });
+          return r.images;
+        } finally {
+          off();
+        }
       },
       (results) => {
         if (gen !== generation) return;
+        // With the images that finished: the count of steps does not go back in between.
         inv.updateRun(i, { images: [...inv.runs[i].images, ...results] });
+        inv.step = null;
       },
     );
     active = slot;
     const out = await slot.run.start();
     if (gen !== generation) return;
+    inv.step = null;
     active = null;
     const cancelled = out.status === 'cancelled' || (out.status === 'failed' && isCancelled(out.error));
     if (cancelled) {

@@ -211,7 +211,8 @@ export async function projectAllMaps(): Promise<void> {
   const gen = batchGen;
   const mode = layerView.mode;
   const order = [...layerView.order];
-  layerView.batch = { layer: c.layer, mode, total: order.length, done: 0, status: 'running', error: null, thumbs: {} };
+  const startedAt = performance.now();
+  layerView.batch = { layer: c.layer, mode, total: order.length, done: 0, status: 'running', error: null, thumbs: {}, startedAt, updatedAt: startedAt };
   layerView.grid = 'projections';
   const run = new ChunkedRun<number, ProjectionResult>(
     order,

@@ -56,6 +56,15 @@ export class InvarianceState {
   consistency = $state.raw<ConsistencyState | null>(null);
 
   readonly running = $derived(this.runs.some((r) => r.status === 'running' || r.status === 'cancelling' || r.status === 'waiting'));
+  /** The steps (transformed inputs) of the sweep call in flight, from its progress events, over `images` images. */
+  step = $state.raw<{ done: number; total: number; images: number } | null>(null);
+
+  /** Progress in steps over every image of every run, the call in flight included (its steps per image stand for all). */
+  readonly steps = $derived.by(() => {
+    const perImage = this.step && this.step.images > 0 ? this.step.total / this.step.images : (this.runs.find((r) => r.status === 'running')?.thetas.length ?? 0);
+    return { done: Math.round(this.imagesDone * perImage + (this.step?.done ?? 0)), total: Math.round(this.imagesTotal * perImage) };
+  });
+
   readonly imagesDone = $derived(this.runs.reduce((s, r) => s + r.images.length, 0));
   readonly imagesTotal = $derived(this.runs.reduce((s, r) => s + r.total, 0));
 

@@ -36,6 +36,9 @@ export interface Batch {
   status: BatchStatus;
   error: string | null;
   thumbs: Record<number, ProjectionThumb>;
+  /** performance.now() when it started and when `done` last grew, for its rate. */
+  startedAt: number;
+  updatedAt: number;
 }
 
 export class LayerBrowser {
@@ -94,7 +97,7 @@ export class LayerBrowser {
       if (old) URL.revokeObjectURL(old.url);
       next[t.channel] = t;
     }
-    this.batch = { ...b, done, thumbs: next };
+    this.batch = { ...b, done, thumbs: next, updatedAt: performance.now() };
   }
 
   updateBatch(patch: Partial<Omit<Batch, 'thumbs'>>): void {

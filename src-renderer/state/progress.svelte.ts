@@ -1,6 +1,7 @@
 // Long jobs the core reports through `progress` events. A job shows only once it has run for a
 // moment, so quick ones (opening a small model) do not flash a bar.
 import type { ProgressEvent } from '../../src-main/common/api.ts';
+import { RateMeter } from '../../src-main/common/progress-text.ts';
 
 const SHOW_AFTER_MS = 300;
 
@@ -9,26 +10,35 @@ export interface Job extends ProgressEvent {
   cancelling: boolean;
   /** When this renderer first heard of the job (Date.now()), for its elapsed time. */
   startedAt: number;
+  /** Items per second measured from the counts (null until two counts apart), for the rate and ETA. */
+  rate: number | null;
 }
 
 export class ProgressJobs {
   jobs = $state<Job[]>([]);
+  private readonly meters = new Map<string, RateMeter>();
 
   get visible(): Job[] {
     return this.jobs.filter((j) => j.visible);
   }
 
-  update(e: ProgressEvent): void {
+  update(e: ProgressEvent, now = performance.now()): void {
     const i = this.jobs.findIndex((j) => j.jobId === e.jobId);
     if (e.finished) {
       if (i >= 0) this.jobs.splice(i, 1);
+      this.meters.delete(e.jobId);
       return;
     }
+    let meter = this.meters.get(e.jobId);
+    if (!meter) this.meters.set(e.jobId, (meter = new RateMeter()));
+    // A staged job's count is its stages: no rate.
+    if (!e.stage) meter.add(e.done, now);
+    const rate = e.stage ? null : meter.rate();
     if (i >= 0) {
-      Object.assign(this.jobs[i], e);
+      Object.assign(this.jobs[i], e, { rate });
       return;
     }
-    this.jobs.push({ ...e, visible: false, cancelling: false, startedAt: Date.now() });
+    this.jobs.push({ ...e, visible: false, cancelling: false, startedAt: Date.now(), rate });
     setTimeout(() => {
       const job = this.jobs.find((j) => j.jobId === e.jobId);
       if (job) job.visible = true;
@@ -42,6 +52,7 @@ export class ProgressJobs {
 
   clear(): void {
     this.jobs = [];
+    this.meters.clear();
   }
 }
 

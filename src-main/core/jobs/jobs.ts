@@ -12,9 +12,14 @@ export class Jobs {
   private running = new Map<string, AbortController>();
   private seq = 0;
 
-  constructor(private readonly emit: (e: ProgressEvent) => void) {}
+  /** `intervalMs`: the least time between two count updates of a job (tests count every one with 0). */
+  constructor(
+    private readonly emit: (e: ProgressEvent) => void,
+    private readonly intervalMs = 100,
+  ) {}
 
-  async run<T>(label: string, total: number, work: (ctx: JobContext) => Promise<T>, id?: string): Promise<T> {
+  /** `unit` names what `done`/`total` count (`positions`, `images`…) for the readers' `37 / 256 maps`. */
+  async run<T>(label: string, total: number, work: (ctx: JobContext) => Promise<T>, id?: string, unit?: string): Promise<T> {
     const jobId = id ?? `job-${++this.seq}`;
     const controller = new AbortController();
     this.running.set(jobId, controller);
@@ -22,6 +27,7 @@ export class Jobs {
     let lastDone = 0;
     let lastEmit = 0;
     let lastStage: string | undefined;
+    const counted = unit !== undefined ? { unit } : {};
     const ctx: JobContext = {
       signal: controller.signal,
       progress: (done, t, stage) => {
@@ -31,20 +37,20 @@ export class Jobs {
         if (stage !== undefined) lastStage = stage;
         const now = Date.now();
         // Throttled: a scan of 10,000 images must not flood the transport.
-        if (newStage || now - lastEmit >= 100 || done >= lastTotal) {
+        if (newStage || now - lastEmit >= this.intervalMs || done >= lastTotal) {
           lastEmit = now;
-          this.emit({ jobId, label, done, total: lastTotal, finished: false, ...(lastStage !== undefined ? { stage: lastStage } : {}) });
+          this.emit({ jobId, label, done, total: lastTotal, finished: false, ...(lastStage !== undefined ? { stage: lastStage } : {}), ...counted });
         }
       },
     };
-    this.emit({ jobId, label, done: 0, total, finished: false });
+    this.emit({ jobId, label, done: 0, total, finished: false, ...counted });
     try {
       const result = await work(ctx);
       if (controller.signal.aborted) throw new AppError('CANCELLED', `${label}: cancelled`);
       return result;
     } finally {
       this.running.delete(jobId);
-      this.emit({ jobId, label, done: lastDone, total: lastTotal, finished: true });
+      this.emit({ jobId, label, done: lastDone, total: lastTotal, finished: true, ...counted });
     }
   }
 

@@ -23,6 +23,8 @@ export interface ServiceOptions {
   shell: 'electron' | 'server';
   host?: RuntimeHost;
   provider?: 'auto' | Provider;
+  /** The least time between a job's progress events (default 100 ms). */
+  progressIntervalMs?: number;
 }
 
 /** Models kept open at once (the current one and recent compare models). */
@@ -41,7 +43,7 @@ export class AppContext implements ServiceContext {
 
   constructor(readonly options: ServiceOptions) {
     this.host = options.host ?? nodeRuntimeHost();
-    this.jobs = new Jobs((e) => this.emit('progress', e));
+    this.jobs = new Jobs((e) => this.emit('progress', e), options.progressIntervalMs);
   }
 
   on(listener: Listener): () => void {

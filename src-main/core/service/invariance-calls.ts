@@ -9,7 +9,7 @@ import {
 import { checkInt, invalidArgument } from '../../common/arg-checks.ts';
 import { thetaProblem } from '../../common/schemas-invariance.ts';
 import type { SkippedFile } from '../../common/types.ts';
-import { sweepForward, shiftConsistency, sweepImages, transformInput } from '../analysis/invariance/index.ts';
+import { sweepBatchSize, sweepForward, sweepSteps, shiftConsistency, sweepImages, transformInput } from '../analysis/invariance/index.ts';
 import { encodePng } from '../images/index.ts';
 import { inputWhy } from './arg-limits.ts';
 import type { ServiceContext } from './context.ts';
@@ -41,8 +41,12 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
       const items = await Promise.all(arg.paths.map(async (p) => ({ path: p, className: (await ctx.imageFile(p)).entry.className })));
       const t0 = performance.now();
       const label = `Invariance sweep (${arg.transform}, ${arg.paths.length} image${arg.paths.length === 1 ? '' : 's'})`;
+      // Progress counts steps (transformed inputs through the model), reported after each pass: a
+      // sweep of one image on a big model moves rather than sitting at `0 / 1`.
+      const steps = sweepSteps(arg);
+      let stepsDone = 0;
       // Loading the sweep's copy of the model belongs to the job: it can be cancelled from the start.
-      const images = await ctx.jobs.run(label, items.length, async (job) =>
+      const images = await ctx.jobs.run(label, items.length * steps, async (job) =>
         sweepImages(items, async (item) => (await ctx.inputTensor(item.path)).tensor, await sweepForward(model, layers), {
           transform: arg.transform,
           thetas: arg.thetas,
@@ -52,9 +56,10 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
           labels: model.info.labels,
           numClasses: model.info.numClasses,
           label: (i) => model.label(i),
+          batchSize: sweepBatchSize(steps),
           signal: job.signal,
-          onImage: (done) => job.progress(done),
-        }), arg.jobId);
+          onSteps: (n) => job.progress((stepsDone += n)),
+        }), arg.jobId, 'steps');
       return { transform: arg.transform, thetas: arg.thetas, layers, labels: classLabels(model), images, ms: performance.now() - t0 };
     },
 
@@ -85,7 +90,7 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
           signal: job.signal,
           onProgress: (done) => job.progress(done),
           onFailure: (i, message) => skipped.push({ path: paths[i], reason: message }),
-        }), arg.jobId);
+        }), arg.jobId, 'images');
       return {
         consistency: counts.pairs ? counts.agree / counts.pairs : 0,
         ...counts, maxShift, pairsPerImage, seed, skipped, ms: performance.now() - t0,

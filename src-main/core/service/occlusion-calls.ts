@@ -5,6 +5,7 @@ import type { FaithfulnessResult, OcclusionCalls, OcclusionResult } from '../../
 import { encodePng, matchClassToLabel } from '../images/index.ts';
 import { lastConvLayerId, resolveScanLayer } from '../analysis/topk/layers.ts';
 import { runFaithfulness, runOcclusion } from '../analysis/occlusion/run.ts';
+import { occlusionGeometry } from '../analysis/occlusion/grid.ts';
 import { checkChannel, checkClass, checkOccluder, checkPosition } from './arg-limits.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -18,7 +19,10 @@ export function occlusionCalls(ctx: ServiceContext): OcclusionCalls {
       if (layer !== null) checkChannel('occlusion', 'channel', o.channel, layer, resolveScanLayer(model.info.layers, layer, model.info.name).dims);
       const { tensor, entry } = await ctx.inputTensor(path);
       const trueClass = entry.className === null ? null : matchClassToLabel(entry.className, model.info.labels);
-      return ctx.jobs.run(`Occlusion of ${path}`, 1, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId);
+      // The grid's size is known now: the job counts positions from its first event.
+      const { height, width } = model.info.input;
+      const { rows, cols } = occlusionGeometry(height, width, o.size, o.stride);
+      return ctx.jobs.run(`Occlusion of ${path}`, rows * cols, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId, 'positions');
     },
 
     async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {

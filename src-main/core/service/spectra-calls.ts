@@ -53,6 +53,7 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
           onProgress: (done) => job.progress(done),
         }),
       jobId,
+      'images',
     );
     if (scan.images === 0) throw new AppError('FOLDER_EMPTY', `none of the ${images.length} images of ${folder.root} could be read for ${session.info.name}`, { file: folder.root });
     return { ...scan, folder: folder.root, layer: ref.activation };

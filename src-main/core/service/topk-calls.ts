@@ -49,7 +49,7 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
         });
       if (!scan) return run();
       const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? truncateText(layers[0]) : `${layers.length} layers`}`;
-      return ctx.jobs.run(label, paths.length, (job) => run(job.signal, (d, t) => job.progress(d, t)), jobId);
+      return ctx.jobs.run(label, paths.length, (job) => run(job.signal, (d, t) => job.progress(d, t)), jobId, 'images');
     });
 
   return {

@@ -1,6 +1,6 @@
 // Invariance analysis (issue 6): sweeps of Fig. 5 and shift consistency.
 export {
-  sweepImage, sweepPipeline, layerDistances, transformInput, folderClass,
+  sweepImage, sweepPipeline, sweepSteps, sweepBatchSize, layerDistances, transformInput, folderClass,
   type SweepSpec, type SweepInput, type ImageSweep, type SweepForward, type SweepBatchOutput,
 } from './sweep.ts';
 export { sweepImages, type SweepItem, type SweepRunSpec } from './run.ts';

@@ -29,6 +29,21 @@ export interface SweepSpec {
   /** Inputs per forward pass (default 64). */
   batchSize?: number;
   signal?: AbortSignal;
+  /** After each forward pass: how many transformed inputs (steps θ, x itself not counted) it held. */
+  onSteps?: (steps: number) => void;
+}
+
+/** The steps of one image a sweep runs: θ that are not the identity (those reuse x). */
+export function sweepSteps(spec: Pick<SweepSpec, 'transform' | 'thetas'>): number {
+  return spec.thetas.filter((theta) => !isIdentityTransform(spec.transform, theta)).length;
+}
+
+/**
+ * Inputs per forward pass that split one image's steps into about 4 passes (each repeats x), so a
+ * sweep's progress moves on a big model, within 64.
+ */
+export function sweepBatchSize(steps: number): number {
+  return Math.min(64, 1 + Math.max(4, Math.ceil(steps / 4)));
 }
 
 /** One image's sweep: the contract's result without the image's path and label. */
@@ -212,6 +227,7 @@ export async function sweepPipeline(
     const done = inflight.job;
     inflight = next.done ? null : run(next.value);
     done.acc.add(done.rows, out);
+    spec.onSteps?.(done.rows.length - 1);
     if (done.last) onImage(done.image, done.acc.finish());
   }
 }

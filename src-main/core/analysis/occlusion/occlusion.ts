@@ -22,6 +22,7 @@ export interface OcclusionInput {
   targetClass: number | null;
   batchSize: number;
   signal?: AbortSignal;
+  /** Grid positions done out of rows × cols, after each batch (the unoccluded baseline is not counted). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -88,7 +89,7 @@ export async function occlusionSensitivity(o: OcclusionInput): Promise<Occlusion
         activity[item - 1] = sum;
       }
     }
-    o.onProgress?.(start + n, total);
+    o.onProgress?.(start + n - 1, cells);
   }
   return { targetClass: target!, pClass, top1, activity, base: base! };
 }

@@ -42,10 +42,22 @@ export async function strongestMap(model: ModelSession, image: Float32Array, ten
   return { channel: c, position: [Math.floor(at / W), at % W], value: data[best] };
 }
 
+/**
+ * Positions per forward pass: at most 64 and about 4 M input values, and small enough that the
+ * grid takes some 16 passes, so the progress moves on a big model (AlexNet: 225 positions in 15s).
+ */
+export function occlusionBatchSize(cells: number, inputSize: number): number {
+  return Math.max(1, Math.min(64, Math.floor(4_000_000 / inputSize), Math.ceil((cells + 1) / 16)));
+}
+
 export async function runOcclusion(model: ModelSession, image: Float32Array, path: string, o: OcclusionOptions): Promise<OcclusionResult> {
   const t0 = performance.now();
   const dims = inputDims(model);
   const geometry = occlusionGeometry(dims[1], dims[2], o.size, o.stride);
+  const cells = geometry.rows * geometry.cols;
+  // The count is known before the first pass (the strongest map, the tapped copy of the model): the
+  // progress says `0 / 225 positions` from the start rather than a job of one unit.
+  o.onProgress?.(0, cells);
   const layerId = o.layer ?? lastConvLayerId(model.info.layers);
   if (!layerId) throw new AppError('MODEL_UNSUPPORTED', `${model.info.name} has no conv layer; choose a layer for the activity map`);
   const layer = resolveScanLayer(model.info.layers, layerId, model.info.name);
@@ -66,7 +78,7 @@ export async function runOcclusion(model: ModelSession, image: Float32Array, pat
     tensor: layer.tensor,
     channel,
     targetClass: chosen,
-    batchSize: Math.max(1, Math.min(64, Math.floor(4_000_000 / image.length))),
+    batchSize: occlusionBatchSize(cells, image.length),
     signal: o.signal,
     onProgress: o.onProgress,
   });

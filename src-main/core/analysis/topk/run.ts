@@ -48,8 +48,12 @@ function memoryKey(key: CacheKey): string {
 }
 
 /** Default batch: at most 16 images (as scanMapMaxima), fewer for big inputs (about 4 M floats). */
-export function defaultBatchSize(inputSize: number): number {
-  return Math.max(1, Math.min(16, Math.floor(4_000_000 / inputSize)));
+/**
+ * Images per forward pass: at most 16 and about 4 M input values, and for a small folder few enough
+ * that the scan takes some 10 passes, so its progress moves (AlexNet, 40 images: 4 a pass, not 16).
+ */
+export function defaultBatchSize(inputSize: number, images = Infinity): number {
+  return Math.max(1, Math.min(16, Math.floor(4_000_000 / inputSize), Math.ceil(images / 10)));
 }
 
 /** The state of one layer as memory or the disk cache holds it, without listing the folder (for tiles). */
@@ -116,7 +120,7 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
     try {
       const out = await scanTopk(states, listing, (img) => r.load(img.path), forward, {
         inputSize,
-        batchSize: r.batchSize ?? defaultBatchSize(inputSize),
+        batchSize: r.batchSize ?? defaultBatchSize(inputSize, listing.length),
         signal: r.signal,
         onProgress: r.onProgress,
         afterBatch: () => checkpoints.maybe(),
