@@ -187,7 +187,7 @@ async function invariance(argv: string[]): Promise<void> {
     const images = await sweepImages(items, (item) => loadInput(m, item.path), forward, {
       transform: kind, thetas, layers, outputIsProbability: m.outputIsProbability,
       dims: [m.info.input.channels, height, width], labels: m.info.labels, numClasses: m.info.numClasses, label: (i) => m.label(i),
-      batchSize: sweepBatchSize(steps),
+      batchSize: sweepBatchSize(steps, m.info.input.channels * height * width),
       onSteps: (n) => line?.update((stepsDone += n), items.length * steps),
       onFailure: (item, reason) => skips.add({ path: item.path, reason }),
     }).finally(() => line?.end());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, RateMeter } from './topk-rate.ts';
+import { RateMeter } from './topk-rate.ts';
 
 describe('RateMeter', () => {
   it('measures images/s and the time left over its window', () => {
@@ -21,13 +21,5 @@ describe('RateMeter', () => {
     m.add(100, 1000);
     m.add(10, 1500);
     expect(m.rate()).toBeNull();
-  });
-});
-
-describe('formatDuration', () => {
-  it('reads as seconds, minutes or hours', () => {
-    expect(formatDuration(42.4)).toBe('42 s');
-    expect(formatDuration(185)).toBe('3 min 5 s');
-    expect(formatDuration(3720)).toBe('1 h 2 min');
   });
 });

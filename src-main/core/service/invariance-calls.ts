@@ -56,7 +56,7 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
           labels: model.info.labels,
           numClasses: model.info.numClasses,
           label: (i) => model.label(i),
-          batchSize: sweepBatchSize(steps),
+          batchSize: sweepBatchSize(steps, inputDims(model).reduce((a, b) => a * b, 1)),
           signal: job.signal,
           onSteps: (n) => job.progress((stepsDone += n)),
         }), arg.jobId, 'steps');

@@ -6,7 +6,7 @@ import { nodeRuntimeHost } from '../../runtime/launch-node.ts';
 import { chooseProvider } from '../../runtime/provider.ts';
 import { defaultPaths } from '../../model/resources.ts';
 import { ModelSession, softmax } from '../../model/model-session.ts';
-import { sweepForward, layerDistances, sweepImage, sweepImages, type SweepForward, type SweepSpec } from './index.ts';
+import { sweepBatchSize, sweepForward, layerDistances, sweepImage, sweepImages, type SweepForward, type SweepSpec } from './index.ts';
 import { circularModel, hostForward } from './testing.ts';
 
 const RELU1 = '/relu1/Relu_output_0';
@@ -171,5 +171,16 @@ describe('sweepImage on the demo model (zf-mini)', () => {
     const c = new AbortController();
     c.abort();
     await expect(sweepImage(images[0], null, forward, { ...baseSpec('rotate', [0, 10]), signal: c.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe('sweepBatchSize', () => {
+  it('one pass per image on a small input; about four on a real-size one, each repeating x; never over 64', () => {
+    expect(sweepBatchSize(24, 64 * 64)).toBe(25);
+    expect(sweepBatchSize(100, 64 * 64)).toBe(64);
+    expect(sweepBatchSize(24, 3 * 224 * 224)).toBe(7);
+    expect(Math.ceil(24 / (sweepBatchSize(24, 3 * 224 * 224) - 1))).toBe(4);
+    expect(sweepBatchSize(2, 3 * 224 * 224)).toBe(5);
+    expect(sweepBatchSize(1000, 3 * 224 * 224)).toBe(64);
   });
 });
