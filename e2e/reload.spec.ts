@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { paths } from './support/env.ts';
 
 /** The page's globals this spec reads (the e2e code is type-checked without the DOM library). */
 interface PageGlobals {
@@ -42,5 +44,33 @@ test.describe('a reload', () => {
     await app.reload();
     await expect(app.getByTestId('view-topk')).toHaveAttribute('aria-selected', 'true');
     await expect(strip.locator('[data-testid="thumb"][data-index="0"]')).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('a second tab shares the session: when it opens another model, the first one says so and shows it', async ({ app, server }) => {
+    await expect(app.getByTestId('model-name')).toHaveText('zf-mini.onnx');
+    const second = await app.context().newPage();
+    try {
+      await second.goto(server.url);
+      await expect(second.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+      await second.getByTestId('open-model').click();
+      const dialog = second.getByTestId('browser');
+      await dialog.getByTestId('browser-path').fill(path.join(paths.models, 'alex-mini'));
+      await dialog.getByTestId('browser-go').click();
+      await dialog.locator('[data-testid="browser-entry"][data-name="alex-mini.onnx"]').click();
+      await expect(second.getByTestId('model-name')).toHaveText('alex-mini.onnx');
+      // The page that opened it says nothing of another window; the first page does.
+      await expect(second.getByTestId('info').filter({ hasText: 'Another window' })).toHaveCount(0);
+      await expect(app.getByTestId('model-name')).toHaveText('alex-mini.onnx');
+      await expect(app.getByTestId('info').filter({ hasText: 'Another window opened alex-mini.onnx' })).toBeVisible();
+    } finally {
+      await second.close();
+      // Leave the server as the other specs expect it.
+      await app.getByTestId('open-model').click();
+      const dialog = app.getByTestId('browser');
+      await dialog.getByTestId('browser-path').fill(path.join(paths.models, 'zf-mini'));
+      await dialog.getByTestId('browser-go').click();
+      await dialog.locator('[data-testid="browser-entry"][data-name="zf-mini.onnx"]').click();
+      await expect(app.getByTestId('model-name')).toHaveText('zf-mini.onnx');
+    }
   });
 });

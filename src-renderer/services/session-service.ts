@@ -20,6 +20,12 @@ export function modelKey(m: ModelInfo | null): string | null {
 
 let currentFolderKey: string | null = null;
 let currentModelKey: string | null = null;
+/** Opens this page asked for and has not heard back on: a change while none is in flight came from another page. */
+let ownOpens = 0;
+/** Set once the first state arrived: before it nothing was shown, so nothing changed under the user. */
+let started = false;
+let shownModel: string | null = null;
+let shownFolder: string | null = null;
 
 export function applyState(state: AppState): void {
   const fresh = session.apply(state);
@@ -28,6 +34,16 @@ export function applyState(state: AppState): void {
   const mk = modelKey(state.model);
   const folderChanged = fk !== currentFolderKey;
   const modelChanged = mk !== currentModelKey;
+  // Every page of one server shares its session (README): say so when another page changed it.
+  const modelPath = state.model?.path ?? null;
+  const folderRoot = state.folder?.root ?? null;
+  if (started && ownOpens === 0) {
+    if (modelPath !== shownModel && state.model) notices.info(`Another window opened ${state.model.name}; this page shows it now (the pages of one Convscope share its model and folder)`);
+    else if (folderRoot !== shownFolder && state.folder) notices.info(`Another window opened the folder ${baseName(state.folder.root)}; this page shows it now`);
+  }
+  started = true;
+  shownModel = modelPath;
+  shownFolder = folderRoot;
   currentFolderKey = fk;
   currentModelKey = mk;
   if (folderChanged) void resetFolder(fk, state.folder?.count ?? 0);
@@ -58,6 +74,7 @@ export async function startSession(): Promise<void> {
 }
 
 export async function openModel(path: string): Promise<boolean> {
+  ownOpens++;
   try {
     await getApi().call('openModel', { path });
     await refreshState();
@@ -67,10 +84,13 @@ export async function openModel(path: string): Promise<boolean> {
     if (isCancelled(e)) notices.info(`Cancelled opening ${baseName(path)}`);
     else notices.error(e, `Could not open model ${path}`);
     return false;
+  } finally {
+    ownOpens--;
   }
 }
 
 export async function openFolder(path: string): Promise<boolean> {
+  ownOpens++;
   try {
     await getApi().call('openFolder', { path });
     await refreshState();
@@ -79,6 +99,8 @@ export async function openFolder(path: string): Promise<boolean> {
     if (isCancelled(e)) notices.info(`Cancelled opening ${baseName(path)}`);
     else notices.error(e, `Could not open folder ${path}`);
     return false;
+  } finally {
+    ownOpens--;
   }
 }
 
