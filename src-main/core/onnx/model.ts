@@ -26,6 +26,11 @@ export interface ParseOptions {
 export function parseModel(bytes: Uint8Array, file: string, opts: ParseOptions = {}): ModelProto {
   const name = displayName(file);
   if (bytes.byteLength === 0) throw new ModelError('MODEL_EMPTY', `${name} is empty`, file);
+  if (isLfsPointer(bytes)) {
+    // A clone without `git lfs` (or before `git lfs pull`) holds this ~130-byte text file in place
+    // of the model; protobuf's own reading of it ("illegal tag: field no 14 wire type 6") says nothing useful.
+    throw new ModelError('MODEL_NOT_ONNX', `${name} is a Git LFS pointer, not the model: run \`git lfs pull\` in its repository`, file, { lfsPointer: true });
+  }
   let model: ModelProto;
   try {
     model = fromBinary(ModelProtoSchema, bytes);
@@ -74,6 +79,14 @@ function checkShape(model: ModelProto, bytes: Uint8Array, name: string, file: st
   // Exporters write opset_import after the graph: a file cut right after the graph lacks it.
   if (model.opsetImport.length === 0) fail('no opset import; truncated?');
   if (model.graph!.node.some((n) => n.opType === '')) fail('a node without an op type');
+}
+
+const LFS_HEADER = 'version https://git-lfs.github.com/spec/';
+
+/** A Git LFS pointer file: "version https://git-lfs.github.com/spec/v1\noid sha256:…\nsize …". */
+export function isLfsPointer(bytes: Uint8Array): boolean {
+  if (bytes.byteLength > 1024 || bytes.byteLength < LFS_HEADER.length) return false;
+  return new TextDecoder().decode(bytes.subarray(0, LFS_HEADER.length)) === LFS_HEADER;
 }
 
 /** Names familiar non-ONNX formats people open by mistake. */
