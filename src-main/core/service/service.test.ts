@@ -212,6 +212,14 @@ describe('bad models: a message naming the file and what is wrong, and the app s
     }, 'MODEL_UNSUPPORTED', /unknown-op\.onnx.*(FrobnicateV9|com\.example)/],
     ['shape-mismatch.onnx', () => zfTestModel({ inputSize: 32 }), 'MODEL_UNSUPPORTED', /shape-mismatch\.onnx.*Gemm/],
     ['folder.onnx', () => null, 'MODEL_READ_FAILED', /folder\.onnx/],
+    ['lfs.onnx', () => new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:3f2a9c\nsize 243892\n'), 'MODEL_NOT_ONNX',
+      /^lfs\.onnx is a Git LFS pointer, not the model: run `git lfs pull` in its repository$/],
+    ['future.onnx', () => {
+      const b = new GraphBuilder({ opset: 99 });
+      const h = b.relu(b.conv(b.input('input', ['N', 1, 16, 16]), { outChannels: 4, kernel: 3, pad: 1, name: 'conv1' }), 'relu1');
+      b.output(b.gemm(b.flatten(h, 1, 'flat'), { out: 3, name: 'logits' }));
+      return b.build();
+    }, 'MODEL_UNSUPPORTED', /^future\.onnx uses opset 99 of ai\.onnx, newer than onnxruntime [\d.]+ supports \(up to opset \d+\); export it again with a lower opset/],
   ];
   for (const [name, make, code, pattern] of cases) {
     it(`${name} → ${code}`, async () => {
