@@ -2,11 +2,11 @@
 // weights) opens with progress while the app stays usable, and the layer browser's first grid of
 // conv5 and a click's projection are timed end to end in the browser. Times are printed, not
 // asserted (CI machines differ); the target is < 300 ms for both.
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { zfFullWidthModel } from '../src-main/core/onnx/test-models.ts';
+import { zfFullWidthModel, zfTestModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
 
@@ -198,6 +198,30 @@ test.describe('the UI on a real-size model', () => {
       await error.getByTestId('dismiss').click();
     } finally {
       await app.getByTestId('view-image').click();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a model without a sidecar says its preprocessing is assumed until saved; opening writes nothing', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-nosidecar-'));
+    try {
+      writeFileSync(path.join(dir, 'plain.onnx'), zfTestModel({ inputSize: 64, channels: 1, classes: 10 }));
+      await expect(app.getByTestId('pp-assumed')).toHaveCount(0); // the demo model has its sidecar
+      await openModelAt(app, dir, 'plain.onnx');
+      const banner = app.getByTestId('pp-assumed');
+      await expect(banner).toContainText('Preprocessing assumed — check');
+      await expect(banner).toContainText('plain.onnx has no plain.convscope.json');
+      expect(readdirSync(dir)).toEqual(['plain.onnx']);
+      await banner.getByTestId('pp-check').click();
+      const editor = app.getByTestId('preprocessing-editor');
+      await expect(editor.getByTestId('pp-where')).toHaveText('Not saved: Save writes plain.convscope.json');
+      await editor.getByTestId('pp-save').click();
+      await expect(app.getByTestId('info').filter({ hasText: 'Saved preprocessing to plain.convscope.json' })).toBeVisible();
+      await expect(banner).toHaveCount(0);
+      await expect(editor.getByTestId('pp-where')).toHaveText('Saved in plain.convscope.json');
+      expect(existsSync(path.join(dir, 'plain.convscope.json'))).toBe(true);
+    } finally {
+      await openModelAt(app, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
       rmSync(dir, { recursive: true, force: true });
     }
   });

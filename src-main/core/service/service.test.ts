@@ -1,6 +1,6 @@
 // The service over real parts: models built with GraphBuilder, real files, real sharp, real
 // onnxruntime-node (checked against a direct ORT run of the untapped model).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('opening a model', () => {
-  it('reports input, provider with reason, layers with measured shapes and receptive fields, and creates the sidecar', async () => {
+  it('reports input, provider with reason, layers with measured shapes and receptive fields, and preprocessing assumed', async () => {
     const info = await service.openModel({ path: path.join(tmp, 'zf.onnx') });
     expect(info.input).toMatchObject({ channels: 3, height: 64, width: 64 });
     expect(info.provider).toBe('cpu');
@@ -60,8 +60,11 @@ describe('opening a model', () => {
     expect(conv1.params).toBe(8 * 3 * 7 * 7 + 8);
     expect(conv1.receptiveField).toMatchObject({ size: [7, 7], stride: [2, 2] });
     expect(info.layers.find((l) => l.id === 'pool1')!.shape).toEqual([1, 8, 16, 16]);
-    expect(info.sidecarCreated).toBe(true);
-    expect(JSON.parse(readFileSync(info.sidecarPath, 'utf8'))).toMatchObject({ channels: 'RGB', mean: [0.485, 0.456, 0.406] });
+    // No sidecar: the defaults are assumed, said so, and nothing is written into the model's folder.
+    expect(info.preprocessingAssumed).toBe(true);
+    expect(info.preprocessing).toMatchObject({ channels: 'RGB', mean: [0.485, 0.456, 0.406] });
+    expect(info.sidecarPath).toBe(path.join(tmp, 'zf.convscope.json'));
+    expect(existsSync(info.sidecarPath)).toBe(false);
     expect(progress.some((p) => p.finished && p.label.includes('zf.onnx'))).toBe(true);
   });
 
@@ -95,7 +98,11 @@ describe('opening a model', () => {
 
   it('uses labels from the sidecar and matches folder names to them', async () => {
     const info = (await service.getState({})).model!;
-    await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
+    const saved = await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
+    // Saving confirms the preprocessing: written beside the model, no longer assumed.
+    expect(saved).toMatchObject({ preprocessingAssumed: false, sidecarPath: path.join(tmp, 'zf.convscope.json'), labels: ['cat', 'dog', 'bird', 'fish', 'frog'] });
+    expect(JSON.parse(readFileSync(saved.sidecarPath, 'utf8'))).toMatchObject({ channels: 'RGB', labels: 'labels.txt' });
+    expect((await service.openModel({ path: path.join(tmp, 'zf.onnx') })).preprocessingAssumed).toBe(false);
     const p = await service.predict({ path: 'dog/c.png' });
     expect(p.trueIndex).toBe(1);
     expect(p.top[0].label).toMatch(/^(cat|dog|bird|fish|frog)$/);
