@@ -194,6 +194,32 @@ describe('image folders', () => {
     await expect(service.thumbnail({ path: '../zf.onnx', size: 32 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('1 good image, 4 broken ones and a text file: the broken ones join the skipped list marked unreadable, in plain words', async () => {
+    const dir = path.join(tmp, 'mixed');
+    mkdirSync(dir);
+    const good = readFileSync(path.join(tmp, 'images/cat/a.png'));
+    writeFileSync(path.join(dir, 'good.png'), good);
+    for (let i = 1; i <= 3; i++) writeFileSync(path.join(dir, `cut${i}.png`), good.subarray(0, 40 + 80 * i));
+    writeFileSync(path.join(dir, 'empty.png'), '');
+    writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+    try {
+      const opened = await service.openFolder({ path: dir });
+      expect(opened).toMatchObject({ count: 5, skipped: [{ path: 'notes.txt' }] });
+      for (const rel of ['good.png', 'cut1.png', 'cut2.png', 'cut3.png', 'empty.png']) await service.thumbnail({ path: rel, size: 32 }).catch(() => null);
+      const f = (await service.getState({})).folder!;
+      expect(f.count).toBe(5);
+      expect(f.skipped.map((s) => [s.path, s.unreadable ?? false]).sort()).toEqual([
+        ['cut1.png', true], ['cut2.png', true], ['cut3.png', true], ['empty.png', true], ['notes.txt', false],
+      ]);
+      // Usable images + skipped files = the 6 files of the folder.
+      expect(f.count - f.skipped.filter((s) => s.unreadable).length + f.skipped.length).toBe(6);
+      expect(f.skipped.find((s) => s.path === 'empty.png')!.reason).toBe('empty.png: the file is empty');
+      for (const s of f.skipped.filter((x) => x.path.startsWith('cut'))) expect(s.reason).toMatch(new RegExp(`^${s.path.replace('.', '\\.')}: the image is truncated or damaged \\(.+\\)$`));
+    } finally {
+      await service.openFolder({ path: path.join(tmp, 'images') });
+    }
+  });
+
   it('says an empty folder has no images, naming it, and keeps the previous folder', async () => {
     await expect(service.openFolder({ path: path.join(tmp, 'empty') })).rejects.toMatchObject({ code: 'FOLDER_EMPTY', message: expect.stringContaining('empty') });
     await expect(service.openFolder({ path: path.join(tmp, 'missing') })).rejects.toMatchObject({ code: 'FOLDER_NOT_FOUND' });
