@@ -151,6 +151,18 @@ describe('layer browser calls', () => {
     for (let i = 0; i < expected.data.length; i++) expect(single.data[i]).toBeCloseTo(expected.data[i], 5);
   });
 
+  it('a unit whose activation is 0 projects to value 0 and an all-zero tensor (the panel says why it is grey)', async () => {
+    const acts = await service.layerActivations({ path: 'cat/b.png', layer: 'relu2' });
+    const [, h, w] = acts.dims;
+    const at = acts.data.findIndex((v) => v === 0);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const channel = Math.floor(at / (h * w));
+    const position: [number, number] = [Math.floor((at % (h * w)) / w), at % w];
+    const [p] = await service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel, position }] });
+    expect(p).toMatchObject({ channel, position, value: 0 });
+    expect(p.data.every((v) => v === 0)).toBe(true);
+  });
+
   it('names an unknown layer, and a channel out of range', async () => {
     await expect(service.layerActivations({ path: 'cat/b.png', layer: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"nope"') });
     await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'project: "targets[0].channel" must be an integer from 0 to 15 (layer "relu2" has 16 maps), got 99' });
