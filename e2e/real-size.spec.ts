@@ -2,7 +2,7 @@
 // weights) opens with progress while the app stays usable, and the layer browser's first grid of
 // conv5 and a click's projection are timed end to end in the browser. Times are printed, not
 // asserted (CI machines differ); the target is < 300 ms for both.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -222,6 +222,30 @@ test.describe('the UI on a real-size model', () => {
       expect(existsSync(path.join(dir, 'plain.convscope.json'))).toBe(true);
     } finally {
       await openModelAt(app, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a folder of 1 good image, 4 broken ones and a text file: "1 image · 5 files skipped", each named on demand', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-broken-images-'));
+    try {
+      const good = readFileSync(path.join(paths.samples, 'bag', readdirSync(path.join(paths.samples, 'bag'))[0]));
+      writeFileSync(path.join(dir, 'good.png'), good);
+      for (let i = 1; i <= 3; i++) writeFileSync(path.join(dir, `cut${i}.png`), good.subarray(0, 60 + 40 * i));
+      writeFileSync(path.join(dir, 'empty.png'), '');
+      writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+      await openFolderAt(app, dir);
+      // Each broken file is found when its thumbnail fails to decode.
+      await expect(app.getByTestId('folder-count')).toHaveText('1 image');
+      await expect(app.getByTestId('skipped-count')).toHaveText('5 files skipped');
+      await app.getByTestId('skipped-count').click();
+      const items = app.getByTestId('skipped-item');
+      await expect(items).toHaveCount(5);
+      await expect(items.filter({ hasText: 'cut1.png' })).toContainText('cut1.png: the image is truncated or damaged (');
+      await expect(items.filter({ hasText: 'empty.png' })).toContainText('empty.png: the file is empty');
+      await expect(app.getByTestId('skipped')).not.toContainText('vips2png');
+    } finally {
+      await openFolderAt(app, paths.samples);
       rmSync(dir, { recursive: true, force: true });
     }
   });

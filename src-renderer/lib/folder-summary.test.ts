@@ -15,13 +15,14 @@ describe('folderSummary', () => {
       ],
     });
     expect(s.images).toBe('1 image');
+    expect(s.imageCount).toBe('1 image');
     expect(s.skipped).toBe('5 files skipped');
     expect(s.unreadable.map((f) => f.path)).toEqual(['b1.png', 'b2.png', 'b3.jpg', 'b4.png']);
     expect(s.others.map((f) => f.path)).toEqual(['notes.txt']);
   });
 
   it('before any decode failed, and with classes', () => {
-    expect(folderSummary({ count: 1200, classes: ['cat', 'dog'], skipped: [] })).toEqual({ images: '1,200 images · 2 classes', skipped: null, unreadable: [], others: [] });
+    expect(folderSummary({ count: 1200, classes: ['cat', 'dog'], skipped: [] })).toEqual({ imageCount: '1,200 images', images: '1,200 images · 2 classes', skipped: null, unreadable: [], others: [] });
     expect(folderSummary({ count: 1, classes: ['cat'], skipped: [{ path: 'x', reason: 'r' }] })).toMatchObject({ images: '1 image · 1 class', skipped: '1 file skipped' });
   });
 });

@@ -4,6 +4,8 @@ import type { FolderInfo } from '../../src-main/common/api.ts';
 import type { SkippedFile } from '../../src-main/common/types.ts';
 
 export interface FolderSummary {
+  /** Usable images: "1 image", "1,200 images". */
+  imageCount: string;
   /** "1 image", "1,200 images · 3 classes". */
   images: string;
   /** "5 files skipped", or null when none. */
@@ -21,8 +23,10 @@ export function folderSummary(folder: Pick<FolderInfo, 'count' | 'classes' | 'sk
   const others = folder.skipped.filter((s) => !s.unreadable);
   const usable = Math.max(0, folder.count - unreadable.length);
   const classes = folder.classes.length ? ` · ${plural(folder.classes.length, 'class', 'classes')}` : '';
+  const imageCount = plural(usable, 'image', 'images');
   return {
-    images: `${plural(usable, 'image', 'images')}${classes}`,
+    imageCount,
+    images: `${imageCount}${classes}`,
     skipped: folder.skipped.length ? `${plural(folder.skipped.length, 'file', 'files')} skipped` : null,
     unreadable,
     others,
