@@ -250,6 +250,29 @@ test.describe('the UI on a real-size model', () => {
     }
   });
 
+  test('invariance on a folder without class sub-folders: P(true class) is "not available", not a flat line', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-flat-'));
+    try {
+      const bag = readdirSync(path.join(paths.samples, 'bag')).slice(0, 2);
+      for (const f of bag) writeFileSync(path.join(dir, f), readFileSync(path.join(paths.samples, 'bag', f)));
+      await openFolderAt(app, dir);
+      await app.getByTestId('view-invariance').click();
+      await expect(app.getByTestId('inv-current')).toHaveText(/\.png$/);
+      await app.getByTestId('inv-from').fill('-4');
+      await app.getByTestId('inv-to').fill('4');
+      await app.getByTestId('inv-steps').fill('3');
+      await app.getByTestId('inv-run').click();
+      await expect(app.getByTestId('inv-column')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+      await expect(app.getByTestId('inv-ptrue-na')).toHaveText('P(true class): not available (the folder has no class sub-folders)');
+      await expect(app.locator('[data-testid="inv-chart"][data-kind="ptrue"]')).toHaveCount(0);
+      await expect(app.locator('[data-testid="inv-chart"][data-kind="distance"]')).toHaveCount(2);
+    } finally {
+      await app.getByTestId('view-image').click();
+      await openFolderAt(app, paths.samples);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a 250 MB ZF net opens with progress, and conv5’s grid and a click’s projection are timed', async ({ app }) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'convscope-zf224-'));
     try {
