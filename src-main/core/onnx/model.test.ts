@@ -207,6 +207,15 @@ describe('external data', () => {
     });
   });
 
+  it('a data file that is a Git LFS pointer says so and what to do', async () => {
+    const path = copyExternal(join(tmp, 'lfs'));
+    writeFileSync(`${path}.data`, 'version https://git-lfs.github.com/spec/v1\noid sha256:0f3c\nsize 3872\n');
+    await expect(loadModelFile(path)).rejects.toMatchObject({
+      code: 'MODEL_EXTERNAL_DATA',
+      message: expect.stringMatching(/^torch-lrn-external\.onnx: tensor "[^"]+" keeps its values in "torch-lrn-external\.onnx\.data", which is a Git LFS pointer, not the data: run `git lfs pull` in its repository$/),
+    });
+  });
+
   it('a data file too short for a tensor says so (truncated?)', async () => {
     const path = copyExternal(join(tmp, 'short'));
     truncateSync(`${path}.data`, 3000);

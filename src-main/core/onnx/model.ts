@@ -8,6 +8,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
 import { displayName, ModelError } from './errors.ts';
 import { inlineExternalData } from './external-data.ts';
+import { isLfsPointer } from './lfs-pointer.ts';
 
 export { ModelError, type ModelErrorCode, displayName } from './errors.ts';
 
@@ -79,14 +80,6 @@ function checkShape(model: ModelProto, bytes: Uint8Array, name: string, file: st
   // Exporters write opset_import after the graph: a file cut right after the graph lacks it.
   if (model.opsetImport.length === 0) fail('no opset import; truncated?');
   if (model.graph!.node.some((n) => n.opType === '')) fail('a node without an op type');
-}
-
-const LFS_HEADER = 'version https://git-lfs.github.com/spec/';
-
-/** A Git LFS pointer file: "version https://git-lfs.github.com/spec/v1\noid sha256:…\nsize …". */
-export function isLfsPointer(bytes: Uint8Array): boolean {
-  if (bytes.byteLength > 1024 || bytes.byteLength < LFS_HEADER.length) return false;
-  return new TextDecoder().decode(bytes.subarray(0, LFS_HEADER.length)) === LFS_HEADER;
 }
 
 /** Names familiar non-ONNX formats people open by mistake. */
