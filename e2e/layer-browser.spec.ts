@@ -106,6 +106,13 @@ test.describe('the layer browser', () => {
     await expect(panel.getByTestId('projection-position')).toHaveText('(0, 0)');
     await expect(panel.getByTestId('map-zoom-marker')).toHaveAttribute('data-y', '0');
     await expect(panel.getByTestId('map-zoom-marker')).toHaveAttribute('data-x', '0');
+    // A corner unit is often 0 after the ReLU: then the panel says why the projection is grey.
+    const note = panel.getByTestId('projection-note');
+    if ((await panel.getByTestId('projection-value').textContent())?.trim() === '0') {
+      await expect(note).toHaveText("this unit's activation is 0 here: nothing to project");
+    } else {
+      await expect(note).toHaveCount(0);
+    }
 
     if (shell === 'web') {
       const [npy] = await Promise.all([app.waitForEvent('download'), panel.getByTestId('export-npy').click()]);

@@ -2,11 +2,11 @@
 // weights) opens with progress while the app stays usable, and the layer browser's first grid of
 // conv5 and a click's projection are timed end to end in the browser. Times are printed, not
 // asserted (CI machines differ); the target is < 300 ms for both.
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { zfFullWidthModel } from '../src-main/core/onnx/test-models.ts';
+import { zfFullWidthModel, zfTestModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
 
@@ -198,6 +198,77 @@ test.describe('the UI on a real-size model', () => {
       await error.getByTestId('dismiss').click();
     } finally {
       await app.getByTestId('view-image').click();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a model without a sidecar says its preprocessing is assumed until saved; opening writes nothing', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-nosidecar-'));
+    try {
+      writeFileSync(path.join(dir, 'plain.onnx'), zfTestModel({ inputSize: 64, channels: 1, classes: 10 }));
+      await expect(app.getByTestId('pp-assumed')).toHaveCount(0); // the demo model has its sidecar
+      await openModelAt(app, dir, 'plain.onnx');
+      const banner = app.getByTestId('pp-assumed');
+      await expect(banner).toContainText('Preprocessing assumed — check');
+      await expect(banner).toContainText('plain.onnx has no plain.convscope.json');
+      expect(readdirSync(dir)).toEqual(['plain.onnx']);
+      await banner.getByTestId('pp-check').click();
+      const editor = app.getByTestId('preprocessing-editor');
+      await expect(editor.getByTestId('pp-where')).toHaveText('Not saved: Save writes plain.convscope.json');
+      await editor.getByTestId('pp-save').click();
+      await expect(app.getByTestId('info').filter({ hasText: 'Saved preprocessing to plain.convscope.json' })).toBeVisible();
+      await expect(banner).toHaveCount(0);
+      await expect(editor.getByTestId('pp-where')).toHaveText('Saved in plain.convscope.json');
+      expect(existsSync(path.join(dir, 'plain.convscope.json'))).toBe(true);
+    } finally {
+      await openModelAt(app, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a folder of 1 good image, 4 broken ones and a text file: "1 image · 5 files skipped", each named on demand', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-broken-images-'));
+    try {
+      const good = readFileSync(path.join(paths.samples, 'bag', readdirSync(path.join(paths.samples, 'bag'))[0]));
+      writeFileSync(path.join(dir, 'good.png'), good);
+      for (let i = 1; i <= 3; i++) writeFileSync(path.join(dir, `cut${i}.png`), good.subarray(0, 60 + 40 * i));
+      writeFileSync(path.join(dir, 'empty.png'), '');
+      writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+      await openFolderAt(app, dir);
+      // Each broken file is found when its thumbnail fails to decode.
+      await expect(app.getByTestId('folder-count')).toHaveText('1 image');
+      await expect(app.getByTestId('skipped-count')).toHaveText('5 files skipped');
+      await app.getByTestId('skipped-count').click();
+      const items = app.getByTestId('skipped-item');
+      await expect(items).toHaveCount(5);
+      await expect(items.filter({ hasText: 'cut1.png' })).toContainText('cut1.png: the image is truncated or damaged (');
+      await expect(items.filter({ hasText: 'empty.png' })).toContainText('empty.png: the file is empty');
+      await expect(app.getByTestId('skipped')).not.toContainText('vips2png');
+    } finally {
+      await openFolderAt(app, paths.samples);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('invariance on a folder without class sub-folders: P(true class) is "not available", not a flat line', async ({ app }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-flat-'));
+    try {
+      const bag = readdirSync(path.join(paths.samples, 'bag')).slice(0, 2);
+      for (const f of bag) writeFileSync(path.join(dir, f), readFileSync(path.join(paths.samples, 'bag', f)));
+      await openFolderAt(app, dir);
+      await app.getByTestId('view-invariance').click();
+      await expect(app.getByTestId('inv-current')).toHaveText(/\.png$/);
+      await app.getByTestId('inv-from').fill('-4');
+      await app.getByTestId('inv-to').fill('4');
+      await app.getByTestId('inv-steps').fill('3');
+      await app.getByTestId('inv-run').click();
+      await expect(app.getByTestId('inv-column')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+      await expect(app.getByTestId('inv-ptrue-na')).toHaveText('P(true class): not available (the folder has no class sub-folders)');
+      await expect(app.locator('[data-testid="inv-chart"][data-kind="ptrue"]')).toHaveCount(0);
+      await expect(app.locator('[data-testid="inv-chart"][data-kind="distance"]')).toHaveCount(2);
+    } finally {
+      await app.getByTestId('view-image').click();
+      await openFolderAt(app, paths.samples);
       rmSync(dir, { recursive: true, force: true });
     }
   });

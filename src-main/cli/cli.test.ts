@@ -1,5 +1,5 @@
 // The CLI as a user runs it: `bin/convscope.mjs` in a child process, JSON on stdout, errors on stderr.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,11 @@ describe('convscope CLI', () => {
     expect(info.numClasses).toBe(10);
     expect(info.layers.find((l: { id: string }) => l.id === 'conv1').shape).toEqual([1, 8, 112, 112]);
     expect(info.preprocessing.channels).toBe('RGB');
+    // No sidecar: the defaults are assumed, and reading the model wrote nothing beside it.
+    expect(info.preprocessingAssumed).toBe(true);
+    expect(existsSync(info.sidecarPath)).toBe(false);
+    const text = await cli('info', '--model', model, '--provider', 'cpu');
+    expect(text.stdout).toMatch(/^preprocessing: \{.*\} \(assumed defaults: no [\w.-]+\.convscope\.json yet\)$/m);
   });
 
   it('predict --tensor matches onnxruntime on the same tensor, and --image runs the sidecar preprocessing', async () => {

@@ -59,7 +59,7 @@ async function info(argv: string[]): Promise<void> {
         `provider: ${i.provider} — ${i.providerReason}`,
         `projections: ${BACKENDS[i.deconvBackend]} (CONVSCOPE_DECONV=engine|compiled chooses)`,
         `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
-        `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.sidecarPath})`,
+        `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.preprocessingAssumed ? `assumed defaults: no ${path.basename(i.sidecarPath)} yet` : i.sidecarPath})`,
         'layers:',
         ...i.layers.map((l) => {
           const rf = l.receptiveField ? `rf ${l.receptiveField.size.join('×')} /${l.receptiveField.stride.join('×')}` : '';

@@ -30,8 +30,13 @@ export interface ModelInfo {
   numClasses: number;
   layers: LayerInfo[];
   preprocessing: Preprocessing;
+  /** The sidecar read, or, while none exists, where saving the preprocessing will write it (beside the model). */
   sidecarPath: string;
-  sidecarCreated: boolean;
+  /**
+   * True while `preprocessing` is the defaults, guessed because the model has no sidecar: nothing
+   * is written on open, and the app says "assumed" until the user saves (confirms) them.
+   */
+  preprocessingAssumed: boolean;
   labels: string[] | null;
 }
 

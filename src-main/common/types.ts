@@ -51,6 +51,11 @@ export interface ImageEntry {
 export interface SkippedFile {
   path: string;
   reason: string;
+  /**
+   * An image of the listing that failed to decode once used: it stays in the list (and the folder's
+   * count) but cannot be used. Absent for files the listing itself left out (not images, links).
+   */
+  unreadable?: boolean;
 }
 
 /** A box in model-input pixels: rows y0…y1−1, columns x0…x1−1. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvarianceImageResult } from '../../src-main/common/api-invariance.ts';
-import { imageName, meanCurve, perClass, rangeProblem, seriesFor, sweepCsv, type SweepRun } from './invariance-series.ts';
+import { imageName, meanCurve, perClass, pTrueUnavailable, rangeProblem, seriesFor, sweepCsv, type SweepRun } from './invariance-series.ts';
 
 function image(path: string, d: number[], p: number[]): InvarianceImageResult {
   return {
@@ -61,5 +61,17 @@ describe('invariance series', () => {
     expect(rangeProblem('scale', 1, 500, 5)).toMatch(/at most 100/);
     expect(rangeProblem('translate-x', -80, 80, 5, [64, 64])).toMatch(/-80 must be a translation from -64 to 64 pixels/);
     expect(rangeProblem('translate-y', -60, 60, 5, [64, 64])).toBeNull();
+  });
+});
+
+describe('pTrueUnavailable', () => {
+  it('says P(true class) is not available when no image had a class from the folder', () => {
+    expect(pTrueUnavailable([{ path: 'a.png', trueFrom: 'prediction' }, { path: 'b.png', trueFrom: 'prediction' }])).toBe('not available (the folder has no class sub-folders)');
+    expect(pTrueUnavailable([{ path: 'x/a.png', trueFrom: 'prediction' }])).toBe("not available (the folder's class sub-folders do not name the model's classes)");
+  });
+
+  it('is available when any image has its class from the folder, and undecided before any result', () => {
+    expect(pTrueUnavailable([{ path: 'cat/a.png', trueFrom: 'folder' }, { path: 'b.png', trueFrom: 'prediction' }])).toBeNull();
+    expect(pTrueUnavailable([])).toBeNull();
   });
 });

@@ -37,6 +37,18 @@ export const THETA_UNITS: Record<TransformKind, string> = {
   rotate: 'degrees',
 };
 
+/**
+ * Why P(true class) has no meaning for a run, or null when it has. Without a class from the folder
+ * the core falls back to each image's own top-1 class (DESIGN §3), which for an untrained or
+ * unfamiliar model is a flat line near 0 that reads as a finding; the view says so instead.
+ */
+export function pTrueUnavailable(images: Pick<InvarianceImageResult, 'path' | 'trueFrom'>[]): string | null {
+  if (images.length === 0 || images.some((i) => i.trueFrom === 'folder')) return null;
+  return images.some((i) => i.path.includes('/'))
+    ? "not available (the folder's class sub-folders do not name the model's classes)"
+    : 'not available (the folder has no class sub-folders)';
+}
+
 /** The transforms of the paper's Fig. 5, side by side. */
 export const FIG5_TRANSFORMS: TransformKind[] = ['translate-y', 'scale', 'rotate'];
 

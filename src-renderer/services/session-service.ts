@@ -109,7 +109,9 @@ export async function savePreprocessing(preprocessing: Preprocessing): Promise<U
   try {
     const info = await getApi().call('savePreprocessing', { preprocessing });
     await refreshState();
-    notices.info(`Saved preprocessing to ${baseName(info.sidecarPath)}`);
+    // Beside the model is what people expect; a read-only model folder sends it to Convscope's cache: say where.
+    const beside = info.sidecarPath.replace(/[\\/][^\\/]*$/, '') === info.path.replace(/[\\/][^\\/]*$/, '');
+    notices.info(`Saved preprocessing to ${beside ? baseName(info.sidecarPath) : info.sidecarPath}`);
     return null;
   } catch (e) {
     return toUserError(e);

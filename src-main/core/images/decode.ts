@@ -99,7 +99,25 @@ export function sharpError(err: unknown, file: string, maxPixels = MAX_INPUT_PIX
   if (/pixel limit/i.test(msg)) {
     return new ImageError('IMAGE_TOO_LARGE', `${name} is too large to decode (over the limit of ${maxPixels / 1e6} megapixels, or a corrupt header claims so): ${msg}`, file, { cause: msg, maxPixels });
   }
-  return new ImageError('IMAGE_DECODE_FAILED', `${name} could not be decoded: ${msg}`, file, { cause: msg });
+  if (/buffer is empty/i.test(msg)) return new ImageError('IMAGE_DECODE_FAILED', `${name}: the file is empty`, file, { cause: msg });
+  if (/unsupported image format/i.test(msg)) {
+    return new ImageError('IMAGE_DECODE_FAILED', `${name}: not an image, or in a format Convscope cannot read`, file, { cause: msg });
+  }
+  return new ImageError('IMAGE_DECODE_FAILED', `${name}: the image is truncated or damaged (${decoderCause(msg)})`, file, { cause: msg });
+}
+
+/**
+ * libvips' own words for why the decoder stopped, without the lines its encoder adds when its
+ * input ends early: a truncated PNG re-encoded for a thumbnail fails as "vipspng: libpng read
+ * error\nvips2png: unable to write to target target", and only the first line is about the file.
+ */
+function decoderCause(msg: string): string {
+  const lines = msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/unable to write to (target|memory|buffer)/i.test(l))
+    .map((l) => l.replace(/^(vipspng|VipsJpeg|VipsForeignLoad\w*|jpegload|pngload|webpload|tiffload|gifload|heifload)\s*:\s*/i, ''));
+  return lines.length > 0 ? [...new Set(lines)].join('; ') : 'the decoder stopped early';
 }
 
 export function unreadableError(err: unknown, file: string): ImageError {

@@ -6,13 +6,16 @@ import type { Preprocessing } from '../../common/types.ts';
 import { ImageError } from './errors.ts';
 import { matchClassToLabel, parseLabels } from './labels.ts';
 import { defaultPreprocessing } from './preprocess.ts';
-import { loadOrCreateSidecar, saveSidecar, sidecarPath, validatePreprocessing } from './sidecar.ts';
+import { cachedSidecarPath, loadSidecar, saveModelSidecar, saveSidecar, sidecarPath, validatePreprocessing } from './sidecar.ts';
 
 let tmp: string;
+let sidecarDir: string;
 let n = 0;
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'convscope-sidecar-'));
+  sidecarDir = path.join(tmp, 'cache', 'sidecars');
 });
+const load = (model: string, channels: 1 | 3, size: [number, number]) => loadSidecar(model, channels, size, { sidecarDir });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
@@ -38,31 +41,50 @@ describe('sidecarPath', () => {
   });
 });
 
-describe('loadOrCreateSidecar', () => {
-  it('creates the sidecar with defaults when missing', async () => {
+describe('loadSidecar', () => {
+  it('without a sidecar: the defaults, marked assumed, and nothing written anywhere', async () => {
     const model = await modelIn();
-    const r = await loadOrCreateSidecar(model, 3, [224, 224]);
-    expect(r).toEqual({ preprocessing: defaultPreprocessing(3, [224, 224]), path: sidecarPath(model), created: true, labels: null });
-    const text = await readFile(r.path, 'utf8');
-    expect(JSON.parse(text)).toEqual(defaultPreprocessing(3, [224, 224]));
-    expect(text).toContain('"mean": [0.485, 0.456, 0.406]'); // one line, for people editing it
-    expect(await readdir(path.dirname(model))).toEqual(['zf.convscope.json', 'zf.onnx']); // no temp file left
-    // Second open reads it back.
-    expect(await loadOrCreateSidecar(model, 3, [224, 224])).toMatchObject({ created: false, preprocessing: defaultPreprocessing(3, [224, 224]) });
+    const r = await load(model, 3, [224, 224]);
+    expect(r).toEqual({ preprocessing: defaultPreprocessing(3, [224, 224]), path: sidecarPath(model), assumed: true, labels: null });
+    expect(await readdir(path.dirname(model))).toEqual(['zf.onnx']);
+    expect(await readdir(sidecarDir).catch(() => [])).toEqual([]);
+    // Still assumed on the next open: opening confirms nothing.
+    expect(await load(model, 3, [224, 224])).toMatchObject({ assumed: true });
   });
 
-  it('returns defaults without throwing when the folder cannot be written', async () => {
+  it('a saved sidecar beside the model is read and no longer assumed', async () => {
+    const model = await modelIn();
+    expect(await saveModelSidecar(model, sidecarPath(model), defaultPreprocessing(3, [224, 224]), { channels: 3, inputSize: [224, 224] }, { sidecarDir })).toBe(sidecarPath(model));
+    const text = await readFile(sidecarPath(model), 'utf8');
+    expect(text).toContain('"mean": [0.485, 0.456, 0.406]'); // one line, for people editing it
+    expect(await readdir(path.dirname(model))).toEqual(['zf.convscope.json', 'zf.onnx']); // no temp file left
+    expect(await load(model, 3, [224, 224])).toEqual({ preprocessing: defaultPreprocessing(3, [224, 224]), path: sidecarPath(model), assumed: false, labels: null });
+  });
+
+  it('a save where the model folder cannot be written goes to the cache folder, which is then read', async () => {
     // As root every folder is writable, so use a folder that does not exist: the write fails the same way.
     const model = path.join(tmp, 'no-such-folder', 'zf.onnx');
-    expect(await loadOrCreateSidecar(model, 1, [64, 64])).toEqual({
-      preprocessing: defaultPreprocessing(1, [64, 64]), path: sidecarPath(model), created: false, labels: null,
-    });
+    expect(await load(model, 1, [64, 64])).toMatchObject({ assumed: true, path: sidecarPath(model) });
+    const written = await saveModelSidecar(model, sidecarPath(model), grayOk, { channels: 1, inputSize: [64, 64] }, { sidecarDir });
+    expect(written).toBe(cachedSidecarPath(model, sidecarDir));
+    expect(path.dirname(written)).toBe(sidecarDir);
+    expect(path.basename(written)).toMatch(/^zf-[0-9a-f]{12}\.convscope\.json$/);
+    expect(await load(model, 1, [64, 64])).toEqual({ preprocessing: grayOk, path: written, assumed: false, labels: null });
+    // Another model of the same name elsewhere has its own.
+    expect(cachedSidecarPath(path.join(tmp, 'other', 'zf.onnx'), sidecarDir)).not.toBe(written);
+  });
+
+  it('a save that does not fit the model is refused, not moved to the cache folder', async () => {
+    const model = path.join(tmp, 'no-such-folder-2', 'zf.onnx');
+    await expect(saveModelSidecar(model, sidecarPath(model), { ...grayOk, mean: [1, 2] }, { channels: 1, inputSize: [64, 64] }, { sidecarDir }))
+      .rejects.toMatchObject({ code: 'SIDECAR_INVALID', message: 'zf.convscope.json: mean has 2 values but the model has 1 channel' });
+    expect(await load(model, 1, [64, 64])).toMatchObject({ assumed: true });
   });
 
   it('resolves a label file relative to the sidecar, trimming trailing blank lines and CRLF', async () => {
     const model = await modelIn({ ...grayOk, labels: 'labels.txt' });
     await writeFile(path.join(path.dirname(model), 'labels.txt'), 'T-shirt/top\r\nTrouser \r\n\r\nAnkle boot\r\n\r\n\r\n');
-    const r = await loadOrCreateSidecar(model, 1, [64, 64]);
+    const r = await load(model, 1, [64, 64]);
     expect(r.labels).toEqual(['T-shirt/top', 'Trouser', '', 'Ankle boot']);
     expect(r.preprocessing.labels).toBe('labels.txt');
   });
@@ -70,17 +92,17 @@ describe('loadOrCreateSidecar', () => {
   it('reads a label file in a parent folder, as the demo models\' sidecars do', async () => {
     const model = await modelIn({ ...grayOk, labels: '../labels.txt' });
     await writeFile(path.join(path.dirname(model), '..', 'labels.txt'), 'Bag\nSandal\n');
-    expect((await loadOrCreateSidecar(model, 1, [64, 64])).labels).toEqual(['Bag', 'Sandal']);
+    expect((await load(model, 1, [64, 64])).labels).toEqual(['Bag', 'Sandal']);
   });
 
   it('takes inline labels', async () => {
     const model = await modelIn({ ...grayOk, labels: ['a', 'b'] });
-    expect((await loadOrCreateSidecar(model, 1, [64, 64])).labels).toEqual(['a', 'b']);
+    expect((await load(model, 1, [64, 64])).labels).toEqual(['a', 'b']);
   });
 
   it('SIDECAR_INVALID naming the sidecar and the missing label file', async () => {
     const model = await modelIn({ ...grayOk, labels: 'classes/names.txt' });
-    const err = await loadOrCreateSidecar(model, 1, [64, 64]).catch((e: unknown) => e);
+    const err = await load(model, 1, [64, 64]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageError);
     expect(err).toMatchObject({ code: 'SIDECAR_INVALID', file: sidecarPath(model) });
     expect((err as Error).message).toMatch(/^zf\.convscope\.json: label file "classes\/names\.txt" not found/);
@@ -88,13 +110,13 @@ describe('loadOrCreateSidecar', () => {
 
   it('fills missing fields with defaults (a sidecar may hold only labels)', async () => {
     const model = await modelIn({ labels: ['x'] });
-    const r = await loadOrCreateSidecar(model, 3, [32, 32]);
+    const r = await load(model, 3, [32, 32]);
     expect(r.preprocessing).toEqual({ ...defaultPreprocessing(3, [32, 32]), labels: ['x'] });
   });
 
   it('SIDECAR_INVALID for broken JSON, naming the file', async () => {
     const model = await modelIn('{ "mean": [0.5, }');
-    await expect(loadOrCreateSidecar(model, 1, [64, 64])).rejects.toMatchObject({ code: 'SIDECAR_INVALID', message: expect.stringMatching(/^zf\.convscope\.json is not valid JSON/) });
+    await expect(load(model, 1, [64, 64])).rejects.toMatchObject({ code: 'SIDECAR_INVALID', message: expect.stringMatching(/^zf\.convscope\.json is not valid JSON/) });
   });
 });
 
@@ -167,11 +189,11 @@ describe('saveSidecar', () => {
     await expect(saveSidecar(file, grayOk)).rejects.toMatchObject({ code: 'SIDECAR_INVALID', message: expect.stringMatching(/^x\.convscope\.json could not be written: ENOENT/) });
   });
 
-  it('round-trips through loadOrCreateSidecar', async () => {
+  it('round-trips through loadSidecar', async () => {
     const model = await modelIn();
     const p: Preprocessing = { inputSize: [32, 48], channels: 'BGR', scale: 1, mean: [103.9, 116.8, 123.7], std: [1, 1, 1], resize: 'stretch', labels: ['x', 'y'] };
     await saveSidecar(sidecarPath(model), p);
-    const r = await loadOrCreateSidecar(model, 3, [32, 48]);
+    const r = await load(model, 3, [32, 48]);
     expect(r.preprocessing).toEqual(p);
     expect(r.labels).toEqual(['x', 'y']);
   });

@@ -1,9 +1,13 @@
-// The sidecar `<model>.convscope.json` beside a model (DESIGN §2): preprocessing and labels,
-// created with defaults on first open and edited in the app or by hand.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+// The sidecar `<model>.convscope.json` (DESIGN §2): preprocessing and labels, edited in the app or
+// by hand. Opening a model writes nothing: without a sidecar the defaults are *assumed* (and the
+// app says so) until the user saves them. A save writes beside the model; where that folder cannot
+// be written (a mounted share, a system folder) it goes to Convscope's cache folder instead, and
+// both places are read on open, the one beside the model first.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Preprocessing } from '../../common/types.ts';
+import { cacheDir } from './app-dirs.ts';
 import { ImageError, errnoCode, errorMessage } from './errors.ts';
 import { resolveLabels } from './labels.ts';
 import { channelCount, defaultPreprocessing } from './preprocess.ts';
@@ -14,35 +18,46 @@ export function sidecarPath(modelPath: string): string {
   return path.join(dir, `${base}.convscope.json`);
 }
 
+/** Where a model's sidecar goes when its own folder cannot be written: named by the model and a hash of its full path. */
+export function cachedSidecarPath(modelPath: string, dir = path.join(cacheDir(), 'sidecars')): string {
+  const abs = path.resolve(modelPath);
+  const base = path.basename(abs).replace(/\.onnx$/i, '');
+  return path.join(dir, `${base}-${createHash('sha256').update(abs).digest('hex').slice(0, 12)}.convscope.json`);
+}
+
+export interface SidecarOptions {
+  /** The folder of sidecars kept for models whose folder is read-only; default <cacheDir>/sidecars. */
+  sidecarDir?: string;
+}
+
 export interface LoadedSidecar {
   preprocessing: Preprocessing;
+  /** The file read, or, when none exists, where a save will write (beside the model). */
   path: string;
-  /** True when the file did not exist and was written with defaults now. */
-  created: boolean;
+  /** True when no sidecar exists and `preprocessing` is the defaults, guessed, not confirmed by anyone. */
+  assumed: boolean;
   /** Labels resolved from a label file or the inline list; null when the sidecar has none. */
   labels: string[] | null;
 }
 
-export async function loadOrCreateSidecar(modelPath: string, channels: 1 | 3, inputSize: [number, number]): Promise<LoadedSidecar> {
-  const file = sidecarPath(modelPath);
+export async function loadSidecar(modelPath: string, channels: 1 | 3, inputSize: [number, number], opts: SidecarOptions = {}): Promise<LoadedSidecar> {
+  for (const file of [sidecarPath(modelPath), cachedSidecarPath(modelPath, opts.sidecarDir)]) {
+    const loaded = await readSidecarFile(file, modelPath, channels, inputSize);
+    if (loaded) return loaded;
+  }
+  return { preprocessing: defaultPreprocessing(channels, inputSize), path: sidecarPath(modelPath), assumed: true, labels: null };
+}
+
+/** Reads and checks one sidecar file of `modelPath`; null when it does not exist. */
+export async function readSidecarFile(file: string, modelPath: string, channels: 1 | 3, inputSize: [number, number]): Promise<LoadedSidecar | null> {
   const name = path.basename(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') {
-      throw new ImageError('SIDECAR_INVALID', `${name} could not be read: ${errnoCode(err) ?? errorMessage(err)}`, file);
-    }
-    const preprocessing = defaultPreprocessing(channels, inputSize);
-    let created = true;
-    try {
-      await writeJsonAtomic(file, toSidecarJson(preprocessing, {}));
-    } catch {
-      // A model opened from a read-only place (a mounted share, a system folder) still works with
-      // defaults; only the app's "save" will then report the folder.
-      created = false;
-    }
-    return { preprocessing, path: file, created, labels: null };
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new ImageError('SIDECAR_INVALID', `${name} could not be read: ${code ?? errorMessage(err)}`, file);
   }
   let value: unknown;
   try {
@@ -51,8 +66,37 @@ export async function loadOrCreateSidecar(modelPath: string, channels: 1 | 3, in
     throw new ImageError('SIDECAR_INVALID', `${name} is not valid JSON: ${errorMessage(err)}`, file);
   }
   const preprocessing = validatePreprocessing(value, channels, inputSize, file);
-  const labels = await resolveLabels(preprocessing.labels, file);
-  return { preprocessing, path: file, created: false, labels };
+  // A label file named in a sidecar is beside the model, wherever the sidecar itself is kept.
+  const labels = await resolveLabels(preprocessing.labels, path.join(path.dirname(modelPath), name));
+  return { preprocessing, path: file, assumed: false, labels };
+}
+
+/**
+ * Saves the preprocessing the user confirmed: to `file` (the sidecar the model has, or the place
+ * beside it); when that cannot be written, to the cache folder. Returns the file written.
+ */
+export async function saveModelSidecar(
+  modelPath: string,
+  file: string,
+  p: Preprocessing,
+  model: { channels: 1 | 3; inputSize: [number, number] | null },
+  opts: SidecarOptions = {},
+): Promise<string> {
+  try {
+    await saveSidecar(file, p, model);
+    return file;
+  } catch (err) {
+    const cached = cachedSidecarPath(modelPath, opts.sidecarDir);
+    // Only a failed write moves on (a validation error has no errno); the cache folder is the last resort.
+    if (!(err instanceof ImageError) || err.details?.errno === undefined || file === cached) throw err;
+    try {
+      await mkdir(path.dirname(cached), { recursive: true });
+    } catch {
+      throw err;
+    }
+    await saveSidecar(cached, p, model);
+    return cached;
+  }
 }
 
 /**

@@ -83,13 +83,28 @@ describe('ThumbnailCache', () => {
     expect(fresh.stats).toMatchObject({ misses: 1, hits: 9 });
   });
 
+  it('a truncated PNG or JPEG says so in plain words, not libvips\' "vips2png: unable to write to target target"', async () => {
+    const pixels = Buffer.from(new Uint8Array(96 * 64 * 3).map((_, i) => (i * 7919) % 251));
+    const img = () => sharp(pixels, { raw: { width: 96, height: 64, channels: 3 } });
+    const cut = async (name: string, bytes: Buffer) => {
+      const file = path.join(tmp, name);
+      await writeFile(file, bytes.subarray(0, bytes.length >> 1));
+      return (await new ThumbnailCache({}).get(file, 32).catch((e: unknown) => e)) as ImageError;
+    };
+    const png = await cut('cut.png', await img().png().toBuffer());
+    expect(png).toMatchObject({ code: 'IMAGE_DECODE_FAILED', message: 'cut.png: the image is truncated or damaged (libpng read error)' });
+    expect(png.details?.cause).toMatch(/vips2png: unable to write to target/);
+    const jpg = await cut('cut.jpg', await img().jpeg().toBuffer());
+    expect(jpg).toMatchObject({ code: 'IMAGE_DECODE_FAILED', message: 'cut.jpg: the image is truncated or damaged (premature end of JPEG image)' });
+  });
+
   it('errors name the file: corrupt, missing', async () => {
     const cache = new ThumbnailCache({});
     const bad = path.join(tmp, 'bad.jpg');
     await writeFile(bad, 'GIF89a but not really');
     const err = await cache.get(bad, 32).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageError);
-    expect(err).toMatchObject({ code: 'IMAGE_DECODE_FAILED', file: bad, message: expect.stringMatching(/^bad\.jpg could not be decoded: /) });
+    expect(err).toMatchObject({ code: 'IMAGE_DECODE_FAILED', file: bad, message: expect.stringMatching(/^bad\.jpg: the image is truncated or damaged \(.+\)$/) });
     const missing = path.join(tmp, 'missing.png');
     await expect(cache.get(missing, 32)).rejects.toMatchObject({ code: 'IMAGE_UNREADABLE', file: missing });
     // A failure is not cached: fixing the file fixes the thumbnail.

@@ -5,7 +5,7 @@ import type { ModelInfo } from '../../common/api.ts';
 import { AppError } from '../../common/errors.ts';
 import { truncateText } from '../../common/text.ts';
 import type { LayerInfo, Preprocessing } from '../../common/types.ts';
-import { loadOrCreateSidecar } from '../images/index.ts';
+import { loadSidecar } from '../images/index.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
 import type { GraphOutline, ModelRewrite, OutputTensor, RuntimeProgress } from '../runtime/protocol.ts';
@@ -113,7 +113,7 @@ export class ModelSession {
     const graph = described ?? loaded.graph!;
 
     const { channels, height, width, name: inputName } = graph.input;
-    const sidecar = await loadOrCreateSidecar(abs, channels, [height, width]);
+    const sidecar = await loadSidecar(abs, channels, [height, width]);
 
     // One zero forward pass measures every layer's shape: exact, whatever the op mix.
     const b0 = graph.input.dims[0];
@@ -152,7 +152,7 @@ export class ModelSession {
       layers,
       preprocessing: sidecar.preprocessing,
       sidecarPath: sidecar.path,
-      sidecarCreated: sidecar.created,
+      preprocessingAssumed: sidecar.assumed,
       labels: sidecar.labels,
     };
     if (options.signal?.aborted) {
@@ -164,8 +164,9 @@ export class ModelSession {
     return new ModelSession(key, info, graph, host, lastNode?.op === 'Softmax', variants, rewrite);
   }
 
-  withPreprocessing(p: Preprocessing, labels: string[] | null): ModelSession {
-    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarCreated: false }, this.graph, this.host, this.outputIsProbability, this.variants, this.rewrite);
+  /** The model with preprocessing the user confirmed (saved to `sidecarPath`). */
+  withPreprocessing(p: Preprocessing, labels: string[] | null, sidecarPath: string): ModelSession {
+    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarPath, preprocessingAssumed: false }, this.graph, this.host, this.outputIsProbability, this.variants, this.rewrite);
   }
 
   /**

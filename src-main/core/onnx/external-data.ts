@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { type GraphProto, type ModelProto, type TensorProto, TensorProto_DataLocation, TensorProto_DataType } from 'onnx-buf';
 import { displayName, ModelError } from './errors.ts';
+import { isLfsPointer } from './lfs-pointer.ts';
 import { elementCount } from './tensor.ts';
 
 const BYTES_PER: Partial<Record<number, number>> = {
@@ -87,6 +88,9 @@ export function inlineExternalData(model: ModelProto, file: string, baseDir: str
             : `keeps its values in "${location}", which cannot be read (${(e as Error).message})`,
           { errno: code },
         );
+      }
+      if (isLfsPointer(data!)) {
+        fail(`keeps its values in "${location}", which is a Git LFS pointer, not the data: run \`git lfs pull\` in its repository`, { lfsPointer: true });
       }
       files.set(path, data!);
     }

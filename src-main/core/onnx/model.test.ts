@@ -98,6 +98,17 @@ describe('parseModel: what is not a model', () => {
     expect(catchModelError(() => parseModel(json, 'x.json')).message).toMatch(/looks like JSON/);
   });
 
+  it('a Git LFS pointer saved as .onnx says so and what to do, not protobuf\'s "illegal tag"', async () => {
+    const file = join(tmp, 'model.onnx');
+    const pointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 243892\n';
+    writeFileSync(file, pointer);
+    expect(() => fromBinary(ModelProtoSchema, readFileSync(file))).toThrow(/illegal tag/);
+    await expect(loadModelFile(file)).rejects.toMatchObject({
+      code: 'MODEL_NOT_ONNX',
+      message: 'model.onnx is a Git LFS pointer, not the model: run `git lfs pull` in its repository',
+    });
+  });
+
   it('an unreadable path is MODEL_READ_FAILED naming the file', async () => {
     await expect(loadModelFile(join(tmp, 'nope.onnx'))).rejects.toMatchObject({ code: 'MODEL_READ_FAILED', message: 'Cannot read nope.onnx: no such file' });
     mkdirSync(join(tmp, 'folder.onnx'));
@@ -193,6 +204,15 @@ describe('external data', () => {
     await expect(loadModelFile(path)).rejects.toMatchObject({
       code: 'MODEL_EXTERNAL_DATA',
       message: 'torch-lrn-external.onnx: tensor "features.0.weight" keeps its values in "torch-lrn-external.onnx.data", which is missing beside the model',
+    });
+  });
+
+  it('a data file that is a Git LFS pointer says so and what to do', async () => {
+    const path = copyExternal(join(tmp, 'lfs'));
+    writeFileSync(`${path}.data`, 'version https://git-lfs.github.com/spec/v1\noid sha256:0f3c\nsize 3872\n');
+    await expect(loadModelFile(path)).rejects.toMatchObject({
+      code: 'MODEL_EXTERNAL_DATA',
+      message: expect.stringMatching(/^torch-lrn-external\.onnx: tensor "[^"]+" keeps its values in "torch-lrn-external\.onnx\.data", which is a Git LFS pointer, not the data: run `git lfs pull` in its repository$/),
     });
   });
 

@@ -8,6 +8,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
 import { displayName, ModelError } from './errors.ts';
 import { inlineExternalData } from './external-data.ts';
+import { isLfsPointer } from './lfs-pointer.ts';
 
 export { ModelError, type ModelErrorCode, displayName } from './errors.ts';
 
@@ -26,6 +27,11 @@ export interface ParseOptions {
 export function parseModel(bytes: Uint8Array, file: string, opts: ParseOptions = {}): ModelProto {
   const name = displayName(file);
   if (bytes.byteLength === 0) throw new ModelError('MODEL_EMPTY', `${name} is empty`, file);
+  if (isLfsPointer(bytes)) {
+    // A clone without `git lfs` (or before `git lfs pull`) holds this ~130-byte text file in place
+    // of the model; protobuf's own reading of it ("illegal tag: field no 14 wire type 6") says nothing useful.
+    throw new ModelError('MODEL_NOT_ONNX', `${name} is a Git LFS pointer, not the model: run \`git lfs pull\` in its repository`, file, { lfsPointer: true });
+  }
   let model: ModelProto;
   try {
     model = fromBinary(ModelProtoSchema, bytes);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AppCalls } from '../../common/api.ts';
 import { AppError } from '../../common/errors.ts';
 import { truncateText } from '../../common/text.ts';
-import { decodeImage, encodePng, listImageFolder, loadOrCreateSidecar, matchClassToLabel, saveSidecar } from '../images/index.ts';
+import { decodeImage, encodePng, listImageFolder, matchClassToLabel, readSidecarFile, saveModelSidecar } from '../images/index.ts';
 import { topK } from '../model/scores.ts';
 import type { AppContext } from './app-context.ts';
 import { checkPreprocessing } from './arg-limits.ts';
@@ -75,9 +75,9 @@ export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerA
       const model = ctx.requireModel();
       const { channels, height, width } = model.info.input;
       checkPreprocessing(preprocessing, model);
-      await saveSidecar(model.info.sidecarPath, preprocessing, { channels, inputSize: [height, width] });
-      const reread = await loadOrCreateSidecar(model.info.path, channels, [height, width]);
-      const updated = model.withPreprocessing(reread.preprocessing, reread.labels);
+      const written = await saveModelSidecar(model.info.path, model.info.sidecarPath, preprocessing, { channels, inputSize: [height, width] });
+      const reread = (await readSidecarFile(written, model.info.path, channels, [height, width]))!;
+      const updated = model.withPreprocessing(reread.preprocessing, reread.labels, written);
       ctx.setModel(updated);
       return updated.info;
     },

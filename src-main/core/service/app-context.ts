@@ -145,7 +145,7 @@ export class AppContext implements ServiceContext {
       const f = this.folder;
       const code = (e as { code?: string }).code;
       if (f && (code === 'IMAGE_DECODE_FAILED' || code === 'IMAGE_TOO_LARGE' || code === 'IMAGE_UNREADABLE') && !f.skipped.some((s) => s.path === rel)) {
-        f.skipped.push({ path: rel, reason: (e as Error).message });
+        f.skipped.push({ path: rel, reason: (e as Error).message, unreadable: true });
         this.publishState();
       }
       throw e;

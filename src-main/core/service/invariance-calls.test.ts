@@ -1,5 +1,8 @@
 // The invariance calls through the dispatcher (schemas, envelopes) and the binary wire format, on
 // the demo model and its samples.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/api.ts';
 import type { InvarianceSweepResult } from '../../common/api-invariance.ts';
@@ -42,6 +45,20 @@ describe('invarianceSweep', () => {
     // The job reported progress under the caller's id and finished.
     const mine = progress.filter((p) => p.jobId === 'sweep-1');
     expect(mine.at(-1)).toMatchObject({ finished: true, done: 2, total: 2 });
+  });
+
+  it('a folder without class sub-folders: every image\'s class is its own prediction (the view then says P(true class) is not available)', async () => {
+    const flat = mkdtempSync(path.join(os.tmpdir(), 'convscope-flat-'));
+    try {
+      for (const p of ['bag/00018.png', 'coat/00006.png']) copyFileSync(path.join(defaultPaths().images, p), path.join(flat, path.basename(p)));
+      expect(await service.openFolder({ path: flat })).toMatchObject({ count: 2, classes: [] });
+      const r = await service.invarianceSweep({ paths: ['00006.png', '00018.png'], transform: 'rotate', thetas: [0, 90] });
+      expect(r.images.map((i) => [i.path, i.trueFrom])).toEqual([['00006.png', 'prediction'], ['00018.png', 'prediction']]);
+      for (const img of r.images) expect(img.top1[0]).toBe(img.trueIndex);
+    } finally {
+      await service.openFolder({ path: defaultPaths().images });
+      rmSync(flat, { recursive: true, force: true });
+    }
   });
 
   it('rejects bad arguments and unknown layers or images with messages naming them', async () => {

@@ -1,6 +1,6 @@
 // The service over real parts: models built with GraphBuilder, real files, real sharp, real
 // onnxruntime-node (checked against a direct ORT run of the untapped model).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('opening a model', () => {
-  it('reports input, provider with reason, layers with measured shapes and receptive fields, and creates the sidecar', async () => {
+  it('reports input, provider with reason, layers with measured shapes and receptive fields, and preprocessing assumed', async () => {
     const info = await service.openModel({ path: path.join(tmp, 'zf.onnx') });
     expect(info.input).toMatchObject({ channels: 3, height: 64, width: 64 });
     expect(info.provider).toBe('cpu');
@@ -60,8 +60,11 @@ describe('opening a model', () => {
     expect(conv1.params).toBe(8 * 3 * 7 * 7 + 8);
     expect(conv1.receptiveField).toMatchObject({ size: [7, 7], stride: [2, 2] });
     expect(info.layers.find((l) => l.id === 'pool1')!.shape).toEqual([1, 8, 16, 16]);
-    expect(info.sidecarCreated).toBe(true);
-    expect(JSON.parse(readFileSync(info.sidecarPath, 'utf8'))).toMatchObject({ channels: 'RGB', mean: [0.485, 0.456, 0.406] });
+    // No sidecar: the defaults are assumed, said so, and nothing is written into the model's folder.
+    expect(info.preprocessingAssumed).toBe(true);
+    expect(info.preprocessing).toMatchObject({ channels: 'RGB', mean: [0.485, 0.456, 0.406] });
+    expect(info.sidecarPath).toBe(path.join(tmp, 'zf.convscope.json'));
+    expect(existsSync(info.sidecarPath)).toBe(false);
     expect(progress.some((p) => p.finished && p.label.includes('zf.onnx'))).toBe(true);
   });
 
@@ -95,7 +98,11 @@ describe('opening a model', () => {
 
   it('uses labels from the sidecar and matches folder names to them', async () => {
     const info = (await service.getState({})).model!;
-    await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
+    const saved = await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
+    // Saving confirms the preprocessing: written beside the model, no longer assumed.
+    expect(saved).toMatchObject({ preprocessingAssumed: false, sidecarPath: path.join(tmp, 'zf.convscope.json'), labels: ['cat', 'dog', 'bird', 'fish', 'frog'] });
+    expect(JSON.parse(readFileSync(saved.sidecarPath, 'utf8'))).toMatchObject({ channels: 'RGB', labels: 'labels.txt' });
+    expect((await service.openModel({ path: path.join(tmp, 'zf.onnx') })).preprocessingAssumed).toBe(false);
     const p = await service.predict({ path: 'dog/c.png' });
     expect(p.trueIndex).toBe(1);
     expect(p.top[0].label).toMatch(/^(cat|dog|bird|fish|frog)$/);
@@ -144,6 +151,18 @@ describe('layer browser calls', () => {
     for (let i = 0; i < expected.data.length; i++) expect(single.data[i]).toBeCloseTo(expected.data[i], 5);
   });
 
+  it('a unit whose activation is 0 projects to value 0 and an all-zero tensor (the panel says why it is grey)', async () => {
+    const acts = await service.layerActivations({ path: 'cat/b.png', layer: 'relu2' });
+    const [, h, w] = acts.dims;
+    const at = acts.data.findIndex((v) => v === 0);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const channel = Math.floor(at / (h * w));
+    const position: [number, number] = [Math.floor((at % (h * w)) / w), at % w];
+    const [p] = await service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel, position }] });
+    expect(p).toMatchObject({ channel, position, value: 0 });
+    expect(p.data.every((v) => v === 0)).toBe(true);
+  });
+
   it('names an unknown layer, and a channel out of range', async () => {
     await expect(service.layerActivations({ path: 'cat/b.png', layer: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"nope"') });
     await expect(service.project({ path: 'cat/b.png', layer: 'relu2', mode: 'single', targets: [{ channel: 99 }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'project: "targets[0].channel" must be an integer from 0 to 15 (layer "relu2" has 16 maps), got 99' });
@@ -187,6 +206,32 @@ describe('image folders', () => {
     await expect(service.thumbnail({ path: '../zf.onnx', size: 32 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('1 good image, 4 broken ones and a text file: the broken ones join the skipped list marked unreadable, in plain words', async () => {
+    const dir = path.join(tmp, 'mixed');
+    mkdirSync(dir);
+    const good = readFileSync(path.join(tmp, 'images/cat/a.png'));
+    writeFileSync(path.join(dir, 'good.png'), good);
+    for (let i = 1; i <= 3; i++) writeFileSync(path.join(dir, `cut${i}.png`), good.subarray(0, 40 + 80 * i));
+    writeFileSync(path.join(dir, 'empty.png'), '');
+    writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+    try {
+      const opened = await service.openFolder({ path: dir });
+      expect(opened).toMatchObject({ count: 5, skipped: [{ path: 'notes.txt' }] });
+      for (const rel of ['good.png', 'cut1.png', 'cut2.png', 'cut3.png', 'empty.png']) await service.thumbnail({ path: rel, size: 32 }).catch(() => null);
+      const f = (await service.getState({})).folder!;
+      expect(f.count).toBe(5);
+      expect(f.skipped.map((s) => [s.path, s.unreadable ?? false]).sort()).toEqual([
+        ['cut1.png', true], ['cut2.png', true], ['cut3.png', true], ['empty.png', true], ['notes.txt', false],
+      ]);
+      // Usable images + skipped files = the 6 files of the folder.
+      expect(f.count - f.skipped.filter((s) => s.unreadable).length + f.skipped.length).toBe(6);
+      expect(f.skipped.find((s) => s.path === 'empty.png')!.reason).toBe('empty.png: the file is empty');
+      for (const s of f.skipped.filter((x) => x.path.startsWith('cut'))) expect(s.reason).toMatch(new RegExp(`^${s.path.replace('.', '\\.')}: the image is truncated or damaged \\(.+\\)$`));
+    } finally {
+      await service.openFolder({ path: path.join(tmp, 'images') });
+    }
+  });
+
   it('says an empty folder has no images, naming it, and keeps the previous folder', async () => {
     await expect(service.openFolder({ path: path.join(tmp, 'empty') })).rejects.toMatchObject({ code: 'FOLDER_EMPTY', message: expect.stringContaining('empty') });
     await expect(service.openFolder({ path: path.join(tmp, 'missing') })).rejects.toMatchObject({ code: 'FOLDER_NOT_FOUND' });
@@ -212,6 +257,14 @@ describe('bad models: a message naming the file and what is wrong, and the app s
     }, 'MODEL_UNSUPPORTED', /unknown-op\.onnx.*(FrobnicateV9|com\.example)/],
     ['shape-mismatch.onnx', () => zfTestModel({ inputSize: 32 }), 'MODEL_UNSUPPORTED', /shape-mismatch\.onnx.*Gemm/],
     ['folder.onnx', () => null, 'MODEL_READ_FAILED', /folder\.onnx/],
+    ['lfs.onnx', () => new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:3f2a9c\nsize 243892\n'), 'MODEL_NOT_ONNX',
+      /^lfs\.onnx is a Git LFS pointer, not the model: run `git lfs pull` in its repository$/],
+    ['future.onnx', () => {
+      const b = new GraphBuilder({ opset: 99 });
+      const h = b.relu(b.conv(b.input('input', ['N', 1, 16, 16]), { outChannels: 4, kernel: 3, pad: 1, name: 'conv1' }), 'relu1');
+      b.output(b.gemm(b.flatten(h, 1, 'flat'), { out: 3, name: 'logits' }));
+      return b.build();
+    }, 'MODEL_UNSUPPORTED', /^future\.onnx uses opset 99 of ai\.onnx, newer than onnxruntime [\d.]+ supports \(up to opset \d+\); export it again with a lower opset/],
   ];
   for (const [name, make, code, pattern] of cases) {
     it(`${name} → ${code}`, async () => {

@@ -5,18 +5,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Preprocessing } from '../../../common/types.ts';
 import type { ScanLayer } from './layers.ts';
 import type { LayerTopkState } from './state.ts';
 import { fromStored, toStored } from './stored.ts';
 
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CONVSCOPE_CACHE_DIR) return path.resolve(env.CONVSCOPE_CACHE_DIR);
-  if (env.XDG_CACHE_HOME) return path.join(path.resolve(env.XDG_CACHE_HOME), 'convscope');
-  return path.join(os.homedir(), '.cache', 'convscope');
-}
+export { cacheDir } from '../../images/app-dirs.ts';
 
 const hashes = new Map<string, string>();
 
