@@ -2,6 +2,9 @@ import type { Page } from '@playwright/test';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { startServer } from './support/server.ts';
 
+/** The page's address without the token: its origin and `/`, no query (the fragment names the page's place, url-state.ts). */
+const tokenless = (origin: string) => (url: URL) => url.origin === origin && url.pathname === '/' && url.search === '';
+
 const portOf = (origin: string) => new URL(origin).port;
 
 /** Whether a script of this page can open the API WebSocket (the browser adds the cookies itself). */
@@ -42,12 +45,12 @@ test.describe('server mode access', () => {
   });
 
   test('the page takes the token out of the address bar and keeps working after a reload', async ({ app, server }) => {
-    await expect(app).toHaveURL(`${server.origin}/`);
+    await expect(app).toHaveURL(tokenless(server.origin));
     const stored = await app.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('convscope_token'));
     expect(stored).toBe(server.token);
     await app.reload();
     await expect(app.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-    await expect(app).toHaveURL(`${server.origin}/`);
+    await expect(app).toHaveURL(tokenless(server.origin));
     await expect(app.getByTestId('missing-token')).toHaveCount(0);
   });
 
@@ -76,7 +79,7 @@ test.describe('server mode access', () => {
       const other = await app.context().newPage();
       await other.goto(second.url);
       await expect(other.getByTestId('app')).toHaveAttribute('data-ready', 'true');
-      await expect(other).toHaveURL(`${second.origin}/`);
+      await expect(other).toHaveURL(tokenless(second.origin));
 
       // Each kept its own cookie, and the first tab still loads and connects after a reload.
       const names = (await app.context().cookies()).map((c) => c.name).sort();
