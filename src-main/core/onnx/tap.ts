@@ -84,6 +84,26 @@ function outputAdder(graph: GraphProto, opset: number) {
   return { outputs, types, addOutput };
 }
 
+/** Adds the layers as outputs, those of a tappable type (TAPPABLE); names the others as untapped. */
+function tapLayers(graph: GraphProto, ids: string[], { outputs, types, addOutput }: ReturnType<typeof outputAdder>): Pick<TappedModel, 'layerOutputs' | 'untapped'> {
+  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
+  const layerOutputs: string[] = [];
+  const untapped: TappedModel['untapped'] = [];
+  for (const id of ids) {
+    if (!produced.has(id)) {
+      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
+    }
+    const elemType = types.get(id);
+    if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
+      untapped.push({ id, elemType });
+      continue;
+    }
+    addOutput(id);
+    layerOutputs.push(id);
+  }
+  return { layerOutputs, untapped };
+}
+
 /**
  * A copy of the model that also outputs the named tensors, and nothing else changed: no switches.
  * What analyses that stream many images run (see core/model/model-variants.ts).
@@ -157,23 +177,10 @@ export function tapModel(model: ModelProto, layerIds: string[] | 'all'): TappedM
   if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
   const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
   const names = nodeNames(graph);
-  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
   const opset = defaultOpset(m);
-  const { outputs, types, addOutput } = outputAdder(graph, opset);
-  const layerOutputs: string[] = [];
-  const untapped: TappedModel['untapped'] = [];
-  for (const id of ids) {
-    if (!produced.has(id)) {
-      throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
-    }
-    const elemType = types.get(id);
-    if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
-      untapped.push({ id, elemType });
-      continue;
-    }
-    addOutput(id);
-    layerOutputs.push(id);
-  }
+  const adder = outputAdder(graph, opset);
+  const { outputs, addOutput } = adder;
+  const { layerOutputs, untapped } = tapLayers(graph, ids, adder);
 
   // Same names as findSwitches gives the original: the copy's MaxPools get the Indices outputs it names.
   const switches = findSwitches(model);
@@ -211,27 +218,14 @@ export function serveTapped(model: ModelProto, layerIds: string[] | 'all'): Serv
   const graph = model.graph;
   if (!graph) throw new ModelError('MODEL_NOT_ONNX', 'the model has no graph', FILE);
   const ids = layerIds === 'all' ? analyzeGraph(model, FILE).layers.map((l) => l.id) : layerIds;
-  const produced = new Set(graph.node.flatMap((n) => n.output).filter((o) => o));
   const switches = findSwitches(model);
   const savedOutputs = graph.output;
   const savedValueInfo = graph.valueInfo;
   graph.output = [...savedOutputs];
   try {
-    const { outputs, types, addOutput } = outputAdder(graph, defaultOpset(model));
-    const layerOutputs: string[] = [];
-    const untapped: TappedModel['untapped'] = [];
-    for (const id of ids) {
-      if (!produced.has(id)) {
-        throw new ModelError('MODEL_UNSUPPORTED', `cannot tap ${quoted(id)}: no node of the model produces a tensor of that name`, FILE, { layer: id });
-      }
-      const elemType = types.get(id);
-      if (elemType !== undefined && !TAPPABLE.has(elemType) && !outputs.has(id)) {
-        untapped.push({ id, elemType });
-        continue;
-      }
-      addOutput(id);
-      layerOutputs.push(id);
-    }
+    const adder = outputAdder(graph, defaultOpset(model));
+    const { outputs, addOutput } = adder;
+    const { layerOutputs, untapped } = tapLayers(graph, ids, adder);
     const inputs = new Set(graph.input.map((v) => v.name));
     const poolInputs = [...new Set(switches.map((s) => s.input))];
     // A pool on the image input reads it from the pass's feeds.
