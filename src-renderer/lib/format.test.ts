@@ -100,6 +100,14 @@ describe('shortLayerName', () => {
   });
 });
 
+describe('readLayerName', () => {
+  it('names the tensor read, and the conv layer asked for when they differ', async () => {
+    const { readLayerName } = await import('./format.ts');
+    expect(readLayerName('/conv5/Conv_output_0', '/relu5/Relu_output_0')).toBe('conv5/Conv after its ReLU: relu5/Relu');
+    expect(readLayerName('/relu5/Relu_output_0', '/relu5/Relu_output_0')).toBe('relu5/Relu');
+  });
+});
+
 describe('formatActivation', () => {
   it('shows three significant digits, a true minus sign, and compact large and tiny values', () => {
     expect(formatActivation(3.4127)).toBe('3.41');

@@ -109,6 +109,15 @@ export function shortLayerName(id: string): string {
   return kept.join('/') || id;
 }
 
+/**
+ * One name for a layer across the views: a view asked for a conv layer reads its map after the ReLU
+ * (DESIGN §3), and says both — `conv5/Conv after its ReLU: relu5/Relu` — where the Layers view,
+ * which shows tensors as they are, says `relu5/Relu`.
+ */
+export function readLayerName(asked: string, read: string): string {
+  return asked === read ? shortLayerName(read) : `${shortLayerName(asked)} after its ReLU: ${shortLayerName(read)}`;
+}
+
 /** Activation values compactly with three significant digits: `3.41`, `12.3`, `1.23k`, `0.0521`, `0`, `−2.5`. */
 export function formatActivation(v: number): string {
   if (!Number.isFinite(v)) return '—';
