@@ -18,16 +18,43 @@ interface Compiled {
 /** Largest batch compiled at once; bigger requests are split, so few graph shapes are cached. */
 const MAX_BATCH = 16;
 
+/**
+ * Layers whose compiled graphs are kept. Each holds the weights below its layer and an arena of its
+ * intermediates (tens of MB on VGG-sized layers), and the layer browser builds one per layer chosen
+ * (session-worker.ts prefetchSoon): the least recently used beyond these are released.
+ */
+const KEEP_LAYERS = 3;
+
 export class CompiledProjector {
   private readonly cache = new Map<string, Promise<Compiled>>();
+  /** Runs in flight per cache key: a graph is released only when none is using it. */
+  private readonly inUse = new Map<string, number>();
+  /** Layers by last use, oldest first. */
+  private readonly recent: string[] = [];
 
   constructor(
     private readonly engine: DeconvEngine,
     private readonly provider: Provider,
   ) {}
 
+  private touch(layer: string): void {
+    const i = this.recent.indexOf(layer);
+    if (i >= 0) this.recent.splice(i, 1);
+    this.recent.push(layer);
+    while (this.recent.length > KEEP_LAYERS) {
+      const old = this.recent.shift()!;
+      for (const key of [...this.cache.keys()]) {
+        if (!key.startsWith(`${old}|`) || (this.inUse.get(key) ?? 0) > 0) continue;
+        const gone = this.cache.get(key)!;
+        this.cache.delete(key);
+        void gone.then((c) => c.session?.release()).catch(() => {});
+      }
+    }
+  }
+
   private compiled(layer: string, batch: number, acts: Activations): Promise<Compiled> {
     const key = `${layer}|${batch}`;
+    this.touch(layer);
     let c = this.cache.get(key);
     if (!c) {
       c = (async () => {
@@ -41,6 +68,11 @@ export class CompiledProjector {
     return c;
   }
 
+  /** Builds the single-projection graph of `layer` ahead of its first click. */
+  async warm(layer: string, acts: Activations): Promise<void> {
+    await this.compiled(layer, 1, acts);
+  }
+
   /** Projections of one layer of one image; falls back to the TypeScript engine where a step does not compile. */
   async projectLayer(acts: Activations, reqs: ProjectionRequest[]): Promise<Projection[]> {
     const out: Projection[] = [];
@@ -48,15 +80,27 @@ export class CompiledProjector {
       const chunk = reqs.slice(i, i + MAX_BATCH);
       const batch = chunk.length <= 1 ? 1 : chunk.length <= 4 ? 4 : chunk.length <= 8 ? 8 : MAX_BATCH;
       const t0 = performance.now();
-      const { reverse, session } = await this.compiled(chunk[0].layer, batch, acts);
-      if (!session) {
-        out.push(...this.engine.projectBatch(acts, chunk));
-        continue;
+      const key = `${chunk[0].layer}|${batch}`;
+      this.inUse.set(key, (this.inUse.get(key) ?? 0) + 1);
+      let reverse: CompiledReversePath;
+      let result: ort.Tensor;
+      let starts: ReturnType<typeof compiledFeeds>['starts'];
+      try {
+        const c = await this.compiled(chunk[0].layer, batch, acts);
+        reverse = c.reverse;
+        if (!c.session) {
+          out.push(...this.engine.projectBatch(acts, chunk));
+          continue;
+        }
+        const prepared = compiledFeeds(reverse, acts, chunk);
+        starts = prepared.starts;
+        const feeds = prepared.feeds;
+        const ortFeeds: Record<string, ort.Tensor> = {};
+        for (const [name, f] of feeds) ortFeeds[name] = new ort.Tensor(f.type, f.data, f.dims);
+        result = (await c.session.run(ortFeeds))[reverse.output];
+      } finally {
+        this.inUse.set(key, (this.inUse.get(key) ?? 1) - 1);
       }
-      const { feeds, starts } = compiledFeeds(reverse, acts, chunk);
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, f] of feeds) ortFeeds[name] = new ort.Tensor(f.type, f.data, f.dims);
-      const result = (await session.run(ortFeeds))[reverse.output];
       const data = result.data as Float32Array;
       const [, C, H, W] = reverse.outputDims;
       const size = C * H * W;

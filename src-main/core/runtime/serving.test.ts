@@ -70,6 +70,33 @@ describe('passes fetch what they are asked for; projections compute their switch
   }, 60_000);
 });
 
+describe('compiled reverse paths', () => {
+  it('more layers than are kept compiled: released and built again as used, every projection as the engine\'s', async () => {
+    const host = nodeRuntimeHost();
+    try {
+      const opened = await host.open('compiled', source(small), { ...cpu, deconv: 'compiled' });
+      await host.open('engine', source(small), { ...cpu, deconv: 'engine' });
+      const layers = opened.graph!.layers.filter((l) => l.kind === 'relu' || l.kind === 'pool').map((l) => l.id);
+      expect(layers.length).toBeGreaterThan(4);
+      await host.run('compiled', feeds, [], 'x', layers);
+      await host.run('engine', feeds, [], 'x', layers);
+      // Twice round: the first layers' graphs were released by the time they come again.
+      for (const layer of [...layers, ...layers]) {
+        const request: ProjectionRequest[] = [{ layer, channel: 1, mode: 'single' }];
+        const [c] = await host.project('compiled', 'x', request);
+        const [e] = await host.project('engine', 'x', request);
+        expect(c.backend).toBe('compiled');
+        expect(c.position).toEqual(e.position);
+        let worst = 0;
+        c.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - e.data[i]))));
+        expect(worst, layer).toBeLessThan(1e-4 * Math.max(1, ...Array.from(e.data, Math.abs)));
+      }
+    } finally {
+      await host.close();
+    }
+  }, 60_000);
+});
+
 describe('opening a model', () => {
   it('reports its stages in order', async () => {
     const host = nodeRuntimeHost();

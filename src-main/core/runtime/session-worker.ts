@@ -387,12 +387,24 @@ function prefetchSoon(loaded: Loaded, kept: Kept, layers: string[]): Promise<voi
   const idle = (tries: number): Promise<void> =>
     new Promise<void>((resolve) => setTimeout(resolve, PREFETCH_PAUSE_MS)).then(() => (answering > 0 && tries > 0 ? idle(tries - 1) : undefined));
   return idle(40)
-    .then(() => {
+    .then(async () => {
       // Evicted meanwhile, or the model closed: nothing to prepare.
       if (![...loaded.kept.values()].includes(kept) || !sessions.has(loadedKey(loaded))) return;
-      return ensureTensors(loaded, kept, projectionTensors(loaded, layers));
+      await ensureTensors(loaded, kept, projectionTensors(loaded, layers));
+      // A layer projected compiled builds its graph on first use (80–340 ms on real-size models): now, not on the click.
+      const engine = engineFor(loaded);
+      const acts = activationsOf(kept);
+      for (const layer of layers) {
+        if (backendFor(loaded, engine, acts, layer) !== 'compiled') continue;
+        loaded.projector ??= new CompiledProjector(engine, loaded.provider);
+        await loaded.projector.warm(layer, acts);
+      }
     })
     .catch(() => {});
+}
+
+function activationsOf(kept: Kept): Activations {
+  return new Map([...kept.tensors].map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
 }
 
 const PREFETCH_PAUSE_MS = 25;
@@ -511,7 +523,7 @@ async function project(key: string, keep: string, requests: ProjectionRequest[])
   loaded.kept.delete(keep);
   loaded.kept.set(keep, kept);
   evictKept(loaded);
-  const map: Activations = new Map([...kept.tensors].map(([name, t]) => [name, { dims: t.dims, data: t.data }]));
+  const map = activationsOf(kept);
   // One backend per layer: group the requests by layer, keep their order in the reply.
   const out: Projection[] = new Array(requests.length);
   const byLayer = new Map<string, number[]>();
