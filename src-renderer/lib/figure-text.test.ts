@@ -4,14 +4,14 @@ import { captionLine, exportFileName, labelRows, niceTicks, wrapText } from './f
 describe('exportFileName', () => {
   it('keeps one extension when a part is an image file name', () => {
     expect(exportFileName(['occlusion', 'img00.png'], 'png')).toBe('occlusion-img00.png');
-    expect(exportFileName(['occlusion', 'cats/a b.jpg.png'], '.png')).toBe('occlusion-a_b.png');
-    expect(exportFileName(['topk', '/features/features.10/Relu', 'c3'], 'png')).toBe('topk-Relu-c3.png');
+    expect(exportFileName(['occlusion', 'cats/a b.jpg.png'], '.png')).toBe('occlusion-cats_a_b.png');
+    expect(exportFileName(['topk', '/features/features.10/Relu', 'c3'], 'png')).toBe('topk-features_features.10_Relu-c3.png');
   });
   it('names something even from empty parts', () => {
     expect(exportFileName(['', '///'], 'png')).toBe('figure.png');
   });
   it('never ends in a doubled extension', () => {
-    for (const n of ['x.png', 'x.PNG.png', 'x.onnx', 'dir/x.jpeg']) expect(exportFileName(['f', n], 'png')).toMatch(/^[^.]+\.png$/);
+    for (const n of ['x.png', 'x.PNG.png', 'x.onnx', 'dir/x.jpeg']) expect(exportFileName(['f', n], 'png')).toMatch(/^f-[^.]+\.png$/);
   });
 });
 

@@ -5,7 +5,7 @@ const KNOWN_EXT = /\.(png|jpe?g|bmp|gif|webp|tiff?|onnx|npy|csv|json|svg)$/i;
 
 /** One file-name part: extensions of images and models dropped, unsafe characters folded to `_`. */
 export function fileNamePart(s: string): string {
-  let base = s.split(/[\\/]/).pop() ?? s;
+  let base = s;
   while (KNOWN_EXT.test(base)) base = base.replace(KNOWN_EXT, '');
   return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+|[_.]+$/g, '');
 }
