@@ -38,6 +38,7 @@ test.describe('the Occlusion view', () => {
     // PNG export: one figure bigger than the three bare 240-px maps (title, legend, captions).
     const [dl] = await Promise.all([app.waitForEvent('download'), app.getByTestId('occlusion-export-png').click()]);
     await dl.saveAs(testInfo.outputPath('occlusion-export.png'));
+    await app.screenshot({ path: testInfo.outputPath('occlusion-view.png') });
     const png = await savedPng(dl);
     expect(png.name).toMatch(SINGLE_PNG_EXTENSION);
     expect(png.name).toMatch(/^occlusion-/);
