@@ -88,7 +88,7 @@ test.describe('the filter spectra view', () => {
     await expect(app.getByTestId('spectra-caption-a')).toContainText('N = 32 is the FFT size');
   });
 
-  test('compares two models side by side: alex-mini by default beside zf-mini', async ({ app }) => {
+  test('compares two models side by side: alex-mini by default beside zf-mini', async ({ app }, testInfo) => {
     await openFilters(app);
     await app.getByTestId('compare-toggle').check();
     const b = app.getByTestId('filter-grid-b');
@@ -99,6 +99,8 @@ test.describe('the filter spectra view', () => {
     await expect(app.getByTestId('filter-grid-a')).toHaveAttribute('data-model', 'zf-mini.onnx');
     // The profile chart now carries both models' means.
     await expect(app.getByTestId('profile-chart')).toBeVisible();
+    await expect(app.getByTestId('spectra-caption-b')).toContainText('32 filters of 11×11. N = 64 is the FFT size');
+    await app.getByTestId('spectra-charts').screenshot({ path: testInfo.outputPath('compare-charts.png') });
     // Another layer of the compared model.
     await app.getByTestId('spectra-layer-b').selectOption('/conv2/Conv_output_0');
     await expect(b).toHaveAttribute('data-layer', '/conv2/Conv_output_0');
