@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 /** Painted (non-transparent) pixels of a canvas. */
 async function paintedPixels(canvas: Locator): Promise<number> {
@@ -30,7 +31,7 @@ async function openFilters(app: Page): Promise<void> {
 }
 
 test.describe('the filter spectra view', () => {
-  test('shows the first conv layer’s filters beside their spectra, the summary and the charts; sorts, filters by flag, scans firing and exports', async ({ app }) => {
+  test('shows the first conv layer’s filters beside their spectra, the summary and the charts; sorts, filters by flag, scans firing and exports', async ({ app }, testInfo) => {
     await openFilters(app);
     const grid = app.getByTestId('filter-grid-a');
     await expect(grid).toHaveAttribute('data-model', 'zf-mini.onnx');
@@ -77,12 +78,17 @@ test.describe('the filter spectra view', () => {
     const lines = text.trim().split('\n');
     expect(lines[0]).toMatch(/^model,layer,filter,rms,centroid,low,mid,high,aliasingFraction,firingRate,flags,reasons$/);
     expect(lines).toHaveLength(33);
-    const [png] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-png').click()]);
-    const bytes = await readFile((await png.path())!);
-    expect([...bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const [dl] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-png').click()]);
+    await dl.saveAs(testInfo.outputPath('spectra-export.png'));
+    const png = await savedPng(dl);
+    expect(png.name).toMatch(SINGLE_PNG_EXTENSION);
+    const chart = await app.getByTestId('profile-chart').boundingBox();
+    expect(png.width).toBeGreaterThan(chart!.width);
+    expect(png.height).toBeGreaterThan(2 * chart!.height);
+    await expect(app.getByTestId('spectra-caption-a')).toContainText('N = 32 is the FFT size');
   });
 
-  test('compares two models side by side: alex-mini by default beside zf-mini', async ({ app }) => {
+  test('compares two models side by side: alex-mini by default beside zf-mini', async ({ app }, testInfo) => {
     await openFilters(app);
     await app.getByTestId('compare-toggle').check();
     const b = app.getByTestId('filter-grid-b');
@@ -93,6 +99,8 @@ test.describe('the filter spectra view', () => {
     await expect(app.getByTestId('filter-grid-a')).toHaveAttribute('data-model', 'zf-mini.onnx');
     // The profile chart now carries both models' means.
     await expect(app.getByTestId('profile-chart')).toBeVisible();
+    await expect(app.getByTestId('spectra-caption-b')).toContainText('32 filters of 11×11. N = 64 is the FFT size');
+    await app.getByTestId('spectra-charts').screenshot({ path: testInfo.outputPath('compare-charts.png') });
     // Another layer of the compared model.
     await app.getByTestId('spectra-layer-b').selectOption('/conv2/Conv_output_0');
     await expect(b).toHaveAttribute('data-layer', '/conv2/Conv_output_0');

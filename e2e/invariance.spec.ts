@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
+import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 // zf-mini's default invariance layers: the first conv layer and the last hidden fc layer, after their ReLUs.
 const RELU1 = '/relu1/Relu_output_0';
@@ -83,6 +84,9 @@ test.describe('the invariance view', () => {
     // Ten images and their mean.
     await expect(app.locator('[data-testid="inv-chart"][data-kind="ptrue"]').first()).toHaveAttribute('data-curves', '11');
     await expect(app.locator('[data-testid="inv-chart"]')).toHaveCount(9);
+    // One legend names each image's curve and the mean.
+    await expect(app.getByTestId('inv-legend').locator('li')).toHaveCount(11);
+    await expect(app.getByTestId('inv-legend').locator('li').last()).toContainText('mean of the 10 images');
     const shot = testInfo.outputPath('fig5.png');
     await app.screenshot({ path: shot });
     await testInfo.attach('fig5', { path: shot, contentType: 'image/png' });
@@ -93,9 +97,13 @@ test.describe('the invariance view', () => {
       const lines = (await readFile(await csv.path(), 'utf8')).trim().split('\n');
       expect(lines[0]).toBe(`transform,image,true_class,true_from,theta,d ${RELU1},d_norm ${RELU1},d ${RELU7},d_norm ${RELU7},p_true,top1`);
       expect(lines).toHaveLength(1 + 10 * (35 + 17 + 36));
-      const [png] = await Promise.all([app.waitForEvent('download'), app.getByTestId('inv-export-png').click()]);
-      expect(png.suggestedFilename()).toMatch(/\.png$/);
-      expect([...(await readFile(await png.path())).subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+      const [dl] = await Promise.all([app.waitForEvent('download'), app.getByTestId('inv-export-png').click()]);
+      await dl.saveAs(testInfo.outputPath('invariance-export.png'));
+      const png = await savedPng(dl);
+      expect(png.name).toMatch(SINGLE_PNG_EXTENSION);
+      const chart = await app.locator('[data-testid="inv-chart"]').first().boundingBox();
+      expect(png.width).toBeGreaterThan(3 * chart!.width);
+      expect(png.height).toBeGreaterThan(3 * chart!.height);
     }
 
     await app.getByTestId('inv-consistency').locator('..').locator('input').first().fill('1');

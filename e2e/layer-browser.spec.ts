@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
 import { paths } from './support/env.ts';
 
 // zf-mini's layers (see `npx convscope info --model resources/models/zf-mini/zf-mini.onnx`).
@@ -121,9 +122,13 @@ test.describe('the layer browser', () => {
       expect([...bytes.subarray(0, 6)]).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
       expect(bytes.toString('latin1', 10, 80)).toContain("'shape': (1, 64, 64)");
       expect(bytes.length).toBe(128 + 4 * 64 * 64);
-      const [png] = await Promise.all([app.waitForEvent('download'), panel.getByTestId('export-png').click()]);
-      expect(png.suggestedFilename()).toMatch(/\.png$/);
-      expect([...(await readFile(await png.path())).subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+      // The PNG is a figure: the 64×64 display image scaled up, under a title and over a caption.
+      const [dl] = await Promise.all([app.waitForEvent('download'), panel.getByTestId('export-png').click()]);
+      const png = await savedPng(dl);
+      expect(png.name).toBe(`relu2-c${channel}-single-y0x0.png`);
+      expect(png.name).toMatch(SINGLE_PNG_EXTENSION);
+      expect(png.width).toBeGreaterThan(256);
+      expect(png.height).toBeGreaterThan(256 + 60);
     }
   });
 

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from './fixtures.ts';
+import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 // The server inherits the environment: a fresh cache, so the first scan really scans.
 process.env.CONVSCOPE_CACHE_DIR = mkdtempSync(path.join(os.tmpdir(), 'convscope-e2e-topk-'));
@@ -13,7 +14,7 @@ const CONV5 = '/conv5/Conv_output_0';
 const RELU5 = '/relu5/Relu_output_0';
 
 test.describe('the Top-9 view', () => {
-  test('scans the sample folder, opens a map’s top-9 and an entry in the layer browser', async ({ app }) => {
+  test('scans the sample folder, opens a map’s top-9 and an entry in the layer browser', async ({ app }, testInfo) => {
     await app.getByTestId('view-topk').click();
     const view = app.getByTestId('TopkView');
     await expect(view).toBeVisible();
@@ -49,9 +50,14 @@ test.describe('the Top-9 view', () => {
     }
 
     // Exports: the figure as PNG, the scan as JSON.
-    const png = app.waitForEvent('download');
-    await figure.getByTestId('topk-export-png').click();
-    expect((await png).suggestedFilename()).toBe(`topk-conv5_Conv_output_0-c${channel}.png`);
+    const [dl] = await Promise.all([app.waitForEvent('download'), figure.getByTestId('topk-export-png').click()]);
+    await dl.saveAs(testInfo.outputPath('topk-export.png'));
+    const png = await savedPng(dl);
+    expect(png.name).toBe(`topk-conv5_Conv_output_0-c${channel}.png`);
+    expect(png.name).toMatch(SINGLE_PNG_EXTENSION);
+    // Larger than the bare 3×3 + 3×3 grid (608×296): the title, the ranks and the caption.
+    expect(png.width).toBeGreaterThan(608);
+    expect(png.height).toBeGreaterThan(296 + 60);
     const json = app.waitForEvent('download');
     await app.getByTestId('topk-export-json').click();
     const saved = JSON.parse(await readFile((await (await json).path())!, 'utf8'));

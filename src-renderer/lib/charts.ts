@@ -3,6 +3,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement,
   ScatterController, Tooltip, type Plugin,
 } from 'chart.js';
+import { labelRows } from './figure-text.ts';
 
 Chart.register(
   BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement,
@@ -38,9 +39,17 @@ export const verticalLines: Plugin<'line' | 'scatter' | 'bar'> = {
     if (!x || !chartArea) return;
     ctx.save();
     ctx.font = '10px system-ui, sans-serif';
-    for (const l of lines) {
-      const px = x.getPixelForValue(l.x);
-      if (!Number.isFinite(px) || px < chartArea.left || px > chartArea.right) continue;
+    const shown = lines
+      .map((l) => ({ l, px: x.getPixelForValue(l.x) }))
+      .filter(({ px }) => Number.isFinite(px) && px >= chartArea.left && px <= chartArea.right);
+    // Labels right of their line, or left when they would leave the chart; rows so none overprint.
+    const boxes = shown.map(({ l, px }) => {
+      const width = l.label ? ctx.measureText(l.label).width : 0;
+      const right = px + 3 + width <= chartArea.right;
+      return { x: right ? px + 3 : Math.max(chartArea.left, px - 3 - width), width };
+    });
+    const rows = labelRows(boxes.map((b, i) => (shown[i].l.label ? b : { x: -1e9, width: 0 })), 6);
+    shown.forEach(({ l, px }, i) => {
       ctx.strokeStyle = l.color ?? '#8d929c';
       ctx.fillStyle = l.color ?? '#8d929c';
       ctx.setLineDash(l.dash ?? [4, 3]);
@@ -48,8 +57,8 @@ export const verticalLines: Plugin<'line' | 'scatter' | 'bar'> = {
       ctx.moveTo(px, chartArea.top);
       ctx.lineTo(px, chartArea.bottom);
       ctx.stroke();
-      if (l.label) ctx.fillText(l.label, px + 3, chartArea.top + 10);
-    }
+      if (l.label) ctx.fillText(l.label, boxes[i].x, chartArea.top + 10 + rows[i] * 12);
+    });
     ctx.restore();
   },
 };

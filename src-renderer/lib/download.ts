@@ -1,8 +1,14 @@
 // Saving bytes the renderer already holds (projection PNGs and .npy files) through a download link.
 import { shortLayerName } from './format.ts';
 
+/** `x.png.png` → `x.png`: a name built from a file name plus its own extension keeps one. */
+export function singleExtension(name: string): string {
+  return name.replace(/(\.[A-Za-z0-9]+)(\1)+$/i, '$1');
+}
+
 /** Starts a download of `bytes` as `name`; the Blob URL is revoked once the click has been handled. */
 export function downloadBytes(bytes: Uint8Array, name: string, type: string): void {
+  name = singleExtension(name);
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
   const a = document.createElement('a');
   a.href = url;

@@ -1,10 +1,14 @@
 // Feature maps as heatmaps: a colour scale per map (shared across the layer or per map) and a
 // painter that writes RGBA pixels from a flat C×H×W Float32Array without allocating.
 
-/** How values map to colours. Sequential: [0, hi]. Diverging (the layer has negative values): [−hi, hi] around black. */
+/**
+ * How values map to colours. Sequential: [lo, hi] (lo defaults to 0). Diverging (the layer has
+ * negative values): [−hi, hi] around black.
+ */
 export interface HeatScale {
   hi: number;
   diverging: boolean;
+  lo?: number;
 }
 
 export type ScaleMode = 'shared' | 'per-map';
@@ -34,8 +38,9 @@ export const DIVERGING_LUT = buildLut(ICE_FIRE);
 
 /** Index 0..255 into the scale's lookup table; a flat scale (hi = 0, a dead map) paints zero's colour. */
 export function lutIndex(v: number, scale: HeatScale): number {
-  if (!(scale.hi > 0) || !Number.isFinite(v)) return scale.diverging ? 128 : 0;
-  const t = scale.diverging ? (v / scale.hi + 1) / 2 : v / scale.hi;
+  const lo = scale.diverging ? 0 : (scale.lo ?? 0);
+  if (!(scale.hi > lo) || !Number.isFinite(v)) return scale.diverging ? 128 : 0;
+  const t = scale.diverging ? (v / scale.hi + 1) / 2 : (v - lo) / (scale.hi - lo);
   return Math.round(Math.min(1, Math.max(0, t)) * 255);
 }
 

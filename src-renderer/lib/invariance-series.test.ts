@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvarianceImageResult } from '../../src-main/common/api-invariance.ts';
-import { imageName, meanCurve, perClass, pTrueUnavailable, rangeProblem, seriesFor, sweepCsv, type SweepRun } from './invariance-series.ts';
+import { curveLegend, imageName, meanCurve, perClass, pTrueUnavailable, rangeProblem, seriesFor, sweepCsv, type SweepRun } from './invariance-series.ts';
 
 function image(path: string, d: number[], p: number[]): InvarianceImageResult {
   return {
@@ -73,5 +73,21 @@ describe('pTrueUnavailable', () => {
   it('is available when any image has its class from the folder, and undecided before any result', () => {
     expect(pTrueUnavailable([{ path: 'cat/a.png', trueFrom: 'folder' }, { path: 'b.png', trueFrom: 'prediction' }])).toBeNull();
     expect(pTrueUnavailable([])).toBeNull();
+  });
+});
+
+describe('curveLegend', () => {
+  const palette = ['#a', '#b', '#c'];
+  it('names every image curve, distinguishes repeated colours by dash and ends with the mean', () => {
+    const series = [...Array.from({ length: 5 }, (_, i) => ({ label: `img${i} (cat)`, image: i })), { label: 'mean', image: -1 }];
+    const l = curveLegend(series, palette);
+    expect(l.map((e) => e.label)).toEqual(['img0 (cat)', 'img1 (cat)', 'img2 (cat)', 'img3 (cat)', 'img4 (cat)', 'mean of the 5 images (thick, white)']);
+    const keys = l.filter((e) => !e.mean).map((e) => `${e.colour}${e.dash.join()}`);
+    expect(new Set(keys).size).toBe(5);
+    expect(l.at(-1)!.mean).toBe(true);
+    expect(l.at(-1)!.colour).not.toBe(palette[0]);
+  });
+  it('has no mean entry for one image', () => {
+    expect(curveLegend([{ label: 'a', image: 0 }], palette)).toHaveLength(1);
   });
 });

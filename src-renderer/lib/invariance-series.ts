@@ -152,3 +152,23 @@ export function rangeProblem(transform: TransformKind, from: number, to: number,
   }
   return null;
 }
+
+/** The look of image i's curve: its palette colour, dashed from the second round of colours on. */
+export function curveStyle(image: number, palette: readonly string[]): { colour: string; dash: number[] } {
+  if (image < 0) return { colour: '#f1f2f4', dash: [] };
+  return { colour: palette[image % palette.length], dash: Math.floor(image / palette.length) % 2 === 1 ? [5, 3] : [] };
+}
+
+export interface CurveLegendEntry {
+  label: string;
+  colour: string;
+  dash: number[];
+  mean: boolean;
+}
+
+/** The legend of Fig. 5: each image's curve by name (and true class), then the mean, drawn distinct. */
+export function curveLegend(series: readonly Pick<Series, 'label' | 'image'>[], palette: readonly string[]): CurveLegendEntry[] {
+  const images = series.filter((s) => s.image >= 0).map((s) => ({ label: s.label, ...curveStyle(s.image, palette), mean: false }));
+  const mean = series.find((s) => s.image < 0);
+  return mean ? [...images, { label: `mean of the ${images.length} images (thick, white)`, ...curveStyle(-1, palette), mean: true }] : images;
+}

@@ -3,37 +3,68 @@
 import type { OcclusionResult } from '../../src-main/common/api-occlusion.ts';
 import type { HeatScale } from './heatmap.ts';
 
-/** A sequential scale from 0 to the largest value (P is in [0, 1]; activity after a ReLU ≥ 0). */
-export function sequentialScale(values: Float32Array, atLeast = 0): HeatScale {
-  let hi = atLeast;
-  let lo = 0;
-  for (const v of values) {
-    if (v > hi) hi = v;
-    if (v < lo) lo = v;
+/**
+ * The scale of an occlusion map: its real range min..max, so a map whose values all sit near the
+ * top (P of a confident class, a strong unit's total) still shows its structure. `auto` clips to
+ * the 2nd..98th percentile (auto-contrast) so one extreme cell does not flatten the rest.
+ */
+export function rangeScale(values: Float32Array, auto = false): Required<HeatScale> {
+  if (values.length === 0) return { lo: 0, hi: 0, diverging: false };
+  let lo = Infinity;
+  let hi = -Infinity;
+  if (auto && values.length >= 10) {
+    const sorted = Float32Array.from(values).sort();
+    lo = sorted[Math.floor(0.02 * (sorted.length - 1))];
+    hi = sorted[Math.ceil(0.98 * (sorted.length - 1))];
+  } else {
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   }
-  return lo < 0 ? { hi: Math.max(hi, -lo), diverging: true } : { hi, diverging: false };
+  return { lo, hi, diverging: false };
 }
 
-/** Ten well separated colours (Tableau 10), then repeated; one per class in the top-1 map. */
-export const CLASS_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+/** Tableau 10: nine distinct colours for the most frequent classes, its grey for every other class. */
+export const CLASS_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
+export const OTHER_COLOUR = '#bab0ac';
 
-/** Classes in the top-1 map with their share of the positions, most frequent first. */
-export function top1Legend(r: Pick<OcclusionResult, 'top1' | 'labels'>): { index: number; label: string; share: number; colour: string }[] {
+export interface ClassLegendEntry {
+  /** The class index, or null for "other" (all classes outside the top N together). */
+  index: number | null;
+  label: string;
+  share: number;
+  colour: string;
+  /** How many classes the entry stands for (1, or the count folded into "other"). */
+  classes: number;
+}
+
+/**
+ * Colours of the top-1 map that cannot collide: the `n` classes covering the most positions
+ * (ties: lower index) get distinct colours, every other class is "other", named in the legend.
+ */
+export function classPalette(r: Pick<OcclusionResult, 'top1' | 'labels'>, n = CLASS_COLOURS.length): { legend: ClassLegendEntry[]; colourOf: Map<number, string> } {
   const counts = new Map<number, number>();
   for (const c of r.top1) counts.set(c, (counts.get(c) ?? 0) + 1);
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .map(([index, n]) => ({ index, label: r.labels[index] ?? `class ${index}`, share: n / Math.max(1, r.top1.length), colour: classColour(index) }));
+  const total = Math.max(1, r.top1.length);
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const k = Math.min(n, CLASS_COLOURS.length);
+  // With exactly k+1 classes the last still gets "other": k distinct colours is the contract.
+  const top = ranked.slice(0, k);
+  const rest = ranked.slice(k);
+  const colourOf = new Map<number, string>(top.map(([c], i) => [c, CLASS_COLOURS[i]]));
+  const legend: ClassLegendEntry[] = top.map(([index, m], i) => ({ index, label: r.labels[index] ?? `class ${index}`, share: m / total, colour: CLASS_COLOURS[i], classes: 1 }));
+  if (rest.length > 0) {
+    const m = rest.reduce((a, [, v]) => a + v, 0);
+    legend.push({ index: null, label: `other (${rest.length} class${rest.length === 1 ? '' : 'es'})`, share: m / total, colour: OTHER_COLOUR, classes: rest.length });
+  }
+  return { legend, colourOf };
 }
 
-export function classColour(index: number): string {
-  return CLASS_COLOURS[index % CLASS_COLOURS.length];
-}
-
-/** Writes the top-1 map as RGBA pixels (rows × cols). */
-export function paintClasses(top1: Int32Array, out: Uint8ClampedArray): void {
+/** Writes the top-1 map as RGBA pixels (rows × cols) in the palette's colours. */
+export function paintClasses(top1: Int32Array, colourOf: ReadonlyMap<number, string>, out: Uint8ClampedArray): void {
   for (let i = 0; i < top1.length; i++) {
-    const hex = classColour(top1[i]);
+    const hex = colourOf.get(top1[i]) ?? OTHER_COLOUR;
     out[i * 4] = parseInt(hex.slice(1, 3), 16);
     out[i * 4 + 1] = parseInt(hex.slice(3, 5), 16);
     out[i * 4 + 2] = parseInt(hex.slice(5, 7), 16);
@@ -66,4 +97,18 @@ export function occlusionJson(r: OcclusionResult): string {
     null,
     2,
   );
+}
+
+/**
+ * The terms of each occlusion map, as DESIGN §3 defines them. Two "unoccluded" numbers exist for
+ * one unit: the map's total Σₚ a[c,p] (the activity map's reference) and a[c,p*] at one position
+ * (the faithfulness check's); each caption names which it shows.
+ */
+export function occlusionCaptions(r: Pick<OcclusionResult, 'layer' | 'channel' | 'targetLabel' | 'size' | 'stride' | 'base' | 'labels'>, fmt: { activation: (v: number) => string; percent: (v: number) => string }) {
+  const where = `Each cell is one position of a ${r.size}×${r.size} px grey square (stride ${r.stride} px), painted at the square's centre.`;
+  return {
+    activity: `Activity = Σₚ a[c,p]: the total activation of map c = ${r.channel} of ${r.layer} (after its ReLU) summed over all positions p of the map, a[c,p] being its value at position p. ${where} Unoccluded total: ${fmt.activation(r.base.activity)}.`,
+    pClass: `P(${r.targetLabel}): the softmax probability of the target class with the square in place. ${where} Unoccluded: ${fmt.percent(r.base.pClass)}.`,
+    top1: `The most probable class with the square in place; the ${CLASS_COLOURS.length} classes covering most positions have their own colours, all others are grey "other". ${where} Unoccluded: ${r.labels[r.base.top1] ?? `class ${r.base.top1}`}.`,
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
-import { centroidChart, profileChart, profileRadii, spectraLines } from './spectra-charts.ts';
+import { centroidChart, histogramTickLabels, profileChart, profileRadii, spectraCaption, spectraLines } from './spectra-charts.ts';
 
 function result(stride: [number, number], name = 'a.onnx'): FilterSpectraResult {
   const B = 3;
@@ -36,5 +36,30 @@ describe('spectra charts', () => {
     expect(ds.data).toEqual([0, 1, 0, 0, 1]);
     expect(new Set(ds.backgroundColor.slice(0, 4)).size).toBe(1);
     expect(ds.backgroundColor[4]).not.toBe(ds.backgroundColor[0]);
+  });
+
+  it('compare: both models mark the mid band', () => {
+    const cfg = centroidChart(result([1, 1]), result([2, 2], 'b.onnx'));
+    const [a, b] = cfg.data.datasets as unknown as { borderColor: string[] }[];
+    for (const ds of [a, b]) {
+      expect(ds.borderColor[4]).not.toBe(ds.borderColor[0]);
+      expect(ds.borderColor[4]).toBe(a.borderColor[4]);
+    }
+  });
+
+  it('histogram ticks sit on round values, not bin edges', () => {
+    const edges = Array.from({ length: 23 }, (_, i) => 0.016 + i * (0.7 - 0.016) / 22);
+    const labels = histogramTickLabels(edges);
+    expect(labels).toHaveLength(22);
+    const shown = labels.filter(Boolean);
+    expect(shown.length).toBeGreaterThan(1);
+    for (const l of shown) expect(Number(l) * 10).toBeCloseTo(Math.round(Number(l) * 10), 9);
+  });
+
+  it('caption explains N as the FFT size beside the filter count', () => {
+    const c = spectraCaption({ N: 64, kernel: [11, 11], filters: Array.from({ length: 32 }) as never });
+    expect(c).toContain('32 filters of 11×11');
+    expect(c).toContain('N = 64 is the FFT size');
+    expect(c).toContain('max(32, 4·11)');
   });
 });

@@ -3,6 +3,7 @@
 import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
 import type { ChartConfiguration, VerticalLine } from './charts.ts';
 import { PALETTE } from './charts.ts';
+import { niceTicks } from './figure-text.ts';
 
 const EDGE_COLOR = '#8d929c';
 const NYQUIST_COLOR = '#f0605a';
@@ -77,22 +78,73 @@ export function profileChart(r: FilterSpectraResult, selected: number | null, ot
   } as ChartConfiguration;
 }
 
-/** Centroids of the live filters in bins of 1/32 (the mid band's bins in green); with `other`, its counts beside. */
+/**
+ * Tick labels of the centroid histogram's category axis: a round value (0.1, 0.2, …) on the bin that
+ * holds it, '' elsewhere, so ticks read as numbers rather than raw bin edges (0.016, 0.109, …).
+ */
+export function histogramTickLabels(edges: ArrayLike<number>, count = 6): string[] {
+  const n = edges.length - 1;
+  if (n <= 0) return [];
+  const ticks = niceTicks(edges[0], edges[n], count);
+  const labels = new Array<string>(n).fill('');
+  for (const t of ticks) {
+    for (let i = 0; i < n; i++) {
+      const last = i === n - 1;
+      if (t >= edges[i] && (t < edges[i + 1] || (last && t <= edges[i + 1]))) {
+        if (!labels[i]) labels[i] = String(t);
+        break;
+      }
+    }
+  }
+  return labels;
+}
+
+const MID_BORDER = '#3fb468';
+
+/**
+ * Centroids of the live filters in bins of 1/32; bins of the mid band [1/8, 1/4) are outlined in
+ * green for every model (and filled green for the open model); with `other`, its counts beside.
+ */
 export function centroidChart(r: FilterSpectraResult, other: FilterSpectraResult | null = null): ChartConfiguration {
   const { edges, counts } = r.centroidHistogram;
   const mid = (i: number) => (edges[i] + edges[i + 1]) / 2;
   const inMid = (i: number) => mid(i) >= 1 / 8 && mid(i) < 1 / 4;
-  const datasets = [{ label: modelName(r), data: [...counts], backgroundColor: counts.map((_, i) => (inMid(i) ? PALETTE[2] : PALETTE[0])), barPercentage: 1, categoryPercentage: 0.9 }];
-  if (other) datasets.push({ label: modelName(other), data: [...other.centroidHistogram.counts], backgroundColor: counts.map(() => PALETTE[1]), barPercentage: 1, categoryPercentage: 0.9 });
+  const outline = (n: number, e: ArrayLike<number>) =>
+    Array.from({ length: n }, (_, i) => {
+      const m = (e[i] + e[i + 1]) / 2;
+      return m >= 1 / 8 && m < 1 / 4 ? MID_BORDER : 'rgba(0,0,0,0)';
+    });
+  const datasets = [{
+    label: modelName(r), data: [...counts], backgroundColor: counts.map((_, i) => (inMid(i) ? PALETTE[2] : PALETTE[0])),
+    borderColor: outline(counts.length, edges), borderWidth: 2, barPercentage: 1, categoryPercentage: 0.9,
+  }];
+  if (other) {
+    const oc = other.centroidHistogram;
+    datasets.push({
+      label: modelName(other), data: [...oc.counts], backgroundColor: oc.counts.map(() => PALETTE[1]),
+      borderColor: outline(oc.counts.length, oc.edges), borderWidth: 2, barPercentage: 1, categoryPercentage: 0.9,
+    });
+  }
+  const tickLabels = histogramTickLabels(edges);
   return {
     type: 'bar',
     data: { labels: counts.map((_, i) => mid(i).toFixed(3)), datasets },
     options: {
       scales: {
-        x: { title: { display: true, text: 'centroid (cycles/pixel); mid band in green' }, ticks: { maxTicksLimit: 8 } },
+        x: {
+          title: { display: true, text: other ? 'centroid (cycles/pixel); mid band [1/8, 1/4) outlined in green' : 'centroid (cycles/pixel); mid band [1/8, 1/4) in green' },
+          ticks: { autoSkip: false, maxRotation: 0, callback: (_v: unknown, i: number) => tickLabels[i] ?? '' },
+        },
         y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'filters' } },
       },
       plugins: { legend: { display: other !== null, position: 'bottom' } },
     },
-  };
+  } as ChartConfiguration;
+}
+
+/** What N and the filter count mean, under the spectra panel's header. */
+export function spectraCaption(r: Pick<FilterSpectraResult, 'N' | 'kernel' | 'filters'>): string {
+  const k = Math.max(...r.kernel);
+  return `${r.filters.length} filters of ${r.kernel.join('×')}. N = ${r.N} is the FFT size, not a count: each filter is zero-padded to ${r.N}×${r.N} before its 2-D DFT `
+    + `(N = the smallest power of two ≥ max(32, 4·${k})), so spectra are sampled every 1/${r.N} cycles/pixel.`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TopkScanResult } from '../../src-main/common/api-topk.ts';
-import { topkCsv, topkJson, wallOrder } from './topk-export.ts';
+import { topkCsv, topkJson, topkRankLines, topkTitle, wallOrder } from './topk-export.ts';
 
 const result: TopkScanResult = {
   folder: '/data',
@@ -35,5 +35,16 @@ describe('topk exports', () => {
   it('orders the wall by mean maximum or firing rate', () => {
     expect(wallOrder(result.layers[0], 'mean')).toEqual([0, 1]);
     expect(wallOrder(result.layers[0], 'channel')).toEqual([0, 1]);
+  });
+});
+
+describe('Top-k figure text', () => {
+  const tiles = [
+    { image: 'dogs/a.png', position: [3, 4] as const, value: 9.5 },
+    { image: 'cats/b.png', position: [0, 1] as const, value: 2.25 },
+  ];
+  it('names the layer, the map and the values', () => {
+    expect(topkTitle('conv5', 12, tiles.map((t) => t.value), (v) => v.toFixed(2))).toBe('Top-2 of layer conv5, map 12, max activation 2.25 to 9.50');
+    expect(topkRankLines(tiles, (v) => v.toFixed(1))).toEqual(['1. dogs/a.png at (3, 4): a = 9.5', '2. cats/b.png at (0, 1): a = 2.3']);
   });
 });

@@ -26,3 +26,14 @@ export function wallOrder(l: TopkLayerResult, by: 'channel' | 'mean' | 'firing')
   if (by === 'firing') maps.sort((a, b) => b.firingRate - a.firingRate || a.channel - b.channel);
   return maps.map((m) => m.channel);
 }
+
+/** The ranks of a Top-k figure in words: which image, where, how strong. */
+export function topkRankLines(tiles: readonly { image: string; position: readonly [number, number]; value: number }[], fmt: (v: number) => string): string[] {
+  return tiles.map((t, i) => `${i + 1}. ${t.image} at (${t.position[0]}, ${t.position[1]}): a = ${fmt(t.value)}`);
+}
+
+/** The figure's title: the layer, the map and the range of the values shown. */
+export function topkTitle(layer: string, channel: number, values: readonly number[], fmt: (v: number) => string): string {
+  const range = values.length ? `, max activation ${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}` : '';
+  return `Top-${values.length} of layer ${layer}, map ${channel}${range}`;
+}

@@ -9,8 +9,11 @@ import type { ImageEntry } from '../../src-main/common/types.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
 import { ChunkedRun } from '../lib/chunked-run.ts';
+import { PALETTE } from '../lib/charts.ts';
 import { downloadBytes } from '../lib/download.ts';
-import { perClass, rangeProblem, sweepCsv, TRANSFORM_LABELS } from '../lib/invariance-series.ts';
+import { imagePanel, renderFigurePng, type FigurePanel } from '../lib/figure-canvas.ts';
+import { captionLine, exportFileName } from '../lib/figure-text.ts';
+import { curveLegend, imageName, perClass, rangeProblem, seriesFor, sweepCsv, TRANSFORM_LABELS } from '../lib/invariance-series.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { InvarianceState, type HoverPoint, type RunState } from '../state/invariance.svelte.ts';
@@ -247,29 +250,37 @@ export interface ChartPanel {
 }
 
 /** The figure as one PNG: panels in a grid (columns = transforms), each under its title. */
+/**
+ * Fig. 5 as one PNG: the charts in their grid (a column per transform), each under its own wrapped
+ * title, the curves' legend, and a caption line naming model, layers, images and date.
+ */
 export async function exportPng(columns: ChartPanel[][]): Promise<void> {
   const cols = columns.filter((c) => c.length > 0);
   if (!cols.length) return;
-  const cw = Math.max(...cols.flat().map((p) => p.canvas.width));
-  const ch = Math.max(...cols.flat().map((p) => p.canvas.height));
-  const rows = Math.max(...cols.map((c) => c.length));
-  const title = 22;
-  const out = document.createElement('canvas');
-  out.width = cols.length * cw;
-  out.height = rows * (ch + title);
-  const ctx = out.getContext('2d');
-  if (!ctx) return;
-  ctx.fillStyle = '#1d1f24';
-  ctx.fillRect(0, 0, out.width, out.height);
-  ctx.fillStyle = '#d8dbe0';
-  ctx.font = '13px system-ui, sans-serif';
-  cols.forEach((col, c) =>
-    col.forEach((p, r) => {
-      ctx.fillText(p.title, c * cw + 8, r * (ch + title) + 15);
-      ctx.drawImage(p.canvas, c * cw, r * (ch + title) + title);
+  const size = (c: HTMLCanvasElement) => [c.clientWidth || c.width, c.clientHeight || c.height] as const;
+  const nrows = Math.max(...cols.map((c) => c.length));
+  const empty: FigurePanel = { title: '', width: 0, height: 0, draw: () => {} };
+  const rows: FigurePanel[][] = Array.from({ length: nrows }, (_, r) =>
+    cols.map((col) => {
+      const p = col[r];
+      if (!p) return empty;
+      const [w, h] = size(p.canvas);
+      return imagePanel(p.title, p.canvas, w, h);
     }),
   );
-  const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, 'image/png'));
-  if (!blob) return;
-  downloadBytes(new Uint8Array(await blob.arrayBuffer()), `invariance-${inv.runs.map((r) => r.transform).join('-')}.png`, 'image/png');
+  const first = inv.runs.find((r) => r.images.length > 0);
+  if (first) {
+    const legend = curveLegend(seriesFor(first, 'pTrue'), PALETTE).map((e) => ({ colour: e.colour, label: e.dash.length ? `${e.label} (dashed)` : e.label }));
+    rows.push([{ title: 'Curves', width: Math.max(240, ...rows[0].map((p) => p.width)), height: 0, draw: () => {}, legend }]);
+  }
+  const images = first ? first.images.map((i) => imageName(i.path)).join(', ') : '';
+  const png = await renderFigurePng({
+    title: `Invariance (Fig. 5): ${inv.runs.map((r) => TRANSFORM_LABELS[r.transform]).join(', ')}`,
+    rows,
+    caption: [
+      'd(θ) = ‖φ_L(T_θ x) − φ_L(x)‖₂ between the layer activations of the transformed and the original image (normalised: divided by ‖φ_L(x)‖₂); P(true class | T_θ x) from the softmax.',
+      captionLine({ model: session.model?.name, layer: inv.layers.join(', '), image: images || null, date: new Date() }),
+    ],
+  });
+  downloadBytes(png, exportFileName(['invariance', ...inv.runs.map((r) => r.transform)], 'png'), 'image/png');
 }
