@@ -6,7 +6,7 @@ import { mapDims } from '../lib/layer-pick.ts';
 import { session } from '../state/session.svelte.ts';
 import { view } from '../state/view.svelte.ts';
 import { images, selectImage, selected } from './images-service.ts';
-import { inv, syncModel } from './invariance-service.ts';
+import { inv, settingsFitModel, syncModel } from './invariance-service.ts';
 import { layerView, refreshLayerView, selectMap } from './layers-service.ts';
 import { occlusion } from './occlusion-service.ts';
 
@@ -24,7 +24,8 @@ const sameRange = (a: ThetaRangeSpec, b: ThetaRangeSpec) => a.from === b.from &&
 /** The invariance view's settings where they differ from the open model's defaults. */
 function invarianceSettings(): UrlState['invariance'] {
   const model = session.model;
-  if (!model || !inv.ranges) return undefined;
+  // Another model's settings, until the view syncs them, are not this model's place.
+  if (!model || !inv.ranges || !settingsFitModel()) return undefined;
   const o: NonNullable<UrlState['invariance']> = {};
   if (inv.transform !== 'translate-y') o.transform = inv.transform;
   const size: [number, number] = [model.input.height, model.input.width];
