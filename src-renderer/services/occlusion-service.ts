@@ -5,6 +5,7 @@ import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import type { OcclusionResult } from '../../src-main/common/api-occlusion.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { occlusionCsv, occlusionJson } from '../lib/occlusion-maps.ts';
@@ -48,6 +49,7 @@ export async function runOcclusion(): Promise<void> {
     arg.layer = occlusion.layer;
     arg.channel = occlusion.channel;
   }
+  rememberStartedJob(jobId);
   await follow(jobId, 0, 0, () => getApi().call('occlusion', arg));
 }
 

@@ -5,6 +5,7 @@ import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import type { TopkScanResult, TopkTile } from '../../src-main/common/api-topk.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { ChunkedRun } from '../lib/chunked-run.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
@@ -76,6 +77,7 @@ export async function startScan(): Promise<void> {
   const layers = scanLayers();
   if (!layers.length || topk.progress) return;
   const jobId = `topk-${Date.now()}-${++seq}`;
+  rememberStartedJob(jobId);
   await followScan(jobId, 0, 0, () => getApi().call('topkScan', { layers, k: topk.k, jobId }));
 }
 
