@@ -127,4 +127,21 @@ test.describe('a reload', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('keeps the Invariance view\'s transform, range and layers', async ({ app }) => {
+    await app.getByTestId('view-invariance').click();
+    await app.getByTestId('inv-transform').selectOption('rotate');
+    await app.getByTestId('inv-to').fill('90');
+    await app.getByTestId('inv-steps').fill('7');
+    const relu2 = app.getByTestId('inv-layers').locator(`input[data-id="${RELU2}"]`);
+    const wasOn = await relu2.isChecked();
+    await relu2.setChecked(!wasOn);
+    await expect.poll(() => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toMatch(/^#view=invariance&i=0&image=.+&it=rotate&r-rotate=0%2C90%2C7&il=/);
+
+    await app.reload();
+    await expect(app.getByTestId('inv-transform')).toHaveValue('rotate');
+    await expect(app.getByTestId('inv-to')).toHaveValue('90');
+    await expect(app.getByTestId('inv-steps')).toHaveValue('7');
+    await expect(app.getByTestId('inv-layers').locator(`input[data-id="${RELU2}"]`)).toBeChecked({ checked: !wasOn });
+  });
 });
