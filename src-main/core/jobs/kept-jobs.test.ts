@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { OcclusionResult } from '../../common/api-occlusion.ts';
 import { Jobs, throwIfCancelled } from './jobs.ts';
+import { resultBytes } from './kept-jobs.ts';
 
 const fake = (n: number) => ({ grid: [n, n] }) as unknown as OcclusionResult;
 const args = { path: 'a.png', size: 8 };
 
-function clockedJobs(keep: { maxFinished?: number; ttlMs?: number } = {}) {
+function clockedJobs(keep: { maxFinished?: number; ttlMs?: number; maxBytes?: number } = {}) {
   let t = 1000;
   const jobs = new Jobs(() => {}, 0, { ...keep, now: () => t });
   return { jobs, advance: (ms: number) => (t += ms) };
@@ -61,5 +62,16 @@ describe('kept jobs', () => {
     release();
     await running;
     expect(jobs.kept.list().map((j) => j.jobId)).toEqual(['r']);
+  });
+
+  it('drops the oldest finished results while they hold more than maxBytes', async () => {
+    const { jobs } = clockedJobs({ maxBytes: 10_000 });
+    const big = (n: number) => ({ grid: [1, 1], pClass: new Float32Array(n) }) as unknown as OcclusionResult;
+    await jobs.runKept('occlusion', args, 'a', 1, async () => big(1000), 'a', 'positions');
+    await jobs.runKept('occlusion', args, 'b', 1, async () => big(1000), 'b', 'positions');
+    expect(jobs.kept.list().map((j) => j.jobId)).toEqual(['b', 'a']);
+    await jobs.runKept('occlusion', args, 'c', 1, async () => big(1200), 'c', 'positions');
+    expect(jobs.kept.list().map((j) => j.jobId)).toEqual(['c', 'b']);
+    expect(resultBytes({ a: new Float32Array(4), s: 'ab', n: [1, 2] })).toBe(16 + 4 + 16);
   });
 });

@@ -1,6 +1,7 @@
 // Restorable jobs and their results, kept by job id so that a page can re-attach after a reload: the
 // job goes on when the page that started it goes away, and its result waits here. Bounded: only the
-// newest `maxFinished` finished jobs are kept, each for `ttlMs` after it ended.
+// newest `maxFinished` finished jobs are kept, each for `ttlMs` after it ended, and the oldest go
+// first while the kept results hold over `maxBytes` (typed arrays and strings, roughly).
 import { AppError } from '../../common/errors.ts';
 import type { JobInfo, JobKind, JobKinds, JobResult } from '../../common/api-jobs.ts';
 import { quoted } from '../../common/text.ts';
@@ -8,15 +9,27 @@ import { quoted } from '../../common/text.ts';
 export interface KeepOptions {
   maxFinished: number;
   ttlMs: number;
+  maxBytes: number;
   now: () => number;
 }
 
-export const DEFAULT_KEEP: KeepOptions = { maxFinished: 6, ttlMs: 10 * 60_000, now: () => Date.now() };
+export const DEFAULT_KEEP: KeepOptions = { maxFinished: 6, ttlMs: 10 * 60_000, maxBytes: 256 * 2 ** 20, now: () => Date.now() };
+
+/** About what a result holds in memory: its typed arrays' bytes, strings at 2 bytes a character, 8 for anything else. */
+export function resultBytes(value: unknown, depth = 0): number {
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (typeof value === 'string') return 2 * value.length;
+  if (value === null || typeof value !== 'object' || depth > 32) return 8;
+  let n = 0;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) n += resultBytes(v, depth + 1);
+  return n;
+}
 
 export interface KeptJob {
   info: JobInfo;
   result: Promise<JobResult>;
   endedAt?: number;
+  bytes?: number;
 }
 
 export class KeptJobs {
@@ -52,7 +65,10 @@ export class KeptJobs {
       record.endedAt = this.options.now();
       this.prune();
     };
-    result.then(() => end(), (e: unknown) => end(e instanceof AppError ? e.code : 'INTERNAL'));
+    result.then((value) => {
+      record.bytes = resultBytes(value);
+      end();
+    }, (e: unknown) => end(e instanceof AppError ? e.code : 'INTERNAL'));
   }
 
   list(): JobInfo[] {
@@ -76,6 +92,12 @@ export class KeptJobs {
       if (now - j.endedAt > this.options.ttlMs) this.jobs.delete(id);
       else finished.push(id);
     }
-    for (const id of finished.slice(0, Math.max(0, finished.length - this.options.maxFinished))) this.jobs.delete(id);
+    for (const id of finished.splice(0, Math.max(0, finished.length - this.options.maxFinished))) this.jobs.delete(id);
+    let bytes = finished.reduce((n, id) => n + (this.jobs.get(id)?.bytes ?? 0), 0);
+    for (const id of finished) {
+      if (bytes <= this.options.maxBytes) break;
+      bytes -= this.jobs.get(id)?.bytes ?? 0;
+      this.jobs.delete(id);
+    }
   }
 }
