@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { zfTestModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
 
@@ -8,6 +12,22 @@ interface PageGlobals {
   history: { replaceState(data: unknown, unused: string, url: string): void };
 }
 
+
+async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
+  await app.getByTestId('open-model').click();
+  const dialog = app.getByTestId('browser');
+  await dialog.getByTestId('browser-path').fill(dir);
+  await dialog.getByTestId('browser-go').click();
+  await dialog.locator(`[data-testid="browser-entry"][data-name="${file}"]`).click();
+  await expect(app.getByTestId('model-name')).toHaveText(file, { timeout: 60_000 });
+}
+
+/** The done count the Occlusion view's progress shows (−1 when it shows none). */
+async function occlusionDone(app: Page): Promise<number> {
+  const bar = app.getByTestId('occlusion-progress').locator('[data-done]');
+  if ((await bar.count()) === 0) return -1;
+  return Number(await bar.getAttribute('data-done'));
+}
 
 // zf-mini's layers (see `npx convscope info --model resources/models/zf-mini/zf-mini.onnx`).
 const RELU2 = '/relu2/Relu_output_0';
@@ -72,5 +92,56 @@ test.describe('a reload', () => {
       await dialog.locator('[data-testid="browser-entry"][data-name="zf-mini.onnx"]').click();
       await expect(app.getByTestId('model-name')).toHaveText('zf-mini.onnx');
     }
+  });
+
+  test('during an occlusion comes back to its progress and then its maps; the occluder settings survive', async ({ app }) => {
+    test.setTimeout(180_000);
+    // A 224×224 model makes the job long enough to reload in the middle: 66×66 positions (about 12 s here).
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-reload-'));
+    writeFileSync(path.join(dir, 'zf224.onnx'), zfTestModel({ inputSize: 224, channels: 3, classes: 10, seed: 3 }));
+    try {
+      await openModelAt(app, dir, 'zf224.onnx');
+      await app.getByTestId('view-occlusion').click();
+      await expect(app.getByTestId('occlusion-image')).not.toBeEmpty();
+      const image = await app.getByTestId('occlusion-image').textContent();
+      await app.getByTestId('occlusion-size').fill('28');
+      await app.getByTestId('occlusion-stride').fill('3');
+      await app.getByTestId('occlusion-run').click();
+      await expect.poll(() => occlusionDone(app), { timeout: 60_000 }).toBeGreaterThan(0);
+      await expect.poll(() => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toMatch(/^#view=occlusion&i=0&image=.+&os=28&ot=3$/);
+      const before = await occlusionDone(app);
+
+      await app.reload();
+      await expect(app.getByTestId('OcclusionView')).toBeVisible();
+      await expect(app.getByTestId('occlusion-image')).toHaveText(image!);
+      await expect(app.getByTestId('occlusion-size')).toHaveValue('28');
+      await expect(app.getByTestId('occlusion-stride')).toHaveValue('3');
+      // Re-attached: the job's progress, from where it had got to, still counting.
+      await expect(app.getByTestId('occlusion-progress')).toBeVisible();
+      await expect.poll(() => occlusionDone(app)).toBeGreaterThan(before);
+      await expect(app.getByTestId('occlusion-summary')).toHaveAttribute('data-grid', '66x66', { timeout: 120_000 });
+      await expect(app.getByTestId('occlusion-progress')).toHaveCount(0);
+      await expect(app.getByTestId('occlusion-activity')).toHaveAttribute('data-rows', '66');
+    } finally {
+      await openModelAt(app, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('keeps the Invariance view\'s transform, range and layers', async ({ app }) => {
+    await app.getByTestId('view-invariance').click();
+    await app.getByTestId('inv-transform').selectOption('rotate');
+    await app.getByTestId('inv-to').fill('90');
+    await app.getByTestId('inv-steps').fill('7');
+    const relu2 = app.getByTestId('inv-layers').locator(`input[data-id="${RELU2}"]`);
+    const wasOn = await relu2.isChecked();
+    await relu2.setChecked(!wasOn);
+    await expect.poll(() => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toMatch(/^#view=invariance&i=0&image=.+&it=rotate&r-rotate=0%2C90%2C7&il=/);
+
+    await app.reload();
+    await expect(app.getByTestId('inv-transform')).toHaveValue('rotate');
+    await expect(app.getByTestId('inv-to')).toHaveValue('90');
+    await expect(app.getByTestId('inv-steps')).toHaveValue('7');
+    await expect(app.getByTestId('inv-layers').locator(`input[data-id="${RELU2}"]`)).toBeChecked({ checked: !wasOn });
   });
 });

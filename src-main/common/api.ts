@@ -4,6 +4,7 @@ import type { ImageEntry, LayerInfo, ModelInputImage, PixelBox, Preprocessing, S
 
 export type { ModelInputImage, PixelBox };
 import type { InvarianceCalls } from './api-invariance.ts';
+import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
@@ -153,7 +154,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

@@ -43,6 +43,8 @@ export const argSchemas: Record<Method, z.ZodType> = {
   }).strict(),
   browse: z.object({ path: path.optional(), kind: oneOf(['model', 'folder']) }).strict(),
   cancel: z.object({ jobId: textArg(LIMITS.jobId) }).strict(),
+  jobs: z.object({}).strict(),
+  jobResult: z.object({ jobId: textArg(LIMITS.jobId) }).strict(),
   ...spectraSchemas,
   ...invarianceSchemas,
   ...topkSchemas,

@@ -32,6 +32,11 @@ let generation = 0;
 let active: { run: ChunkedRun<ImageEntry, InvarianceImageResult>; jobId: string | null } | null = null;
 let jobSeq = 0;
 
+/** Whether the ranges and layers are the open model's (syncModel has run since it opened). */
+export function settingsFitModel(): boolean {
+  return currentModel !== null && currentModel === modelKey(session.model);
+}
+
 /** Resets ranges and layers to the model's defaults when another model (or preprocessing) is open. */
 export function syncModel(): void {
   const model = session.model;

@@ -1,8 +1,11 @@
 // The Occlusion view's calls: the occlusion maps of the selected image (progress and cancel by
 // jobId), the model-input image under them, the faithfulness check of a unit, and exports.
 import type { ArgOf } from '../../src-main/common/api.ts';
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
+import type { OcclusionResult } from '../../src-main/common/api-occlusion.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { occlusionCsv, occlusionJson } from '../lib/occlusion-maps.ts';
@@ -38,10 +41,43 @@ export async function runOcclusion(): Promise<void> {
   const path = selected.entry?.path;
   if (!path || occlusion.running) return;
   const jobId = `occlusion-${Date.now()}-${++seq}`;
+  const arg: ArgOf<'occlusion'> = { path, jobId };
+  if (occlusion.size !== null) arg.size = occlusion.size;
+  if (occlusion.stride !== null) arg.stride = occlusion.stride;
+  if (occlusion.targetClass !== null) arg.targetClass = occlusion.targetClass;
+  if (occlusion.layer !== null && occlusion.channel !== null) {
+    arg.layer = occlusion.layer;
+    arg.channel = occlusion.channel;
+  }
+  rememberStartedJob(jobId);
+  await follow(jobId, 0, 0, () => getApi().call('occlusion', arg));
+}
+
+/**
+ * Takes up an occlusion job another page started (this page before a reload): its settings, its
+ * progress from here on, and its result as if this page had asked for it.
+ */
+export async function reattachOcclusion(job: JobInfo & { kind: 'occlusion' }): Promise<void> {
+  if (occlusion.running) return;
+  const a = job.args;
+  occlusion.size = a.size ?? null;
+  occlusion.stride = a.stride ?? null;
+  occlusion.targetClass = a.targetClass ?? null;
+  occlusion.layer = a.layer ?? null;
+  occlusion.channel = a.channel ?? null;
+  await follow(job.jobId, job.done, job.total, async () => {
+    const r = await getApi().call('jobResult', { jobId: job.jobId });
+    if (r.kind !== 'occlusion') throw new Error(`job ${job.jobId} is not an occlusion`);
+    return r.value;
+  });
+}
+
+/** Shows the progress of job `jobId` and then its result (or its error). */
+async function follow(jobId: string, done: number, total: number, result: () => Promise<OcclusionResult>): Promise<void> {
   occlusion.running = true;
   occlusion.jobId = jobId;
-  occlusion.done = 0;
-  occlusion.total = 0;
+  occlusion.done = done;
+  occlusion.total = total;
   occlusion.error = null;
   const off = getApi().on('progress', (e) => {
     if (e.jobId !== jobId) return;
@@ -49,15 +85,7 @@ export async function runOcclusion(): Promise<void> {
     occlusion.total = e.total;
   });
   try {
-    const arg: ArgOf<'occlusion'> = { path, jobId };
-    if (occlusion.size !== null) arg.size = occlusion.size;
-    if (occlusion.stride !== null) arg.stride = occlusion.stride;
-    if (occlusion.targetClass !== null) arg.targetClass = occlusion.targetClass;
-    if (occlusion.layer !== null && occlusion.channel !== null) {
-      arg.layer = occlusion.layer;
-      arg.channel = occlusion.channel;
-    }
-    const r = await getApi().call('occlusion', arg);
+    const r = await result();
     occlusion.result = r;
     occlusion.setFaith(null, null);
     void runFaithfulness();

@@ -1,9 +1,11 @@
 // The Top-9 view's calls: the cached result of the chosen layers, the scan (progress with images/s
 // and time left from the core's events, cancel by jobId, resume by scanning again), the chosen map's
 // Fig. 2 tiles (latest only), the wall of a layer's maps in small calls, exports and "open entry".
-import type { TopkTile } from '../../src-main/common/api-topk.ts';
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
+import type { TopkScanResult, TopkTile } from '../../src-main/common/api-topk.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { ChunkedRun } from '../lib/chunked-run.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
@@ -75,8 +77,38 @@ export async function startScan(): Promise<void> {
   const layers = scanLayers();
   if (!layers.length || topk.progress) return;
   const jobId = `topk-${Date.now()}-${++seq}`;
+  rememberStartedJob(jobId);
+  await followScan(jobId, 0, 0, () => getApi().call('topkScan', { layers, k: topk.k, jobId }));
+}
+
+/**
+ * Takes up a scan another page started (this page before a reload): its layers and k, its progress
+ * from here on, and its result as if this page had asked for it.
+ */
+export async function reattachScan(job: JobInfo & { kind: 'topk' }): Promise<void> {
+  if (topk.progress) return;
+  const { layers, k } = job.args;
+  const convs = session.model?.layers.filter((l) => l.kind === 'conv').map((l) => l.id) ?? [];
+  if (layers.length === 1) {
+    topk.scope = 'layer';
+    topk.layerId = layers[0];
+  } else if (layers.join('\n') === convs.join('\n')) {
+    topk.scope = 'conv';
+  } else {
+    return;
+  }
+  if (k !== undefined) topk.k = k;
+  await followScan(job.jobId, job.done, job.total, async () => {
+    const r = await getApi().call('jobResult', { jobId: job.jobId });
+    if (r.kind !== 'topk') throw new Error(`job ${job.jobId} is not a scan`);
+    return r.value;
+  });
+}
+
+/** Shows the progress of scan `jobId` and then its result (or its error). */
+async function followScan(jobId: string, done: number, total: number, result: () => Promise<TopkScanResult>): Promise<void> {
   meter.reset();
-  topk.progress = { jobId, done: 0, total: 0, rate: null, eta: null, cancelling: false };
+  topk.progress = { jobId, done, total, rate: null, eta: null, cancelling: false };
   topk.error = null;
   unsubscribe?.();
   unsubscribe = getApi().on('progress', (e) => {
@@ -86,7 +118,7 @@ export async function startScan(): Promise<void> {
     topk.progress = { ...p, done: e.done, total: e.total, rate: meter.rate(), eta: meter.eta(e.total) };
   });
   try {
-    const r = await getApi().call('topkScan', { layers, k: topk.k, jobId });
+    const r = await result();
     topk.result = r;
     if (!r.layers.some((l) => l.layer === topk.shownLayer)) {
       topk.shownLayer = r.layers[0]?.layer ?? null;

@@ -1,6 +1,9 @@
 // Long work: every job has an id, reports progress as events and can be cancelled.
+// A job run with a `kind` is also kept (kept-jobs.ts): a page that went away, or its reload, can ask for it.
 import { AppError } from '../../common/errors.ts';
 import type { ProgressEvent } from '../../common/api.ts';
+import type { JobKind, JobKinds } from '../../common/api-jobs.ts';
+import { KeptJobs, type KeepOptions } from './kept-jobs.ts';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -11,15 +14,34 @@ export interface JobContext {
 export class Jobs {
   private running = new Map<string, AbortController>();
   private seq = 0;
+  readonly kept: KeptJobs;
 
   /** `intervalMs`: the least time between two count updates of a job (tests count every one with 0). */
   constructor(
     private readonly emit: (e: ProgressEvent) => void,
     private readonly intervalMs = 100,
-  ) {}
+    keep?: Partial<KeepOptions>,
+  ) {
+    this.kept = new KeptJobs(keep);
+  }
+
+  /** A job a view can be restored from: `run` with what it is and the arguments that restore the view. */
+  runKept<K extends JobKind>(
+    kind: K, args: JobKinds[K]['args'], label: string, total: number,
+    work: (ctx: JobContext) => Promise<JobKinds[K]['result']>, id: string | undefined, unit: string,
+  ): Promise<JobKinds[K]['result']> {
+    const jobId = id ?? `job-${++this.seq}`;
+    const record = this.kept.start(kind, args, { jobId, label, total, unit });
+    const result = this.run(label, total, work, jobId, unit, (done, t) => this.kept.progress(record, done, t));
+    this.kept.settle(record, result);
+    return result;
+  }
 
   /** `unit` names what `done`/`total` count (`positions`, `images`…) for the readers' `37 / 256 maps`. */
-  async run<T>(label: string, total: number, work: (ctx: JobContext) => Promise<T>, id?: string, unit?: string): Promise<T> {
+  async run<T>(
+    label: string, total: number, work: (ctx: JobContext) => Promise<T>, id?: string, unit?: string,
+    onCount?: (done: number, total: number) => void,
+  ): Promise<T> {
     const jobId = id ?? `job-${++this.seq}`;
     const controller = new AbortController();
     this.running.set(jobId, controller);
@@ -33,6 +55,7 @@ export class Jobs {
       progress: (done, t, stage) => {
         lastDone = done;
         if (t !== undefined) lastTotal = t;
+        onCount?.(lastDone, lastTotal);
         const newStage = stage !== undefined && stage !== lastStage;
         if (stage !== undefined) lastStage = stage;
         const now = Date.now();

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppCalls } from '../../common/api.ts';
+import type { JobCalls } from '../../common/api-jobs.ts';
 import { AppError } from '../../common/errors.ts';
 import { truncateText } from '../../common/text.ts';
 import { decodeImage, encodePng, listImageFolder, matchClassToLabel, readSidecarFile, saveModelSidecar } from '../images/index.ts';
@@ -14,7 +15,7 @@ import { checkPreprocessing } from './arg-limits.ts';
 /** Full images are shown at most this large (longer sides are scaled down). */
 const PREVIEW_MAX = 1024;
 
-export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerActivations' | 'project'> {
+export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerActivations' | 'project'> & JobCalls {
   return {
     async getState() {
       return ctx.state();
@@ -103,6 +104,14 @@ export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerA
 
     async cancel({ jobId }) {
       return { cancelled: ctx.jobs.cancel(jobId) };
+    },
+
+    async jobs() {
+      return ctx.jobs.kept.list();
+    },
+
+    async jobResult({ jobId }) {
+      return ctx.jobs.kept.result(jobId);
     },
   };
 }

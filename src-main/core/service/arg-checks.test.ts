@@ -161,7 +161,7 @@ const TABLE: Record<Method, Row> = {
     bad: () => [[{ layer: CONV1, channel: -1 }, 'channel'], [{ layer: CONV1, channel: 0, k: 65 }, 'k'], [{ layer: CONV1, channel: 32, k: 9 }, 'channel']],
   },
   occlusion: {
-    good: () => [{ path: IMG, size: 16, stride: 16 }, { path: IMG, size: 64, stride: 64, targetClass: 9, layer: CONV1, channel: 31 }],
+    good: () => [{ path: IMG, size: 16, stride: 16, jobId: 'arg-checks-occlusion' }, { path: IMG, size: 64, stride: 64, targetClass: 9, layer: CONV1, channel: 31 }],
     bad: () => [
       [{ path: IMG, size: 0 }, 'size'], [{ path: IMG, size: -3 }, 'size'], [{ path: IMG, size: 4097 }, 'size'], [{ path: IMG, stride: 0 }, 'stride'],
       [{ path: IMG, targetClass: -1 }, 'targetClass'], [{ path: IMG, channel: 1.5 }, 'channel'],
@@ -170,6 +170,9 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, channel: 9999 }, 'channel'],
     ],
   },
+  jobs: { good: () => [{}], bad: () => [] },
+  // After the occlusion row: its first call is kept under this id.
+  jobResult: { good: () => [{ jobId: 'arg-checks-occlusion' }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },
   occlusionFaithfulness: {
     good: () => [{ path: IMG, layer: CONV1, channel: 0, size: 4, trials: 2, seed: 0 }, { path: IMG, layer: CONV1, channel: 31, position: [31, 31], trials: 1 }],
     bad: () => [

@@ -46,8 +46,10 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
       const steps = sweepSteps(arg);
       let stepsDone = 0;
       // Loading the sweep's copy of the model belongs to the job: it can be cancelled from the start.
-      const images = await ctx.jobs.run(label, items.length * steps, async (job) =>
-        sweepImages(items, async (item) => (await ctx.inputTensor(item.path)).tensor, await sweepForward(model, layers), {
+      // Kept by id as a whole result: a page reloaded mid-sweep re-attaches to it (jobs, jobResult).
+      const { jobId: _jobId, ...args } = arg;
+      return ctx.jobs.runKept('invariance', args, label, items.length * steps, async (job) => {
+        const images = await sweepImages(items, async (item) => (await ctx.inputTensor(item.path)).tensor, await sweepForward(model, layers), {
           transform: arg.transform,
           thetas: arg.thetas,
           layers,
@@ -59,8 +61,9 @@ export function invarianceCalls(ctx: ServiceContext): InvarianceCalls {
           batchSize: sweepBatchSize(steps, inputDims(model).reduce((a, b) => a * b, 1)),
           signal: job.signal,
           onSteps: (n) => job.progress((stepsDone += n)),
-        }), arg.jobId, 'steps');
-      return { transform: arg.transform, thetas: arg.thetas, layers, labels: classLabels(model), images, ms: performance.now() - t0 };
+        });
+        return { transform: arg.transform, thetas: arg.thetas, layers, labels: classLabels(model), images, ms: performance.now() - t0 };
+      }, arg.jobId, 'steps');
     },
 
     async invarianceInput({ path, transform, theta }: { path: string; transform: TransformKind; theta: number }): Promise<ModelInputImage> {

@@ -22,7 +22,9 @@ export function occlusionCalls(ctx: ServiceContext): OcclusionCalls {
       // The grid's size is known now: the job counts positions from its first event.
       const { height, width } = model.info.input;
       const { rows, cols } = occlusionGeometry(height, width, o.size, o.stride);
-      return ctx.jobs.run(`Occlusion of ${path}`, rows * cols, (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId, 'positions');
+      // Kept by id: a page reloaded mid-job re-attaches to it (jobs, jobResult).
+      return ctx.jobs.runKept('occlusion', { path, ...o }, `Occlusion of ${path}`, rows * cols,
+        (job) => runOcclusion(model, tensor, path, { ...o, trueClass, signal: job.signal, onProgress: (d, t) => job.progress(d, t) }), jobId, 'positions');
     },
 
     async occlusionFaithfulness({ path, ...o }): Promise<FaithfulnessResult> {

@@ -49,7 +49,9 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
         });
       if (!scan) return run();
       const label = `Top-${k ?? DEFAULT_K} scan of ${layers.length === 1 ? truncateText(layers[0]) : `${layers.length} layers`}`;
-      return ctx.jobs.run(label, paths.length, (job) => run(job.signal, (d, t) => job.progress(d, t)), jobId, 'images');
+      // A scan always has a result (only a look at the cache may find none).
+      const scanned = (signal: AbortSignal, onProgress: (d: number, t: number) => void) => run(signal, onProgress).then((r) => r!);
+      return ctx.jobs.runKept('topk', { layers, ...(k !== undefined ? { k } : {}) }, label, paths.length, (job) => scanned(job.signal, (d, t) => job.progress(d, t)), jobId, 'images');
     });
 
   return {

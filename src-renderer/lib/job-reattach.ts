@@ -1,0 +1,21 @@
+// Which of the server's kept jobs a reloaded page takes up (services/jobs-service.ts).
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
+
+/**
+ * The job each view takes up: the newest of its kind that this tab started (`mine`, kept across its
+ * reloads) and that did not fail, running or finished (the list is newest first).
+ */
+export function jobsToReattach(jobs: readonly JobInfo[], selectedPath: string | null, mine: readonly string[]): JobInfo[] {
+  const out: JobInfo[] = [];
+  const seen = new Set<string>();
+  for (const j of jobs) {
+    if (seen.has(j.kind) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
+    // The Occlusion view shows the selected image's maps: a job for another image is not its own.
+    if (j.kind === 'occlusion' && j.args.path !== selectedPath) continue;
+    // An invariance sweep is streamed by the page in per-image calls; one call's result is not the view's.
+    if (j.kind === 'invariance') continue;
+    seen.add(j.kind);
+    out.push(j);
+  }
+  return out;
+}

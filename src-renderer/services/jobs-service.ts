@@ -1,0 +1,18 @@
+// Re-attaching after a reload: jobs keep running on the server when their page goes away, and the
+// server keeps their results for a while (core/jobs/kept-jobs.ts). On load, once the fragment's place
+// is restored, a view takes up the newest running or just-finished job this tab started (its reload)
+// as if this page load had started it.
+import { getApi } from '../lib/api-client.ts';
+import { jobsToReattach } from '../lib/job-reattach.ts';
+import { startedJobs } from '../lib/started-jobs.ts';
+import { selected } from './images-service.ts';
+import { reattachOcclusion } from './occlusion-service.ts';
+import { reattachScan } from './topk-service.ts';
+
+export async function reattachJobs(): Promise<void> {
+  const jobs = await getApi().call('jobs', {});
+  for (const j of jobsToReattach(jobs, selected.entry?.path ?? null, startedJobs())) {
+    if (j.kind === 'occlusion') void reattachOcclusion(j);
+    else if (j.kind === 'topk') void reattachScan(j);
+  }
+}
