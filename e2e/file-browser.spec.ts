@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { fillPath } from './support/file-browser.ts';
 import { paths } from './support/env.ts';
 
 function entry(dialog: Locator, name: string): Locator {
@@ -10,7 +11,7 @@ function entry(dialog: Locator, name: string): Locator {
 }
 
 async function goTo(dialog: Locator, dir: string): Promise<void> {
-  await dialog.getByTestId('browser-path').fill(dir);
+  await fillPath(dialog, dir);
   await dialog.getByTestId('browser-go').click();
   await expect(dialog.getByTestId('browser-path')).toHaveValue(dir);
 }
@@ -87,7 +88,7 @@ test.describe('the server-side file browser', () => {
     await app.getByTestId('open-folder').click();
     const dialog = app.getByTestId('browser');
     const missing = path.join(tmpdir(), 'convscope-does-not-exist-' + Date.now());
-    await dialog.getByTestId('browser-path').fill(missing);
+    await fillPath(dialog, missing);
     await dialog.getByTestId('browser-go').click();
     await expect(dialog.getByTestId('browser-error')).toContainText(missing);
     // What was typed is kept, to be corrected.

@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { fillPath } from './support/file-browser.ts';
 import { paths } from './support/env.ts';
 
 /** A 10,000-image ImageFolder made of copies of the samples. */
@@ -26,7 +27,7 @@ test.describe('a large folder', () => {
     try {
       await app.getByTestId('open-folder').click();
       const dialog = app.getByTestId('browser');
-      await dialog.getByTestId('browser-path').fill(root);
+      await fillPath(dialog, root);
       await dialog.getByTestId('browser-go').click();
       await expect(dialog.getByTestId('browser-path')).toHaveValue(root);
 
@@ -55,7 +56,7 @@ test.describe('a large folder', () => {
       // Leave the demo folder open for the other specs.
       await app.getByTestId('open-folder').click();
       const dialog = app.getByTestId('browser');
-      await dialog.getByTestId('browser-path').fill(paths.samples);
+      await fillPath(dialog, paths.samples);
       await dialog.getByTestId('browser-go').click();
       await expect(dialog.getByTestId('browser-path')).toHaveValue(paths.samples);
       await dialog.getByTestId('browser-choose').click();

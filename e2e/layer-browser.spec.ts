@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { fillPath } from './support/file-browser.ts';
 import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
 import { paths } from './support/env.ts';
 
@@ -242,7 +243,7 @@ test.describe('the layer browser', () => {
 async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
   await app.getByTestId('open-model').click();
   const dialog = app.getByTestId('browser');
-  await dialog.getByTestId('browser-path').fill(dir);
+  await fillPath(dialog, dir);
   await dialog.getByTestId('browser-go').click();
   await expect(dialog.getByTestId('browser-path')).toHaveValue(dir);
   await dialog.locator(`[data-testid="browser-entry"][data-name="${file}"]`).click();

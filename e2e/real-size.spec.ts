@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { zfFullWidthModel, zfTestModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { fillPath } from './support/file-browser.ts';
 import { paths } from './support/env.ts';
 
 // The e2e tsconfig has no DOM types: the page's globals as far as the in-page code below needs them.
@@ -36,7 +37,7 @@ const TARGET_MS = 300;
 async function browseTo(app: Page, kind: 'model' | 'folder', dir: string): Promise<void> {
   await app.getByTestId(kind === 'model' ? 'open-model' : 'open-folder').click();
   const dialog = app.getByTestId('browser');
-  await dialog.getByTestId('browser-path').fill(dir);
+  await fillPath(dialog, dir);
   await dialog.getByTestId('browser-go').click();
   await expect(dialog.getByTestId('browser-path')).toHaveValue(dir);
 }

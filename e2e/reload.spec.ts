@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { zfTestModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { fillPath } from './support/file-browser.ts';
 import { paths } from './support/env.ts';
 
 /** The page's globals this spec reads (the e2e code is type-checked without the DOM library). */
@@ -16,7 +17,7 @@ interface PageGlobals {
 async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
   await app.getByTestId('open-model').click();
   const dialog = app.getByTestId('browser');
-  await dialog.getByTestId('browser-path').fill(dir);
+  await fillPath(dialog, dir);
   await dialog.getByTestId('browser-go').click();
   await dialog.locator(`[data-testid="browser-entry"][data-name="${file}"]`).click();
   await expect(app.getByTestId('model-name')).toHaveText(file, { timeout: 60_000 });
@@ -74,7 +75,7 @@ test.describe('a reload', () => {
       await expect(second.getByTestId('app')).toHaveAttribute('data-ready', 'true');
       await second.getByTestId('open-model').click();
       const dialog = second.getByTestId('browser');
-      await dialog.getByTestId('browser-path').fill(path.join(paths.models, 'alex-mini'));
+      await fillPath(dialog, path.join(paths.models, 'alex-mini'));
       await dialog.getByTestId('browser-go').click();
       await dialog.locator('[data-testid="browser-entry"][data-name="alex-mini.onnx"]').click();
       await expect(second.getByTestId('model-name')).toHaveText('alex-mini.onnx');
@@ -87,7 +88,7 @@ test.describe('a reload', () => {
       // Leave the server as the other specs expect it.
       await app.getByTestId('open-model').click();
       const dialog = app.getByTestId('browser');
-      await dialog.getByTestId('browser-path').fill(path.join(paths.models, 'zf-mini'));
+      await fillPath(dialog, path.join(paths.models, 'zf-mini'));
       await dialog.getByTestId('browser-go').click();
       await dialog.locator('[data-testid="browser-entry"][data-name="zf-mini.onnx"]').click();
       await expect(app.getByTestId('model-name')).toHaveText('zf-mini.onnx');
