@@ -1,6 +1,6 @@
 // Switches come out of onnxruntime as int64 and travel as Int32 where every value fits.
 import { describe, expect, it } from 'vitest';
-import { toInt32 } from './session-worker.ts';
+import { toInt32 } from './loaded-model.ts';
 
 describe('toInt32', () => {
   it('keeps every value that fits 32 bits, negative ones and the extremes included', () => {
