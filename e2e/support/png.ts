@@ -1,17 +1,42 @@
-// Checks of downloaded PNG figures: the signature, the pixel size from the IHDR chunk, one extension.
+// Checks of downloaded figures: the PNG signature, the pixel size from the IHDR chunk, the title and
+// caption in its text chunks, one extension; an SVG's title, caption and embedded pictures.
 import { readFile } from 'node:fs/promises';
 import type { Download } from '@playwright/test';
+import { readTextChunks } from '../../src-main/common/png-text.ts';
 
 export interface SavedPng {
   name: string;
   width: number;
   height: number;
+  /** tEXt chunks: Title, Description (the caption lines). */
+  text: Record<string, string>;
 }
 
 export async function savedPng(d: Download): Promise<SavedPng> {
   const bytes = await readFile((await d.path())!);
   if (bytes.readUInt32BE(0) !== 0x89504e47) throw new Error(`${d.suggestedFilename()} is not a PNG`);
-  return { name: d.suggestedFilename(), width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  return { name: d.suggestedFilename(), width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), text: readTextChunks(new Uint8Array(bytes)) };
+}
+
+export interface SavedSvg {
+  name: string;
+  title: string;
+  desc: string;
+  pictures: number;
+  texts: number;
+}
+
+export async function savedSvg(d: Download): Promise<SavedSvg> {
+  const text = await readFile((await d.path())!, 'utf8');
+  if (!/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>/.test(text) || !text.trimEnd().endsWith('</svg>')) throw new Error(`${d.suggestedFilename()} is not an SVG document`);
+  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return {
+    name: d.suggestedFilename(),
+    title: unescape(/<title>([^<]*)<\/title>/.exec(text)?.[1] ?? ''),
+    desc: unescape(/<desc>([^<]*)<\/desc>/.exec(text)?.[1] ?? ''),
+    pictures: (text.match(/<image [^>]*href="data:image\/png;base64,[A-Za-z0-9+/=]+"/g) ?? []).length,
+    texts: (text.match(/<text /g) ?? []).length,
+  };
 }
 
 /** `x.png`, not `x.png.png` nor `x.jpg.png`. */
