@@ -191,8 +191,6 @@ export function findActivations(g: GraphIndex): ActivationMatch[] {
   return out.filter((m) => !inner.has(m.node));
 }
 
-const POOLS_TO_ONE = new Set(['GlobalAveragePool', 'ReduceMean']);
-
 /** A node that pools x to N×C×1×1: GlobalAveragePool, or ReduceMean over H and W keeping them (TF exports). */
 function poolsToOne(g: GraphIndex, n: NodeDesc): boolean {
   if (n.op === 'GlobalAveragePool') return true;
@@ -224,7 +222,7 @@ function gateAt(g: GraphIndex, mul: NodeDesc): ActivationMatch | null {
       if (seen.has(n)) continue;
       seen.add(n);
       if (seen.size > 32) ok = false;
-      if (POOLS_TO_ONE.has(n.op) && poolsToOne(g, n) && n.inputs[0] === x) {
+      if (poolsToOne(g, n) && n.inputs[0] === x) {
         if (pool && pool !== n) ok = false;
         pool = n;
         continue;
