@@ -45,6 +45,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   cancel: z.object({ jobId: textArg(LIMITS.jobId) }).strict(),
   jobs: z.object({}).strict(),
   jobResult: z.object({ jobId: textArg(LIMITS.jobId) }).strict(),
+  jobParts: z.object({ jobId: textArg(LIMITS.jobId), from: intArg(0, 100_000_000) }).strict(),
   ...spectraSchemas,
   ...invarianceSchemas,
   ...topkSchemas,

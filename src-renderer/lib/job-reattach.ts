@@ -12,8 +12,6 @@ export function jobsToReattach(jobs: readonly JobInfo[], selectedPath: string | 
     if (seen.has(j.kind) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
     // The Occlusion view shows the selected image's maps: a job for another image is not its own.
     if (j.kind === 'occlusion' && j.args.path !== selectedPath) continue;
-    // An invariance sweep is streamed by the page in per-image calls; one call's result is not the view's.
-    if (j.kind === 'invariance') continue;
     seen.add(j.kind);
     out.push(j);
   }

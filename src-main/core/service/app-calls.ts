@@ -113,5 +113,9 @@ export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerA
     async jobResult({ jobId }) {
       return ctx.jobs.kept.result(jobId);
     },
+
+    async jobParts({ jobId, from }) {
+      return ctx.jobs.kept.parts(jobId, from);
+    },
   };
 }

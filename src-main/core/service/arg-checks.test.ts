@@ -131,6 +131,23 @@ const TABLE: Record<Method, Row> = {
       [{ paths: [IMG], transform: 'translate-x', thetas: [0, 65] }, 'thetas[1]'],
     ],
   },
+  invarianceSweeps: {
+    good: () => [
+      { paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1, 100] }] },
+      { paths: [IMG], sweeps: [{ transform: 'rotate', thetas: [-360, 360] }, { transform: 'translate-y', thetas: [-64, 64] }], layers: [CONV1] },
+    ],
+    bad: () => [
+      [{ paths: [], sweeps: [{ transform: 'scale', thetas: [1] }] }, 'paths'],
+      [{ paths: [IMG], sweeps: [] }, 'sweeps'],
+      [{ paths: [IMG], sweeps: Array(5).fill({ transform: 'scale', thetas: [1] }) }, 'sweeps'],
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [] }] }, 'sweeps[0].thetas'],
+      [{ paths: [IMG], sweeps: [{ transform: 'shear', thetas: [1] }] }, 'sweeps[0].transform'],
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }, { transform: 'rotate', thetas: [0, 361] }] }, 'sweeps[1].thetas[1]'],
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }], layers: [] }, 'layers'],
+      // The open model's input is 64 pixels wide.
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }, { transform: 'translate-x', thetas: [0, 65] }] }, 'sweeps[1].thetas[1]'],
+    ],
+  },
   invarianceInput: {
     good: () => [{ path: IMG, transform: 'scale', theta: 0.5 }, { path: IMG, transform: 'translate-y', theta: -64 }],
     bad: () => [
@@ -173,6 +190,10 @@ const TABLE: Record<Method, Row> = {
   jobs: { good: () => [{}], bad: () => [] },
   // After the occlusion row: its first call is kept under this id.
   jobResult: { good: () => [{ jobId: 'arg-checks-occlusion' }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },
+  jobParts: {
+    good: () => [{ jobId: 'arg-checks-occlusion', from: 0 }, { jobId: 'arg-checks-occlusion', from: 5 }],
+    bad: () => [[{ jobId: '', from: 0 }, 'jobId'], [{ jobId: 'j', from: -1 }, 'from'], [{ jobId: 'j', from: 0.5 }, 'from']],
+  },
   occlusionFaithfulness: {
     good: () => [{ path: IMG, layer: CONV1, channel: 0, size: 4, trials: 2, seed: 0 }, { path: IMG, layer: CONV1, channel: 31, position: [31, 31], trials: 1 }],
     bad: () => [
@@ -251,6 +272,7 @@ describe('the cases that were found (issue 11 item 9)', () => {
       ['occlusionFaithfulness', { path: IMG, layer, channel: 0 }],
       ['filterSpectra', { layer }],
       ['invarianceSweep', { paths: [IMG], transform: 'scale', thetas: [1], layers: [layer] }],
+      ['invarianceSweeps', { paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }], layers: [layer] }],
       ['layerActivations', { path: layer, layer: CONV1 }],
       ['openModel', { path: `/nonexistent/${layer}${layer}` }],
       ['openFolder', { path: `/nonexistent/${layer}${layer}` }],
