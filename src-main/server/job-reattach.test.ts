@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo } from '../common/api-jobs.ts';
+import type { InvariancePart, InvarianceSweepsResult } from '../common/api-invariance.ts';
+import type { JobInfo, JobParts } from '../common/api-jobs.ts';
 import type { OcclusionResult } from '../common/api-occlusion.ts';
 import { decodeMessage } from '../common/wire.ts';
 import { createService, type ConvscopeService } from '../core/service/service.ts';
@@ -39,17 +40,22 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Resolves at the job's first progress count past 0 on `socket`: it is under way. */
+function underWay(socket: Awaited<ReturnType<typeof openApi>>, jobId: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    socket.on('message', (data: Buffer) => {
+      const msg = decodeMessage(new Uint8Array(data)) as { event?: string; payload?: { jobId?: string; done?: number } };
+      if (msg.event === 'progress' && msg.payload?.jobId === jobId && (msg.payload.done ?? 0) > 0) resolve();
+    });
+  });
+}
+
 describe('re-attaching to a job', () => {
   it('an occlusion goes on when its page goes away; a new page gets the same result by job id', async () => {
     const arg = { path: IMG, size: 8, stride: 1, jobId: 'reattach-occ' };
     const first = await openApi(server.port, { query: `?token=${server.token}` });
     // The first progress count past 0 says the job is under way; then the page goes away.
-    const started = new Promise<void>((resolve) => {
-      first.on('message', (data: Buffer) => {
-        const msg = decodeMessage(new Uint8Array(data)) as { event?: string; payload?: { jobId?: string; done?: number } };
-        if (msg.event === 'progress' && msg.payload?.jobId === 'reattach-occ' && (msg.payload.done ?? 0) > 0) resolve();
-      });
-    });
+    const started = underWay(first, 'reattach-occ');
     const unanswered = call(first, 1, 'occlusion', arg).catch(() => null);
     await started;
     first.terminate();
@@ -71,6 +77,48 @@ describe('re-attaching to a job', () => {
       expect(Array.from(kept.value.top1)).toEqual(Array.from(fresh.top1));
       expect(((await call(second, 3, 'jobs', {})).value as JobInfo[]).find((j) => j.jobId === 'reattach-occ')).toMatchObject({ finished: true });
       expect(await call(second, 4, 'jobResult', { jobId: 'never-ran' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      second.close();
+    }
+  }, 120_000);
+
+  it('an invariance sweep (two transforms, many images) goes on when its page goes away; a new page takes its parts so far, then the rest and the result', async () => {
+    const { entries } = await service.listImages({ offset: 0, limit: 12 });
+    const paths = entries.map((e) => e.path);
+    const sweeps = [
+      { transform: 'rotate' as const, thetas: Array.from({ length: 240 }, (_, i) => i * 1.5) },
+      { transform: 'translate-x' as const, thetas: Array.from({ length: 41 }, (_, i) => i - 20) },
+    ];
+    const first = await openApi(server.port, { query: `?token=${server.token}` });
+    const started = underWay(first, 'reattach-inv');
+    const unanswered = call(first, 1, 'invarianceSweeps', { paths, sweeps, jobId: 'reattach-inv' }).catch(() => null);
+    await started;
+    first.terminate();
+    expect(await unanswered).toBeNull();
+
+    const second = await openApi(server.port, { query: `?token=${server.token}` });
+    try {
+      const listed = ((await call(second, 1, 'jobs', {})).value as JobInfo[]).find((j) => j.jobId === 'reattach-inv');
+      expect(listed).toMatchObject({ kind: 'invariance', unit: 'steps', finished: false, total: 12 * (239 + 40), args: { paths, sweeps } });
+      // The parts so far, then the rest from where those end: each image once, in order.
+      const early = (await call(second, 2, 'jobParts', { jobId: 'reattach-inv', from: 0 })).value as JobParts;
+      expect(early.kind).toBe('invariance');
+      const got = [...(early.parts as InvariancePart[])];
+      expect(got[0]).toMatchObject({ run: 0, part: 'start' });
+      const again = await call(second, 3, 'jobResult', { jobId: 'reattach-inv' });
+      expect(again.ok).toBe(true);
+      const rest = (await call(second, 4, 'jobParts', { jobId: 'reattach-inv', from: got.length })).value as JobParts;
+      expect(rest.finished).toBe(true);
+      got.push(...(rest.parts as InvariancePart[]));
+      expect(got.map((p) => `${p.run}:${p.part === 'image' ? p.image.path : p.part}`)).toEqual([0, 1].flatMap((run) => [`${run}:start`, ...paths.map((p) => `${run}:${p}`)]));
+      const kept = (again.value as { kind: string; value: InvarianceSweepsResult }).value;
+      // Over the wire: the parts' images are the result's, value for value.
+      const partImages = got.flatMap((p) => (p.part === 'image' ? [p.image] : []));
+      expect(partImages.map((i) => Array.from(i.pTrue))).toEqual(kept.runs.flatMap((r) => r.images.map((i) => Array.from(i.pTrue))));
+      // And the result is what a fresh sweep gives.
+      const fresh = await service.invarianceSweeps({ paths, sweeps });
+      expect(kept.runs.map((r) => r.images.map((i) => [Array.from(i.pTrue), Array.from(i.top1), ...r.layers.map((l) => Array.from(i.distance[l]))])))
+        .toEqual(fresh.runs.map((r) => r.images.map((i) => [Array.from(i.pTrue), Array.from(i.top1), ...r.layers.map((l) => Array.from(i.distance[l]))])));
     } finally {
       second.close();
     }
