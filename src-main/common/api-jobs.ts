@@ -2,11 +2,14 @@
 // finished on the server, and takes the result of one by its id as if it had started it.
 import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
+import type { FilterSpectraResult } from './api-spectra.ts';
 import type { TopkScanResult } from './api-topk.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
 export interface TopkJobArgs { layers: string[]; k?: number }
 export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
+/** Spectra with a firing scan: of the open model (no `model`) or of the compared model file. */
+export interface SpectraJobArgs { model?: string; layer?: string }
 
 /**
  * A kind of job a view can be restored from, with the arguments that restore it, its result, and the
@@ -16,6 +19,7 @@ export interface JobKinds {
   occlusion: { args: OcclusionJobArgs; result: OcclusionResult; part: never };
   topk: { args: TopkJobArgs; result: TopkScanResult; part: never };
   invariance: { args: InvarianceJobArgs; result: InvarianceSweepsResult; part: InvariancePart };
+  spectra: { args: SpectraJobArgs; result: FilterSpectraResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

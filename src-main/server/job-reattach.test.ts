@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvariancePart, InvarianceSweepsResult } from '../common/api-invariance.ts';
 import type { JobInfo, JobParts } from '../common/api-jobs.ts';
 import type { OcclusionResult } from '../common/api-occlusion.ts';
+import type { FilterSpectraResult } from '../common/api-spectra.ts';
 import { decodeMessage } from '../common/wire.ts';
 import { createService, type ConvscopeService } from '../core/service/service.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -119,6 +120,44 @@ describe('re-attaching to a job', () => {
       const fresh = await service.invarianceSweeps({ paths, sweeps });
       expect(kept.runs.map((r) => r.images.map((i) => [Array.from(i.pTrue), Array.from(i.top1), ...r.layers.map((l) => Array.from(i.distance[l]))])))
         .toEqual(fresh.runs.map((r) => r.images.map((i) => [Array.from(i.pTrue), Array.from(i.top1), ...r.layers.map((l) => Array.from(i.distance[l]))])));
+    } finally {
+      second.close();
+    }
+  }, 120_000);
+
+  it('a firing scan of the folder goes on when its page goes away; a new page gets its spectra by job id', async () => {
+    const first = await openApi(server.port, { query: `?token=${server.token}` });
+    let seen = { done: 0, total: 0 };
+    const started = new Promise<void>((resolve) => {
+      first.on('message', (data: Buffer) => {
+        const msg = decodeMessage(new Uint8Array(data)) as { event?: string; payload?: { jobId?: string; done: number; total: number } };
+        if (msg.event === 'progress' && msg.payload?.jobId === 'reattach-firing' && msg.payload.done > 0) {
+          seen = msg.payload;
+          resolve();
+        }
+      });
+    });
+    const unanswered = call(first, 1, 'filterSpectra', { layer: '/conv2/Conv_output_0', firing: true, jobId: 'reattach-firing' }).catch(() => null);
+    await started;
+    first.terminate();
+    expect(await unanswered).toBeNull();
+    // Dropped mid-scan.
+    expect(seen.done).toBeLessThan(seen.total);
+
+    const second = await openApi(server.port, { query: `?token=${server.token}` });
+    try {
+      const listed = ((await call(second, 1, 'jobs', {})).value as JobInfo[]).find((j) => j.jobId === 'reattach-firing');
+      expect(listed).toMatchObject({ kind: 'spectra', unit: 'images', total: seen.total, args: { layer: '/conv2/Conv_output_0' } });
+      expect(listed!.args).not.toHaveProperty('firing');
+      const again = await call(second, 2, 'jobResult', { jobId: 'reattach-firing' });
+      expect(again.ok).toBe(true);
+      const kept = (again.value as { kind: string; value: FilterSpectraResult });
+      expect(kept.kind).toBe('spectra');
+      const fresh = await service.filterSpectra({ layer: '/conv2/Conv_output_0', firing: true });
+      expect(kept.value.firing).toEqual(fresh.firing);
+      expect(kept.value.firing?.images).toBe(seen.total);
+      expect(kept.value.filters.map((f) => [f.firingRate, f.flags])).toEqual(fresh.filters.map((f) => [f.firingRate, f.flags]));
+      expect(Array.from(kept.value.spectra)).toEqual(Array.from(fresh.spectra));
     } finally {
       second.close();
     }

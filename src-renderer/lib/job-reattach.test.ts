@@ -25,4 +25,11 @@ describe('jobs to re-attach', () => {
     expect(jobsToReattach([sweep('i2', { failed: 'CANCELLED', finished: true }), sweep('i1'), occ('o1', 'a.png')], 'a.png', ['i1', 'i2', 'o1']).map((j) => j.jobId)).toEqual(['i1', 'o1']);
     expect(jobsToReattach([sweep('i1')], null, [])).toEqual([]);
   });
+
+  it('a firing scan per Filters panel: the open model\'s and the compared model\'s', () => {
+    const firing = (jobId: string, model?: string) => ({ ...base, jobId, kind: 'spectra', args: model ? { model } : {} }) as JobInfo;
+    const jobs = [firing('f4', '/m/b.onnx'), firing('f3'), firing('f2', '/m/b.onnx'), firing('f1')];
+    expect(jobsToReattach(jobs, null, ['f1', 'f2', 'f3', 'f4']).map((j) => j.jobId)).toEqual(['f4', 'f3']);
+    expect(jobsToReattach(jobs, null, ['f1', 'f2']).map((j) => j.jobId)).toEqual(['f2', 'f1']);
+  });
 });

@@ -9,10 +9,12 @@ export function jobsToReattach(jobs: readonly JobInfo[], selectedPath: string | 
   const out: JobInfo[] = [];
   const seen = new Set<string>();
   for (const j of jobs) {
-    if (seen.has(j.kind) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
+    // The Filters view has a panel for the open model and one for the compared model, each with its scan.
+    const key = j.kind === 'spectra' ? `spectra|${j.args.model ?? ''}` : j.kind;
+    if (seen.has(key) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
     // The Occlusion view shows the selected image's maps: a job for another image is not its own.
     if (j.kind === 'occlusion' && j.args.path !== selectedPath) continue;
-    seen.add(j.kind);
+    seen.add(key);
     out.push(j);
   }
   return out;

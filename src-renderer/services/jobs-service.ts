@@ -6,6 +6,7 @@ import { getApi } from '../lib/api-client.ts';
 import { jobsToReattach } from '../lib/job-reattach.ts';
 import { startedJobs } from '../lib/started-jobs.ts';
 import { selected } from './images-service.ts';
+import { reattachFiring } from './filters-service.ts';
 import { reattachSweeps } from './invariance-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
 import { reattachScan } from './topk-service.ts';
@@ -16,5 +17,6 @@ export async function reattachJobs(): Promise<void> {
     if (j.kind === 'occlusion') void reattachOcclusion(j);
     else if (j.kind === 'topk') void reattachScan(j);
     else if (j.kind === 'invariance') void reattachSweeps(j);
+    else if (j.kind === 'spectra') void reattachFiring(j);
   }
 }
