@@ -1,6 +1,7 @@
 // Jobs a page can re-attach to: a reload (or a second page) asks which analyses are running or just
 // finished on the server, and takes the result of one by its id as if it had started it.
 import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
+import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
 import type { TopkScanResult } from './api-topk.ts';
@@ -20,6 +21,8 @@ export interface JobKinds {
   topk: { args: TopkJobArgs; result: TopkScanResult; part: never };
   invariance: { args: InvarianceJobArgs; result: InvarianceSweepsResult; part: InvariancePart };
   spectra: { args: SpectraJobArgs; result: FilterSpectraResult; part: never };
+  /** Its parts: each batch of maps as it is done. */
+  projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
 }
 export type JobKind = keyof JobKinds;
 

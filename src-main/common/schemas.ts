@@ -41,6 +41,13 @@ export const argSchemas: Record<Method, z.ZodType> = {
     mode: oneOf(['single', 'map']),
     targets: listArg(z.object({ channel, position: position.optional() }).strict(), 1, 1024),
   }).strict(),
+  projectAll: z.object({
+    path,
+    layer,
+    mode: oneOf(['single', 'map']),
+    channels: listArg(channel, 1, 65_536),
+    jobId: textArg(LIMITS.jobId).optional(),
+  }).strict(),
   browse: z.object({ path: path.optional(), kind: oneOf(['model', 'folder']) }).strict(),
   cancel: z.object({ jobId: textArg(LIMITS.jobId) }).strict(),
   jobs: z.object({}).strict(),

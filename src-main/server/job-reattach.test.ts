@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvariancePart, InvarianceSweepsResult } from '../common/api-invariance.ts';
 import type { JobInfo, JobParts } from '../common/api-jobs.ts';
+import type { ProjectAllResult, ProjectedMap } from '../common/api.ts';
 import type { OcclusionResult } from '../common/api-occlusion.ts';
 import type { FilterSpectraResult } from '../common/api-spectra.ts';
 import { decodeMessage } from '../common/wire.ts';
@@ -158,6 +159,49 @@ describe('re-attaching to a job', () => {
       expect(kept.value.firing?.images).toBe(seen.total);
       expect(kept.value.filters.map((f) => [f.firingRate, f.flags])).toEqual(fresh.filters.map((f) => [f.firingRate, f.flags]));
       expect(Array.from(kept.value.spectra)).toEqual(Array.from(fresh.spectra));
+    } finally {
+      second.close();
+    }
+  }, 120_000);
+
+  it('"project all maps" goes on when its page goes away; a new page takes the maps so far, then the rest and the result', async () => {
+    const channels = Array.from({ length: 256 }, (_, i) => 255 - i);
+    const arg = { path: IMG, layer: '/relu7/Relu_output_0', mode: 'single' as const, channels };
+    const first = await openApi(server.port, { query: `?token=${server.token}` });
+    let seen = { done: 0, total: 0 };
+    const started = new Promise<void>((resolve) => {
+      first.on('message', (data: Buffer) => {
+        const msg = decodeMessage(new Uint8Array(data)) as { event?: string; payload?: { jobId?: string; done: number; total: number } };
+        if (msg.event === 'progress' && msg.payload?.jobId === 'reattach-all' && msg.payload.done > 0) {
+          seen = msg.payload;
+          resolve();
+        }
+      });
+    });
+    const unanswered = call(first, 1, 'projectAll', { ...arg, jobId: 'reattach-all' }).catch(() => null);
+    await started;
+    first.terminate();
+    expect(await unanswered).toBeNull();
+    expect(seen.done).toBeLessThan(256);
+
+    const second = await openApi(server.port, { query: `?token=${server.token}` });
+    try {
+      const listed = ((await call(second, 1, 'jobs', {})).value as JobInfo[]).find((j) => j.jobId === 'reattach-all');
+      expect(listed).toMatchObject({ kind: 'projectAll', unit: 'maps', total: 256, args: arg });
+      const early = (await call(second, 2, 'jobParts', { jobId: 'reattach-all', from: 0 })).value as JobParts;
+      expect(early.kind).toBe('projectAll');
+      const got = [...(early.parts as { maps: ProjectedMap[] }[])];
+      const again = await call(second, 3, 'jobResult', { jobId: 'reattach-all' });
+      expect(again.ok).toBe(true);
+      const rest = (await call(second, 4, 'jobParts', { jobId: 'reattach-all', from: got.length })).value as JobParts;
+      got.push(...(rest.parts as { maps: ProjectedMap[] }[]));
+      const maps = got.flatMap((p) => p.maps);
+      expect(maps.map((m) => m.channel)).toEqual(channels);
+      const kept = (again.value as { kind: string; value: ProjectAllResult }).value;
+      expect(maps.map((m) => [m.channel, m.value, m.position, Buffer.from(m.png).toString('base64')])).toEqual(kept.maps.map((m) => [m.channel, m.value, m.position, Buffer.from(m.png).toString('base64')]));
+      // The same as a fresh job.
+      const fresh = await service.projectAll(arg);
+      expect(kept.maps.map((m) => [m.channel, m.value, m.position, Buffer.from(m.png).toString('base64')])).toEqual(fresh.maps.map((m) => [m.channel, m.value, m.position, Buffer.from(m.png).toString('base64')]));
     } finally {
       second.close();
     }

@@ -32,4 +32,9 @@ describe('jobs to re-attach', () => {
     expect(jobsToReattach(jobs, null, ['f1', 'f2', 'f3', 'f4']).map((j) => j.jobId)).toEqual(['f4', 'f3']);
     expect(jobsToReattach(jobs, null, ['f1', 'f2']).map((j) => j.jobId)).toEqual(['f2', 'f1']);
   });
+
+  it('"project all maps" of the selected image only', () => {
+    const all = (jobId: string, path: string) => ({ ...base, jobId, kind: 'projectAll', args: { path, layer: 'l', mode: 'single', channels: [0] } }) as JobInfo;
+    expect(jobsToReattach([all('p2', 'b.png'), all('p1', 'a.png')], 'a.png', ['p1', 'p2']).map((j) => j.jobId)).toEqual(['p1']);
+  });
 });

@@ -12,8 +12,8 @@ export function jobsToReattach(jobs: readonly JobInfo[], selectedPath: string | 
     // The Filters view has a panel for the open model and one for the compared model, each with its scan.
     const key = j.kind === 'spectra' ? `spectra|${j.args.model ?? ''}` : j.kind;
     if (seen.has(key) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
-    // The Occlusion view shows the selected image's maps: a job for another image is not its own.
-    if (j.kind === 'occlusion' && j.args.path !== selectedPath) continue;
+    // Occlusion and the layer browser show the selected image's maps: a job for another image is not theirs.
+    if ((j.kind === 'occlusion' || j.kind === 'projectAll') && j.args.path !== selectedPath) continue;
     seen.add(key);
     out.push(j);
   }

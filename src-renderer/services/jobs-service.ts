@@ -8,6 +8,7 @@ import { startedJobs } from '../lib/started-jobs.ts';
 import { selected } from './images-service.ts';
 import { reattachFiring } from './filters-service.ts';
 import { reattachSweeps } from './invariance-service.ts';
+import { reattachProjectAll } from './layers-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
 import { reattachScan } from './topk-service.ts';
 
@@ -18,5 +19,6 @@ export async function reattachJobs(): Promise<void> {
     else if (j.kind === 'topk') void reattachScan(j);
     else if (j.kind === 'invariance') void reattachSweeps(j);
     else if (j.kind === 'spectra') void reattachFiring(j);
+    else if (j.kind === 'projectAll') void reattachProjectAll(j);
   }
 }

@@ -101,6 +101,16 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: RELU1, mode: 'single', targets: [{ channel: 0, position: [0, 32] }] }, 'targets[0].position'],
     ],
   },
+  projectAll: {
+    good: () => [{ path: IMG, layer: RELU1, mode: 'single', channels: [0, 31, 5] }, { path: IMG, layer: RELU1, mode: 'map', channels: [3], jobId: 'arg-checks-all' }],
+    bad: () => [
+      [{ path: IMG, layer: RELU1, mode: 'single', channels: [] }, 'channels'],
+      [{ path: IMG, layer: RELU1, mode: 'single', channels: [-1] }, 'channels[0]'],
+      [{ path: IMG, layer: RELU1, mode: 'single', channels: [0, 32] }, 'channels[1]'],
+      [{ path: IMG, layer: RELU1, mode: 'pixel', channels: [0] }, 'mode'],
+      [{ path: IMG, layer: RELU1, mode: 'map', channels: [0], jobId: long(201) }, 'jobId'],
+    ],
+  },
   browse: { good: () => [{ kind: 'folder' }, { path: tmp, kind: 'model' }], bad: () => [[{ kind: 'file' }, 'kind'], [{ path: '', kind: 'folder' }, 'path']] },
   cancel: { good: () => [{ jobId: 'j' }, { jobId: long(200) }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },
   filterSpectra: {
@@ -265,6 +275,7 @@ describe('the cases that were found (issue 11 item 9)', () => {
     const calls: [Method, Record<string, unknown>][] = [
       ['layerActivations', { path: IMG, layer }],
       ['project', { path: IMG, layer, mode: 'single', targets: [{ channel: 0 }] }],
+      ['projectAll', { path: IMG, layer, mode: 'single', channels: [0] }],
       ['topkScan', { layers: [layer] }],
       ['topkCached', { layers: [layer] }],
       ['topkTiles', { layer, channel: 0 }],
