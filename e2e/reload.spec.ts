@@ -200,4 +200,30 @@ test.describe('a reload', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('after a firing scan and "project all maps" finished, shows their results again (neither is in the address)', async ({ app }) => {
+    await app.getByTestId('view-layers').click();
+    const option = app.locator(`[data-testid="layer-option"][data-id="${RELU2}"]`);
+    await option.click();
+    await expect(app.getByTestId('map-grid')).toHaveAttribute('data-layer', RELU2);
+    await app.getByTestId('project-all').click();
+    const batch = app.getByTestId('batch');
+    await expect(batch).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    await expect(batch).toHaveAttribute('data-done', '64');
+    await app.getByTestId('view-filters').click();
+    const summary = app.getByTestId('spectra-summary-a');
+    await expect(summary).toBeVisible();
+    await app.getByTestId('scan-firing-a').click();
+    await expect(summary).toContainText(/firing scanned on 300 images/, { timeout: 60_000 });
+
+    await app.reload();
+    await expect(app.getByTestId('FiltersView')).toBeVisible();
+    await expect(summary).toContainText(/firing scanned on 300 images/);
+    await app.getByTestId('view-layers').click();
+    // The projections grid, as before the reload.
+    await expect(app.locator('[data-testid="layer-option"][aria-selected="true"]')).toHaveAttribute('data-id', RELU2);
+    await expect(batch).toHaveAttribute('data-status', 'done');
+    await expect(batch).toHaveAttribute('data-done', '64');
+    await expect(app.getByTestId('projection-grid').locator('[data-done="true"] img')).toHaveCount(64);
+  });
 });
