@@ -30,6 +30,8 @@ export type ReverseStep = StepBase &
     | { kind: 'relu' }
     | { kind: 'identity' }
     | { kind: 'reshape' }
+    /** Transpose; `perm` per sample (the batch axis stays first). Reverses as the inverse permutation. */
+    | { kind: 'transposeBackward'; perm: number[] }
     | { kind: 'batchNormalizationScale'; scale: Float32Array }
     | { kind: 'averagePoolBackward'; window: PlanWindow; countIncludePad: boolean }
     | { kind: 'globalAveragePoolBackward' }
