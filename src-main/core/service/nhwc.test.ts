@@ -2,7 +2,7 @@
 // an independent reference: its channels-first twin with the same weights (onnx/nhwc-test-model.ts),
 // an ordinary N×C×H×W model. Predictions, layer maps, projections on both backends, occlusion,
 // top-k, spectra and invariance must agree.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -159,4 +159,16 @@ describe.each(BACKENDS)('a channels-last model, projections on the %s backend', 
       for (const layer of keras.sweep.layers) expectClose(img.distance[layer], t.distance[layer], `sweep d(θ) ${layer}`);
     });
   }, 120_000);
+});
+
+describe('the preprocessing of a channels-last model', () => {
+  it('saves with the model\'s layout, and refuses another', async () => {
+    const info = await ok<ModelInfo>('openModel', { path: path.join(tmp, 'keras-engine.onnx') });
+    const { layout: _, ...form } = info.preprocessing;
+    const saved = await ok<ModelInfo>('savePreprocessing', { preprocessing: { ...form, scale: 127.5 } });
+    expect(saved.preprocessing).toMatchObject({ scale: 127.5, layout: 'NHWC' });
+    expect(JSON.parse(readFileSync(saved.sidecarPath, 'utf8'))).toMatchObject({ scale: 127.5, layout: 'NHWC' });
+    const r = await call('savePreprocessing', { preprocessing: { ...form, layout: 'NCHW' } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/preprocessing\.layout.*must be "NHWC"/) } });
+  }, 60_000);
 });
