@@ -2,13 +2,11 @@
 // exported, and against the channels-first twin with the same weights.
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { planProjection } from '../deconv/plan.ts';
 import { analyzeGraph } from './graph.ts';
 import { GraphBuilder } from './builder.ts';
 import { LAYOUT_KEY, channelsFirst } from './layout.ts';
 import { channelsFirstBytes, parseModel, serializeModel } from './model.ts';
 import { nhwcTestModels } from './nhwc-test-model.ts';
-import { findSwitches } from './tap.ts';
 
 const S = 16;
 const { nhwc, nchw } = nhwcTestModels({ inputSize: S, classes: 4, seed: 11 });
@@ -67,13 +65,6 @@ describe('channels-last models', () => {
     expect(serializeModel(again)).toEqual(once);
     expect(channelsFirstBytes(nhwc, 'keras.onnx')).toEqual(once);
     expect(channelsFirstBytes(nchw, 'twin.onnx')).toBe(nchw);
-  });
-
-  it('project from the dense layer through the Transpose back to N×H×W×C as its inverse permutation', () => {
-    const model = parseModel(nhwc, 'keras.onnx');
-    const plan = planProjection(analyzeGraph(model, 'keras.onnx'), findSwitches(model), 'logits');
-    expect(plan.steps.map((s) => s.kind)).toEqual(['addBackward', 'gemmTranspose', 'reshape', 'transposeBackward', 'relu', 'convTranspose', 'maxUnpool', 'relu', 'convTranspose']);
-    expect(plan.steps.find((s) => s.kind === 'transposeBackward')).toMatchObject({ node: 'to_nhwc', perm: [1, 2, 0] });
   });
 });
 
