@@ -192,7 +192,7 @@ export function nodeField(n: NodeDesc, inputs: Field[], constants: Map<string, T
  */
 function transposeField(n: NodeDesc, f: Field): Field {
   const perm = Array.isArray(n.attrs.perm) ? (n.attrs.perm as number[]) : null;
-  return perm && perm[0] === 0 && perm.indexOf(2) < perm.indexOf(3) ? f : null;
+  return perm?.length === 4 && perm[0] === 0 && perm.indexOf(2) < perm.indexOf(3) ? f : null;
 }
 
 /** A Pad node before a Conv (TensorFlow-style exports): shifts the field, keeps its size. */
