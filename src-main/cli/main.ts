@@ -27,7 +27,8 @@ Usage:
             op, output shape, parameters and receptive field; the preprocessing in use.
   predict   class probabilities for one image (preprocessed per the model's sidecar
             <model>.convscope.json) or for a preprocessed float32 .npy tensor
-            (1×C×H×W or C×H×W), exactly what your own pipeline feeds the model.
+            (1×C×H×W or C×H×W; 1×H×W×C or H×W×C for a channels-last Keras/tf2onnx
+            model), exactly what your own pipeline feeds the model.
   project   deconvnet projection (Zeiler & Fergus) of one activation (single: default the
             argmax of map C, or --position) or a whole map (map) of layer L back to input
             pixels; writes the raw float32 C×H×W projection as .npy (and --png its display).
@@ -58,7 +59,7 @@ async function info(argv: string[]): Promise<void> {
         `${i.name}  (${(i.sizeBytes / 1e6).toFixed(2)} MB, opset ${i.opset}, ${i.producer || 'unknown producer'})`,
         `provider: ${i.provider} — ${i.providerReason}`,
         `projections: ${BACKENDS[i.deconvBackend]} (CONVSCOPE_DECONV=engine|compiled chooses)`,
-        `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
+        `input: ${i.input.name} [${i.input.dims.join('×')}]${i.input.layout === 'NHWC' ? ' (NHWC: --tensor takes H×W×C; projections are C×H×W)' : ''}, ${i.numClasses} classes`,
         `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.preprocessingAssumed ? `assumed defaults: no ${path.basename(i.sidecarPath)} yet` : i.sidecarPath})`,
         ...i.preprocessingHints.map((h) => `  check: ${h}`),
         'layers:',

@@ -26,7 +26,11 @@ export interface ModelInfo {
    * 'auto' on CPU: per layer, compiled where the reverse path is large (each projection says which).
    */
   deconvBackend: 'engine' | 'compiled' | 'auto';
-  input: { name: string; dims: (number | string)[]; channels: 1 | 3; height: number; width: number };
+  /**
+   * The image input. `dims` in the model's own `layout`: N×H×W×C for a channels-last (Keras,
+   * tf2onnx) model, whose tensors Convscope still gives and returns as C×H×W (DESIGN §3).
+   */
+  input: { name: string; dims: (number | string)[]; layout: 'NCHW' | 'NHWC'; channels: 1 | 3; height: number; width: number };
   outputs: TensorSpec[];
   numClasses: number;
   layers: LayerInfo[];

@@ -21,6 +21,7 @@ export const preprocessingSchema = z.object({
   mean: listArg(numberArg(-1e6, 1e6), 1, 3),
   std: listArg(numberArg(0, 1e6, { aboveLo: true }), 1, 3),
   resize: oneOf(['shorter-side+center-crop', 'stretch']),
+  layout: oneOf(['NCHW', 'NHWC']).optional(),
   labels: z.union([textArg(LIMITS.path), listArg(textArg(LIMITS.layer, 0), 1, 100_000)], { error: 'must be a label file name or a list of labels' }).optional(),
 });
 
