@@ -23,6 +23,8 @@ export interface CorrespondencePartResult {
   images: number;
   /** Δ_L per layer id. */
   delta: Record<string, number>;
+  /** This part's own random control (its boxes moved, its images): mean and population std over the draws, per layer. */
+  random: Record<string, { mean: number; std: number }>;
 }
 
 export interface CorrespondenceResult {

@@ -182,16 +182,25 @@ describe('runCorrespondence', () => {
     // The control is the parts' Δ with the drawn boxes: recompute draw by draw from the same boxes.
     const drawn = drawRandomBoxes(parts.map((p) => ({ boxes: p.boxes.map((b) => b.box) })), S, S, 6, 42);
     const perDraw: number[] = [];
+    const firstPart: number[] = [];
     for (const boxesOfDraw of drawn) {
       const moved = parts.map((p, i) => ({ name: p.name, boxes: p.boxes.map((b, j) => ({ image: b.image, box: boxesOfDraw[i][j] })) }));
       const d = await runCorrespondence(net, moved, load, { draws: 0 });
       perDraw.push((d.parts[0].delta.relu2 + d.parts[1].delta.relu2) / 2);
+      firstPart.push(d.parts[0].delta.relu2);
     }
-    const mean = perDraw.reduce((a, v) => a + v, 0) / perDraw.length;
-    const std = Math.sqrt(perDraw.reduce((a, v) => a + (v - mean) ** 2, 0) / perDraw.length);
-    expect(r1.random.delta.relu2.mean).toBeCloseTo(mean, 12);
-    expect(r1.random.delta.relu2.std).toBeCloseTo(std, 12);
-    expect(std).toBeGreaterThan(0);
+    const stats = (v: number[]) => {
+      const mean = v.reduce((a, x) => a + x, 0) / v.length;
+      return { mean, std: Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length) };
+    };
+    const all = stats(perDraw);
+    expect(r1.random.delta.relu2.mean).toBeCloseTo(all.mean, 12);
+    expect(r1.random.delta.relu2.std).toBeCloseTo(all.std, 12);
+    expect(all.std).toBeGreaterThan(0);
+    // Each part's own control: its Δ over the same draws.
+    const own = stats(firstPart);
+    expect(r1.parts[0].random.relu2.mean).toBeCloseTo(own.mean, 12);
+    expect(r1.parts[0].random.relu2.std).toBeCloseTo(own.std, 12);
   }, 30_000);
 
   it('random boxes keep their size, lie inside the input and reach every corner position', () => {

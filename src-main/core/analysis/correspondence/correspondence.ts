@@ -39,6 +39,8 @@ export interface CorrespondenceDeltas {
   parts: number[][];
   /** Per draw, Δ per layer averaged over the parts. */
   random: number[][];
+  /** Per part, per draw, Δ per layer. */
+  partRandom: number[][][];
   /** The random boxes: per draw, per part, per image. */
   randomBoxes: PartBox[][][];
 }
@@ -112,5 +114,6 @@ export async function correspondence(s: CorrespondenceSpec): Promise<Corresponde
     for (let r = 0; r < s.draws; r++) drawDeltas[r].push(signs[1 + r].map((perImage) => signDisagreement(perImage)));
   }
   const random = drawDeltas.map((perPart) => Array.from({ length: L }, (_, l) => perPart.reduce((a, d) => a + d[l], 0) / perPart.length));
-  return { parts: partDeltas, random, randomBoxes };
+  const partRandom = s.parts.map((_, p) => drawDeltas.map((perPart) => perPart[p]));
+  return { parts: partDeltas, random, partRandom, randomBoxes };
 }

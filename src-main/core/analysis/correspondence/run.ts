@@ -82,7 +82,9 @@ export async function runCorrespondence(
   const perLayer = <T>(f: (l: number) => T) => Object.fromEntries(layers.map((id, l) => [id, f(l)]));
   return {
     layers,
-    parts: parts.map((p, i) => ({ name: p.name, images: p.boxes.length, delta: perLayer((l) => d.parts[i][l]) })),
+    parts: parts.map((p, i) => ({
+      name: p.name, images: p.boxes.length, delta: perLayer((l) => d.parts[i][l]), random: perLayer((l) => meanStd(d.partRandom[i].map((r) => r[l]))),
+    })),
     random: { draws, seed, delta: perLayer((l) => meanStd(d.random.map((r) => r[l]))) },
     ms: performance.now() - t0,
   };
