@@ -1,5 +1,6 @@
 // Jobs a page can re-attach to: a reload (or a second page) asks which analyses are running or just
 // finished on the server, and takes the result of one by its id as if it had started it.
+import type { CorrespondenceArg, CorrespondenceResult } from './api-correspondence.ts';
 import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
 import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
@@ -11,6 +12,7 @@ export interface TopkJobArgs { layers: string[]; k?: number }
 export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
 /** Spectra with a firing scan: of the open model (no `model`) or of the compared model file. */
 export interface SpectraJobArgs { model?: string; layer?: string }
+export type CorrespondenceJobArgs = Omit<CorrespondenceArg, 'jobId'>;
 
 /**
  * A kind of job a view can be restored from, with the arguments that restore it, its result, and the
@@ -23,6 +25,7 @@ export interface JobKinds {
   spectra: { args: SpectraJobArgs; result: FilterSpectraResult; part: never };
   /** Its parts: each batch of maps as it is done. */
   projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
+  correspondence: { args: CorrespondenceJobArgs; result: CorrespondenceResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Method } from './api.ts';
 import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks.ts';
+import { correspondenceSchemas } from './schemas-correspondence.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
@@ -58,6 +59,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...invarianceSchemas,
   ...topkSchemas,
   ...occlusionSchemas,
+  ...correspondenceSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

@@ -214,6 +214,24 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 0, size: 65 }, 'size'],
     ],
   },
+  correspondence: {
+    good: () => [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 8, 8] }, { image: 'bag/00030.png', box: [56, 56, 8, 8] }] }], random: 1, seed: 3 }],
+    bad: () => [
+      [{ parts: [] }, 'parts'], [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 0, 8] }] }] }, 'parts[0].boxes[0].box[2]'],
+      [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [-1, 0, 8, 8] }] }] }, 'parts[0].boxes[0].box[0]'],
+      [{ parts: [{ name: '', boxes: [{ image: IMG, box: [0, 0, 8, 8] }] }] }, 'parts[0].name'],
+      [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 8, 8] }, { image: IMG, box: [0, 0, 8, 8] }] }], random: 1001 }, 'random'],
+      [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 8, 8] }, { image: IMG, box: [0, 0, 8, 8] }] }], seed: -1 }, 'seed'],
+    ],
+  },
+  correspondenceInput: {
+    good: () => [{ path: IMG, box: [0, 0, 64, 64] }, { path: IMG, box: [63, 63, 1, 1] }],
+    bad: () => [[{ path: IMG, box: [0, 0, 8, 0] }, 'box[3]'], [{ path: IMG, box: [0, 0, 8, 4097] }, 'box[3]'], [{ path: '', box: [0, 0, 8, 8] }, 'path']],
+  },
+  correspondenceParts: {
+    good: () => [{}, { parts: [{ name: 'p', boxes: [{ image: `fashion-mnist/${IMG}`, box: [0, 0, 8, 8] }] }] }],
+    bad: () => [[{ parts: [{ name: 'p', boxes: [] }] }, 'parts[0].boxes']],
+  },
 };
 
 describe('argument limits of every call', () => {
