@@ -21,8 +21,8 @@ export interface ProbeFolder {
 }
 
 export interface ProbeOptions {
-  /** Layer ids; default `defaultProbeLayers`. */
-  layers?: readonly string[];
+  /** Layer ids, or 'all' (`allProbeLayers`); default `defaultProbeLayers`. */
+  layers?: readonly string[] | 'all';
   folds?: number;
   lambda?: number;
   batchSize?: number;
@@ -46,6 +46,22 @@ export function probeTensor(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind
   return activationLayerId(layers, id);
 }
 
+export interface ProbePlan {
+  layers: string[];
+  /** The tensor each layer is read at. */
+  tensorOf: string[];
+  /** The distinct tensors, in layer order: what the means copy of the model outputs. */
+  tensors: string[];
+}
+
+/** Which tensors a probe of `ids` (default `defaultProbeLayers`) reads, from the graph alone (a CLI plans its one model copy with it). */
+export function probePlan(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind'>[], outputs: readonly string[], modelName: string, ids?: readonly string[] | 'all'): ProbePlan {
+  const chosen = [...new Set(ids === 'all' ? allProbeLayers(layers, outputs) : (ids ?? defaultProbeLayers(layers, outputs)))];
+  if (chosen.length === 0) throw new AppError('INVALID_ARGUMENT', `${modelName} has no conv or hidden fc layer to probe`);
+  const tensorOf = chosen.map((id) => probeTensor(layers, id, modelName));
+  return { layers: chosen, tensorOf, tensors: [...new Set(tensorOf)] };
+}
+
 /** Linear probes of every chosen layer of `model` on the labelled images of `folder`. */
 export async function probeModel(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}, progress?: ProbeProgress, signal?: AbortSignal): Promise<ProbeResult> {
   const t0 = performance.now();
@@ -54,10 +70,7 @@ export async function probeModel(model: ModelSession, folder: ProbeFolder, optio
   if (!(lambda > 0) || !Number.isFinite(lambda)) throw new AppError('INVALID_ARGUMENT', `λ must be a positive number, got ${lambda}`);
   const { info } = model;
   const outputs = info.outputs.map((o) => o.name);
-  const layerIds = [...new Set(options.layers ?? defaultProbeLayers(info.layers, outputs))];
-  if (layerIds.length === 0) throw new AppError('INVALID_ARGUMENT', `${info.name} has no conv or hidden fc layer to probe`);
-  const tensorOf = layerIds.map((id) => probeTensor(info.layers, id, info.name));
-  const tensors = [...new Set(tensorOf)];
+  const { layers: layerIds, tensorOf, tensors } = probePlan(info.layers, outputs, info.name, options.layers);
   // Checked before any image is read: an unlabelled folder fails at once.
   const listed = probeImages(folder.entries, k, folder.root);
   const className = new Map(folder.entries.map((e) => [e.path, e.className]));
@@ -86,17 +99,27 @@ export async function probeModel(model: ModelSession, folder: ProbeFolder, optio
   const results: ProbeLayerResult[] = [];
   const total = layerIds.length * k;
   progress?.('fitting', 0, total);
+  // `--layers all` names a conv layer and its ReLU, which read one tensor: fitted once.
+  const fits = new Map<string, ProbeLayerResult>();
   for (const [li, layer] of layerIds.entries()) {
     if (signal?.aborted) throw new AppError('CANCELLED', 'probe: cancelled');
-    const t = tensors.indexOf(tensorOf[li]);
-    const F = gathered.widths[t];
-    const all = gathered.features[t];
-    const X = new Float32Array(images.paths.length * F);
-    images.paths.forEach((p, r) => X.set(all.subarray(kept[rowOf.get(p)!] * F, (kept[rowOf.get(p)!] + 1) * F), r * F));
-    const fit = await analysisPool().run('probeFit', {
-      features: X, n: images.paths.length, F, labels: images.labels, classes: images.classes.length, folds: images.folds, k, lambda, layer,
-    }, { signal, transfer: [X.buffer] });
-    results.push({ layer, tensor: tensorOf[li], features: F, accuracy: fit.accuracy, std: fit.std, foldAccuracies: fit.foldAccuracies });
+    let fit = fits.get(tensorOf[li]);
+    if (!fit) {
+      const t = tensors.indexOf(tensorOf[li]);
+      const F = gathered.widths[t];
+      const all = gathered.features[t];
+      const X = new Float32Array(images.paths.length * F);
+      images.paths.forEach((p, r) => {
+        const row = kept[rowOf.get(p)!];
+        X.set(all.subarray(row * F, (row + 1) * F), r * F);
+      });
+      const f = await analysisPool().run('probeFit', {
+        features: X, n: images.paths.length, F, labels: images.labels, classes: images.classes.length, folds: images.folds, k, lambda, layer,
+      }, { signal, transfer: [X.buffer] });
+      fit = { layer, tensor: tensorOf[li], features: F, accuracy: f.accuracy, std: f.std, foldAccuracies: f.foldAccuracies };
+      fits.set(tensorOf[li], fit);
+    }
+    results.push({ ...fit, layer });
     progress?.('fitting', (li + 1) * k, total);
   }
   return {
