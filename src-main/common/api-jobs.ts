@@ -2,17 +2,20 @@
 // finished on the server, and takes the result of one by its id as if it had started it.
 import type { InvarianceSweepArg, InvarianceSweepResult } from './api-invariance.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
+import type { ProbeArg, ProbeResult } from './api-probe.ts';
 import type { TopkScanResult } from './api-topk.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
 export interface TopkJobArgs { layers: string[]; k?: number }
 export type InvarianceJobArgs = Omit<InvarianceSweepArg, 'jobId'>;
+export type ProbeJobArgs = Omit<ProbeArg, 'jobId'>;
 
 /** A kind of job a view can be restored from, with the arguments that restore it and its result. */
 export interface JobKinds {
   occlusion: { args: OcclusionJobArgs; result: OcclusionResult };
   topk: { args: TopkJobArgs; result: TopkScanResult };
   invariance: { args: InvarianceJobArgs; result: InvarianceSweepResult };
+  probe: { args: ProbeJobArgs; result: ProbeResult };
 }
 export type JobKind = keyof JobKinds;
 

@@ -6,6 +6,7 @@ export type { ModelInputImage, PixelBox };
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
+import type { ProbeCalls } from './api-probe.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
 
@@ -156,7 +157,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, JobCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, ProbeCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

@@ -6,6 +6,7 @@ import type { Method } from './api.ts';
 import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
+import { probeSchemas } from './schemas-probe.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
 import { topkSchemas } from './schemas-topk.ts';
 
@@ -49,6 +50,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...invarianceSchemas,
   ...topkSchemas,
   ...occlusionSchemas,
+  ...probeSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {
