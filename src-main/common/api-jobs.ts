@@ -5,6 +5,7 @@ import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from
 import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
+import type { ProbeArg, ProbeResult } from './api-probe.ts';
 import type { TopkScanResult } from './api-topk.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
@@ -13,6 +14,7 @@ export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
 /** Spectra with a firing scan: of the open model (no `model`) or of the compared model file. */
 export interface SpectraJobArgs { model?: string; layer?: string }
 export type CorrespondenceJobArgs = Omit<CorrespondenceArg, 'jobId'>;
+export type ProbeJobArgs = Omit<ProbeArg, 'jobId'>;
 
 /**
  * A kind of job a view can be restored from, with the arguments that restore it, its result, and the
@@ -26,6 +28,7 @@ export interface JobKinds {
   /** Its parts: each batch of maps as it is done. */
   projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
   correspondence: { args: CorrespondenceJobArgs; result: CorrespondenceResult; part: never };
+  probe: { args: ProbeJobArgs; result: ProbeResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

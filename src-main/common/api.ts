@@ -7,6 +7,7 @@ import type { CorrespondenceCalls } from './api-correspondence.ts';
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
+import type { ProbeCalls } from './api-probe.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
 
@@ -193,7 +194,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, JobCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, ProbeCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

@@ -7,6 +7,7 @@ import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks
 import { correspondenceSchemas } from './schemas-correspondence.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
+import { probeSchemas } from './schemas-probe.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
 import { topkSchemas } from './schemas-topk.ts';
 
@@ -60,6 +61,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...topkSchemas,
   ...occlusionSchemas,
   ...correspondenceSchemas,
+  ...probeSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

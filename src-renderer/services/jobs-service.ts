@@ -11,6 +11,7 @@ import { reattachFiring } from './filters-service.ts';
 import { reattachSweeps } from './invariance-service.ts';
 import { reattachProjectAll } from './layers-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
+import { reattachProbe } from './probe-service.ts';
 import { reattachScan } from './topk-service.ts';
 
 export async function reattachJobs(): Promise<void> {
@@ -22,5 +23,6 @@ export async function reattachJobs(): Promise<void> {
     else if (j.kind === 'spectra') void reattachFiring(j);
     else if (j.kind === 'projectAll') void reattachProjectAll(j);
     else if (j.kind === 'correspondence') void reattachCorrespondence(j);
+    else if (j.kind === 'probe') void reattachProbe(j);
   }
 }

@@ -7,6 +7,7 @@ export { type NodeDesc, type AttrValue } from './nodes.ts';
 export { detachFromFile, WeightsOnDisk, type ReadFile } from './weights-on-disk.ts';
 export { findSwitches, tapModel, serveTapped, switchesModel, withOutputs, defaultOpset, type TappedModel, type ServingTaps, type Switches } from './tap.ts';
 export { withDistances, distanceOutputs } from './with-distances.ts';
+export { withMeans, meanOutputs } from './with-means.ts';
 export { inferElementTypes, nodeOutputTypes, declaredElementType, NOT_A_TENSOR } from './element-types.ts';
 export {
   tensorToFloat32,

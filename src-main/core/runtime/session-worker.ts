@@ -11,7 +11,7 @@ import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import {
-  analyzeGraph, channelsFirstBytes, detachFromFile, elementCount, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withOutputs,
+  analyzeGraph, channelsFirstBytes, detachFromFile, elementCount, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
   type GraphSummary, type ReadFile, type Switches,
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
@@ -164,6 +164,8 @@ function rewritten(model: ModelProto, rewrite: Exclude<ModelRewrite, { kind: 'ta
       return withOutputs(model, rewrite.tensors);
     case 'distances':
       return withDistances(model, rewrite.layers, opset);
+    case 'means':
+      return withMeans(model, rewrite.layers, opset);
   }
 }
 

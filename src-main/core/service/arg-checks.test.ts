@@ -197,6 +197,15 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, channel: 9999 }, 'channel'],
     ],
   },
+  probe: {
+    good: () => [{ layers: [CONV1, RELU1], folds: 2, lambda: 0.5, jobId: 'arg-checks-probe' }],
+    bad: () => [
+      [{ folds: 1 }, 'folds'], [{ folds: 51 }, 'folds'], [{ folds: 2.5 }, 'folds'], [{ lambda: 0 }, 'lambda'], [{ lambda: -1 }, 'lambda'],
+      [{ lambda: 2e9 }, 'lambda'], [{ layers: [] }, 'layers'], [{ layers: [long(1001)] }, 'layers[0]'],
+      // The open folder has at most 30 images of a class.
+      [{ folds: 31 }, 'folds'],
+    ],
+  },
   jobs: { good: () => [{}], bad: () => [] },
   // After the occlusion row: its first call is kept under this id.
   jobResult: { good: () => [{ jobId: 'arg-checks-occlusion' }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },

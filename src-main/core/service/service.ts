@@ -10,6 +10,7 @@ import { correspondenceCalls } from './correspondence-calls.ts';
 import { invarianceCalls } from './invariance-calls.ts';
 import { layerCalls } from './layer-calls.ts';
 import { occlusionCalls } from './occlusion-calls.ts';
+import { probeCalls } from './probe-calls.ts';
 import { spectraCalls } from './spectra-calls.ts';
 import { topkCalls } from './topk-calls.ts';
 
@@ -27,7 +28,7 @@ export interface ConvscopeService extends ApiCalls {
 
 export function createService(options: ServiceOptions): ConvscopeService {
   const ctx = new AppContext(options);
-  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...correspondenceCalls(ctx) };
+  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx) };
   return {
     ...calls,
     on: (listener) => ctx.on(listener),
