@@ -9,6 +9,7 @@ import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type Command, type CommandGroup } from './common.ts';
 import type { OpenOptions } from '../core/model/model-session.ts';
 import { benchGroup } from './bench.ts';
+import { evolutionGroup } from './evolution.ts';
 import { invarianceGroup } from './invariance.ts';
 import { occlusionGroup } from './occlusion.ts';
 import { spectraGroup } from './spectra.ts';
@@ -144,7 +145,7 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, benchGroup];
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, evolutionGroup, benchGroup];
 const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
 const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 

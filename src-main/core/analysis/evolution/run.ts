@@ -72,9 +72,10 @@ export interface EvolutionResult {
   dims: [number, number, number];
   checkpoints: EvolutionCheckpoint[];
   maps: { channel: number; entries: EvolutionCell[] }[];
-  /** Images in the folder listing, and of those the ones that failed to load. */
+  /** Images in the folder listing, and of those the ones that failed to load (with why). */
   images: number;
   failed: number;
+  failures: { path: string; reason: string }[];
   ms: number;
 }
 
@@ -109,12 +110,12 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
     const total = N * opened.length;
     const checkpoints: EvolutionCheckpoint[] = [];
     const cells: EvolutionCell[][] = channels.map(() => []);
-    let failed = 0;
+    const failures = new Map<string, string>();
     for (const [i, model] of opened.entries()) {
       const base = i * N;
       const progress = (done: number) => r.onProgress?.(Math.min(total, base + done), total);
       const part = await checkpointPart(r, model, layer, channels, listing, progress);
-      failed = Math.max(failed, part.failed);
+      for (const f of part.failures) if (!failures.has(f.path)) failures.set(f.path, f.reason);
       checkpoints.push({ file: r.checkpoints[i].file, name: r.checkpoints[i].name, epoch: r.checkpoints[i].epoch, accuracy: part.accuracy, scanned: part.scanned });
       part.cells.forEach((cell, j) => cells[j].push({ ...cell, checkpoint: i }));
       progress(N);
@@ -122,7 +123,7 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
     return {
       layer: r.layer, tensor: layer.tensor, dims: layer.dims, checkpoints,
       maps: channels.map((channel, j) => ({ channel, entries: cells[j] })),
-      images: N, failed, ms: performance.now() - t0,
+      images: N, failed: failures.size, failures: [...failures].map(([p, reason]) => ({ path: p, reason })), ms: performance.now() - t0,
     };
   } catch (e) {
     throw r.signal?.aborted && (e as AppError).code !== 'CANCELLED' ? new AppError('CANCELLED', 'feature evolution cancelled') : e;
@@ -172,7 +173,7 @@ async function checkpointPart(r: EvolutionRun, model: ModelSession, layer: ScanL
   });
   const projections = r.projections === false ? null : await projectTops(model, layer, channels, tops, load);
   return {
-    accuracy, scanned: scan!.scanned, failed: state.failed,
+    accuracy, scanned: scan!.scanned, failures: scan!.failures,
     cells: tops.map((t, j) => ({ image: t.image, position: t.position, value: t.value, projection: projections?.[j] ?? null })),
   };
 }
