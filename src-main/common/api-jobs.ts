@@ -1,5 +1,6 @@
 // Jobs a page can re-attach to: a reload (or a second page) asks which analyses are running or just
 // finished on the server, and takes the result of one by its id as if it had started it.
+import type { EvolutionArg, EvolutionResult } from './api-evolution.ts';
 import type { InvarianceSweepArg, InvarianceSweepResult } from './api-invariance.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
 import type { TopkScanResult } from './api-topk.ts';
@@ -7,12 +8,14 @@ import type { TopkScanResult } from './api-topk.ts';
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
 export interface TopkJobArgs { layers: string[]; k?: number }
 export type InvarianceJobArgs = Omit<InvarianceSweepArg, 'jobId'>;
+export type EvolutionJobArgs = Omit<EvolutionArg, 'jobId'>;
 
 /** A kind of job a view can be restored from, with the arguments that restore it and its result. */
 export interface JobKinds {
   occlusion: { args: OcclusionJobArgs; result: OcclusionResult };
   topk: { args: TopkJobArgs; result: TopkScanResult };
   invariance: { args: InvarianceJobArgs; result: InvarianceSweepResult };
+  evolution: { args: EvolutionJobArgs; result: EvolutionResult };
 }
 export type JobKind = keyof JobKinds;
 

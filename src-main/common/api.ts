@@ -3,6 +3,7 @@
 import type { ImageEntry, LayerInfo, ModelInputImage, PixelBox, Preprocessing, SkippedFile, TensorSpec } from './types.ts';
 
 export type { ModelInputImage, PixelBox };
+import type { EvolutionCalls } from './api-evolution.ts';
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
@@ -156,7 +157,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, JobCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, EvolutionCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

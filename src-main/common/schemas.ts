@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Method } from './api.ts';
 import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks.ts';
+import { evolutionSchemas } from './schemas-evolution.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
@@ -49,6 +50,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...invarianceSchemas,
   ...topkSchemas,
   ...occlusionSchemas,
+  ...evolutionSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

@@ -6,6 +6,7 @@ import type { ModelSession } from '../model/model-session.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
 import { AppContext, type Listener, type ServiceOptions } from './app-context.ts';
 import { appCalls } from './app-calls.ts';
+import { evolutionCalls } from './evolution-calls.ts';
 import { invarianceCalls } from './invariance-calls.ts';
 import { layerCalls } from './layer-calls.ts';
 import { occlusionCalls } from './occlusion-calls.ts';
@@ -26,7 +27,7 @@ export interface ConvscopeService extends ApiCalls {
 
 export function createService(options: ServiceOptions): ConvscopeService {
   const ctx = new AppContext(options);
-  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx) };
+  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...evolutionCalls(ctx) };
   return {
     ...calls,
     on: (listener) => ctx.on(listener),

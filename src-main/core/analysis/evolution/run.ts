@@ -43,6 +43,8 @@ export interface EvolutionRun {
   /** Images handled of checkpoints × images. */
   onProgress?: (done: number, total: number) => void;
   onCacheWarning?: (message: string) => void;
+  /** Called with each checkpoint's cells while its session is open (to render them, say). */
+  onCheckpoint?: (model: ModelSession, index: number, cells: EvolutionCell[]) => Promise<void>;
 }
 
 export interface EvolutionCheckpoint {
@@ -117,7 +119,9 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
       const part = await checkpointPart(r, model, layer, channels, listing, progress);
       for (const f of part.failures) if (!failures.has(f.path)) failures.set(f.path, f.reason);
       checkpoints.push({ file: r.checkpoints[i].file, name: r.checkpoints[i].name, epoch: r.checkpoints[i].epoch, accuracy: part.accuracy, scanned: part.scanned });
-      part.cells.forEach((cell, j) => cells[j].push({ ...cell, checkpoint: i }));
+      const mine = part.cells.map((cell) => ({ ...cell, checkpoint: i }));
+      mine.forEach((cell, j) => cells[j].push(cell));
+      await r.onCheckpoint?.(model, i, mine);
       progress(N);
     }
     return {
