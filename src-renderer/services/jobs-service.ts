@@ -6,6 +6,7 @@ import { getApi } from '../lib/api-client.ts';
 import { jobsToReattach } from '../lib/job-reattach.ts';
 import { startedJobs } from '../lib/started-jobs.ts';
 import { selected } from './images-service.ts';
+import { reattachEvolution } from './evolution-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
 import { reattachScan } from './topk-service.ts';
 
@@ -14,5 +15,6 @@ export async function reattachJobs(): Promise<void> {
   for (const j of jobsToReattach(jobs, selected.entry?.path ?? null, startedJobs())) {
     if (j.kind === 'occlusion') void reattachOcclusion(j);
     else if (j.kind === 'topk') void reattachScan(j);
+    else if (j.kind === 'evolution') void reattachEvolution(j);
   }
 }
