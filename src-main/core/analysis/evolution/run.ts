@@ -55,6 +55,8 @@ export interface EvolutionCheckpoint {
   accuracy: number | null;
   /** Images this run passed through the model for this checkpoint (0: all from the cache). */
   scanned: number;
+  /** Wall time of this checkpoint's part: its scan, predictions and projections. */
+  ms: number;
 }
 
 export interface EvolutionCell {
@@ -116,9 +118,10 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
     for (const [i, model] of opened.entries()) {
       const base = i * N;
       const progress = (done: number) => r.onProgress?.(Math.min(total, base + done), total);
+      const t1 = performance.now();
       const part = await checkpointPart(r, model, layer, channels, listing, progress);
       for (const f of part.failures) if (!failures.has(f.path)) failures.set(f.path, f.reason);
-      checkpoints.push({ file: r.checkpoints[i].file, name: r.checkpoints[i].name, epoch: r.checkpoints[i].epoch, accuracy: part.accuracy, scanned: part.scanned });
+      checkpoints.push({ file: r.checkpoints[i].file, name: r.checkpoints[i].name, epoch: r.checkpoints[i].epoch, accuracy: part.accuracy, scanned: part.scanned, ms: performance.now() - t1 });
       const mine = part.cells.map((cell) => ({ ...cell, checkpoint: i }));
       mine.forEach((cell, j) => cells[j].push(cell));
       await r.onCheckpoint?.(model, i, mine);
@@ -156,7 +159,7 @@ async function checkpointPart(r: EvolutionRun, model: ModelSession, layer: ScanL
   const load = (p: string) => r.load(model, p);
   // The scan counts only what its cache lacks; progress starts where the cache left off.
   const scan = await runTopk({
-    model, folder: { root: r.folder.root, paths: listing.map((l) => l.path) }, layers: [r.layer], k: DEFAULT_K, load,
+    model, folder: { root: r.folder.root, paths: listing.map((l) => l.path) }, listing, layers: [r.layer], k: DEFAULT_K, load,
     cacheDir: r.cacheDir, memory: r.memory, signal: r.signal, onCacheWarning: r.onCacheWarning,
     onProgress: (d, t) => progress(N - t + d),
     also: truth.size ? [output] : undefined,

@@ -32,6 +32,8 @@ export interface TopkRun {
   onProgress?: (done: number, total: number) => void;
   /** Milliseconds between checkpoints during a scan (default $CONVSCOPE_CHECKPOINT_SECONDS, else 10 s). */
   checkpointMs?: number;
+  /** `folder.paths` with their file signatures, when the caller listed them already (several scans of one folder). */
+  listing?: readonly ListedImage[];
   /** Tensors fetched in the scan's own passes and handed to `onAlso` (the class scores, for an accuracy). */
   also?: string[];
   onAlso?: TopkScanOptions['onAlso'];
@@ -78,7 +80,7 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
   const scanLayers: ScanLayer[] = [...new Set(r.layers)].map((id) => resolveScanLayer(info.layers, id, info.name));
   const modelHash = await modelContentHash(info.path);
   const keys: CacheKey[] = scanLayers.map((layer) => ({ modelHash, layer, k, preprocessing: info.preprocessing, folder: r.folder.root }));
-  const listing: ListedImage[] = await listSignatures(r.folder.root, r.folder.paths, r.signal);
+  const listing: readonly ListedImage[] = r.listing ?? (await listSignatures(r.folder.root, r.folder.paths, r.signal));
 
   const states: LayerTopkState[] = [];
   const rescanned: string[] = [];
