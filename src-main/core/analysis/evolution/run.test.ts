@@ -121,6 +121,11 @@ describe('feature evolution', () => {
     expect(again.checkpoints.map((c) => c.scanned)).toEqual([0, 0, 0]);
     expect(again.checkpoints.map((c) => c.accuracy)).toEqual(r.checkpoints.map((c) => c.accuracy));
     expect(again.maps.map((m) => m.entries.map((e) => [e.image, e.position, e.value]))).toEqual(r.maps.map((m) => m.entries.map((e) => [e.image, e.position, e.value])));
+    // Scans cached without predictions (the Top-9 view scanned them): the accuracy comes from a plain pass, the same.
+    rmSync(path.join(tmp, 'cache', 'predictions'), { recursive: true });
+    const third = await run(checkpoints, { projections: false });
+    expect(third.checkpoints.map((c) => c.scanned)).toEqual([0, 0, 0]);
+    expect(third.checkpoints.map((c) => c.accuracy)).toEqual(r.checkpoints.map((c) => c.accuracy));
   }, 120_000);
 
   it('chosen channels, and a channel out of range is refused naming the layer', async () => {
