@@ -65,12 +65,12 @@ test.describe('the view tabs', () => {
     await expect(layersTab).toBeFocused();
     await expect(imageTab).toHaveAttribute('tabindex', '-1');
     await app.keyboard.press('End');
-    await expect(app.getByTestId('view-occlusion')).toHaveAttribute('aria-selected', 'true');
+    await expect(app.getByTestId('view-training')).toHaveAttribute('aria-selected', 'true');
     await app.keyboard.press('ArrowRight');
     await expect(imageTab).toHaveAttribute('aria-selected', 'true');
     await expect(imageTab).toBeFocused();
     await app.keyboard.press('ArrowLeft');
-    await expect(app.getByTestId('view-occlusion')).toHaveAttribute('aria-selected', 'true');
+    await expect(app.getByTestId('view-training')).toHaveAttribute('aria-selected', 'true');
     await app.keyboard.press('Home');
     await expect(imageTab).toHaveAttribute('aria-selected', 'true');
     // The image selection did not move.
