@@ -13,6 +13,7 @@ import { invarianceGroup } from './invariance.ts';
 import { occlusionGroup } from './occlusion.ts';
 import { spectraGroup } from './spectra.ts';
 import { topkGroup } from './topk.ts';
+import { workerGroup } from './worker.ts';
 import { readModelInput } from './input.ts';
 
 const BASE_HELP = `convscope — debug convolutional networks (ONNX)
@@ -144,7 +145,7 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, benchGroup];
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, workerGroup, occlusionGroup, benchGroup];
 const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
 const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 
