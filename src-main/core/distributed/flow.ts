@@ -37,8 +37,12 @@ export async function runFlow<Shard, Result>(run: FlowRun<Shard>): Promise<FlowO
   const producer = new FlowProducer({ connection: conn, prefix: PREFIX });
   // Errors reach the awaited calls; the emitters' own 'error' events must not crash the process.
   queue.on('error', () => {});
-  events.on('error', () => {});
   producer.on('error', () => {});
+  // ioredis reconnects by itself (Redis restarted): the user hears of it once, the scan waits.
+  let lastError = '';
+  events.on('error', (e) => {
+    if (e.message !== lastError) run.onNote?.(`queue: ${(lastError = e.message)} (reconnecting; Ctrl-C twice leaves)`);
+  });
   const id = `${run.kind}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const total = run.sizes.reduce((a, b) => a + b, 0);
   const done = new Map<number, number>();

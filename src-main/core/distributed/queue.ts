@@ -51,13 +51,16 @@ export function shownUrl(url: string): string {
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   redisUrl(url);
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  // The failure is reported by connect(); without a listener ioredis would also print it.
-  probe.on('error', () => {});
+  // connect() then rejects with "Connection is closed."; the cause (ECONNREFUSED, ENOTFOUND, a
+  // wrong password) comes as an 'error' event, which also keeps ioredis from printing it.
+  let cause: Error | null = null;
+  probe.on('error', (e: Error) => (cause ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    throw new AppError('QUEUE_UNREACHABLE', `cannot reach Redis at ${shownUrl(url)}: ${(e as Error).message || String(e)}`, { url: shownUrl(url) });
+    const why = (cause as Error | null)?.message || (e as Error).message || String(e);
+    throw new AppError('QUEUE_UNREACHABLE', `cannot reach Redis at ${shownUrl(url)}: ${why}`, { url: shownUrl(url) });
   } finally {
     probe.disconnect();
   }
