@@ -12,12 +12,12 @@ import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
 import { Interrupt } from './interrupt.ts';
 import { clearLine, progressLine } from './progress.ts';
 import { checkRedis } from '../core/distributed/queue.ts';
-import { DEFAULT_SHARD_SIZE, queueTopk } from '../core/distributed/topk-remote.ts';
+import { DEFAULT_SHARD_SIZE, MAX_DEFAULT_SHARDS, queueTopk } from '../core/distributed/topk-remote.ts';
 
 // The synopsis keeps the column it had when occlusion shared this section, so the line reads as before.
 const USAGE = `Top-k:
   convscope topk      --model M --images DIR --layer L [--k 9] [--no-cache] [--strict] [--json]
-                      [--redis URL [--shard-size ${DEFAULT_SHARD_SIZE}]]
+                      [--redis URL [--shard-size n]]
 
   topk      for every feature map of layer L (a conv layer is read after its ReLU; --layer conv
             scans every conv layer at once) the k images of DIR with the highest map maximum, with
@@ -29,7 +29,8 @@ const USAGE = `Top-k:
             checkpointed every 10 s ($CONVSCOPE_CHECKPOINT_SECONDS) even if the process is killed:
             the same command resumes. JSON: total (images listed), scanned (run this time), skipped.
   --redis   spread the scan over \`convscope worker\` processes taking shards from Redis at URL:
-            the sorted listing in shards of consecutive files (--shard-size images each), merged
+            the sorted listing in shards of consecutive files (--shard-size images each; default
+            ${DEFAULT_SHARD_SIZE}, more for folders beyond ${DEFAULT_SHARD_SIZE * MAX_DEFAULT_SHARDS} images: at most ${MAX_DEFAULT_SHARDS} shards), merged
             exactly as a local scan (same JSON, same cache). Workers read the model and the images
             at the same paths. Ctrl-C removes the shards not yet taken and keeps the finished ones.
 ${STRICT_HELP}

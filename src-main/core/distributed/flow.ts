@@ -89,7 +89,8 @@ export async function runFlow<Shard, Result>(run: FlowRun<Shard>): Promise<FlowO
         name: shardJobName(run.kind),
         queueName: QUEUE,
         data,
-        opts: { jobId: `${id}-${i}`, attempts: ATTEMPTS, failParentOnFailure: true },
+        // A finished child's result is kept in the parent (for its merge): the child itself can go.
+        opts: { jobId: `${id}-${i}`, attempts: ATTEMPTS, failParentOnFailure: true, removeOnComplete: true },
       })),
     });
     parent = node.job;

@@ -7,6 +7,15 @@ import type { TopkShard, TopkShardResult } from './topk-kind.ts';
 
 /** Images per shard by default: a few seconds of work, so progress moves and a lost shard costs little. */
 export const DEFAULT_SHARD_SIZE = 500;
+/**
+ * Shards a scan has at most by default. Each finished shard's k lists per map wait in Redis until the
+ * merge (ZF's conv5 at k = 9: some 90 KB a shard), so 1.3 M images make 256 shards of ~5,000, not 2,600.
+ */
+export const MAX_DEFAULT_SHARDS = 256;
+
+export function defaultShardSize(images: number): number {
+  return Math.max(DEFAULT_SHARD_SIZE, Math.ceil(images / MAX_DEFAULT_SHARDS));
+}
 
 export interface QueueScanOptions {
   url: string;
@@ -23,7 +32,7 @@ export function shardListing(todo: readonly ListedImage[], size: number): Listed
 
 export function queueTopk(o: QueueScanOptions): RemoteTopk {
   return async (req) => {
-    const groups = shardListing(req.todo, o.shardSize ?? DEFAULT_SHARD_SIZE);
+    const groups = shardListing(req.todo, o.shardSize ?? defaultShardSize(req.todo.length));
     const shards: TopkShard[] = groups.map((g, shard) => ({
       shard, model: req.modelFile, modelHash: req.modelHash, layers: req.layers, k: req.k,
       preprocessing: req.preprocessing, batchSize: req.batchSize, root: req.root, paths: g.map((i) => i.path),
