@@ -3,7 +3,7 @@
 // `<kind>:shard`) under a parent (`<kind>:merge`) that a worker runs once every child finished; a
 // scan kind (kinds.ts) says how to run a shard and how to merge shard results.
 import { Redis } from 'ioredis';
-import type { ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions } from 'bullmq';
 import { AppError } from '../../common/errors.ts';
 
 /** The queue every worker takes jobs from: shards and merges of every scan kind. */
@@ -63,6 +63,17 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
     throw new AppError('QUEUE_UNREACHABLE', `cannot reach Redis at ${shownUrl(url)}: ${why}`, { url: shownUrl(url) });
   } finally {
     probe.disconnect();
+  }
+}
+
+/** `convscope worker` processes connected to the queue at `url` now. */
+export async function countWorkers(url: string): Promise<number> {
+  const queue = new Queue(QUEUE, { connection: connection(url), prefix: PREFIX });
+  queue.on('error', () => {});
+  try {
+    return await queue.getWorkersCount();
+  } finally {
+    await queue.close();
   }
 }
 

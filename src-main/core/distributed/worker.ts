@@ -37,8 +37,14 @@ export function startWorker(o: WorkerOptions): Worker {
     const kind = parsed && KINDS[parsed.kind];
     // Another version's job kind: retrying elsewhere would not help this one.
     if (!parsed || !kind) throw new UnrecoverableError(`${name} does not know the job "${job.name}" (an older convscope?)`);
-    if (parsed.role === 'merge') return kind.merge(Object.values(await job.getChildrenValues()));
     const t0 = performance.now();
+    if (parsed.role === 'merge') {
+      const values = Object.values(await job.getChildrenValues());
+      const t1 = performance.now();
+      const merged = kind.merge(values);
+      o.log(`${parsed.kind} merge ${job.id} of ${values.length} shards: read in ${(t1 - t0).toFixed(1)} ms, merged in ${(performance.now() - t1).toFixed(1)} ms`);
+      return merged;
+    }
     const result = await kind.scan(job.data, {
       signal: signal ?? new AbortController().signal,
       progress: (done) => job.updateProgress({ done }).catch(() => {}),
