@@ -78,8 +78,9 @@ let images: string;
 let local: ScanJson;
 let localCache: unknown;
 const workers: Proc[] = [];
-// Short locks, so a killed worker's shard is retried within seconds.
-const WORKER_ENV = { CONVSCOPE_QUEUE_LOCK_MS: '1500' };
+// Short locks, so a killed worker's shard is retried within seconds; not so short that a busy
+// machine's pauses (the first shard starts a runtime process) let a live worker's lock lapse.
+const WORKER_ENV = { CONVSCOPE_QUEUE_LOCK_MS: '3000' };
 
 interface ScanJson {
   images: number;

@@ -107,16 +107,16 @@ describe.skipIf(!hasRedis)('runTopk through the queue', () => {
     const other = path.join(tmp, 'other.onnx');
     writeFileSync(other, zfTestModel({ inputSize: 64, channels: 1, classes: 4, seed: 6 }));
     const otherModel = await ModelSession.open(other, host, chooseProvider('cpu'));
-    // Held until the shard is queued (the scan hashed the model by then), then the file is replaced:
-    // the worker finds other content at that path than the scan started with.
-    await worker!.pause(true);
+    // No worker until the shard is queued (the scan hashed the model by then); then the file is
+    // replaced, and the worker started now finds other content at that path than the scan's.
+    await worker!.close();
     const scan = runTopk({ model: otherModel, folder: { root: root(), paths: paths.slice(0, 20) }, layers: ['conv3'], k: 4, load: async () => new Float32Array(0), cacheDir: null, remote: queueTopk({ url: redis.url }) });
     scan.catch(() => {});
     const queue = new Queue(QUEUE, { connection: { url: redis.url }, prefix: PREFIX });
     while ((await queue.getJobCounts('waiting')).waiting < 1) await new Promise((r) => setImmediate(r));
     await queue.close();
     writeFileSync(other, zfTestModel({ inputSize: 64, channels: 1, classes: 4, seed: 7 }));
-    worker!.resume();
+    worker = startWorker({ url: redis.url, models, log: () => {} });
     await expect(scan).rejects.toMatchObject({ code: 'SHARD_FAILED', message: expect.stringMatching(/shard 0 failed 3 times: the model .*other\.onnx on the test worker is not the one the scan was started with/) });
     await otherModel.close();
   }, 60_000);

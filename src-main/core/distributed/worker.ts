@@ -32,6 +32,9 @@ export const workerName = () => `convscope-worker@${os.hostname()}:${process.pid
 export function startWorker(o: WorkerOptions): Worker {
   const name = workerName();
   const lockDuration = o.lockMs ?? 30_000;
+  // Said once BullMQ accepted the result: a worker that lost its lock meanwhile (paused past it, so
+  // another worker took the shard) finishes the scan but its result is refused, and says so instead.
+  const started = new Map<string, number>();
   const processor = async (job: Job, _token?: string, signal?: AbortSignal) => {
     const parsed = parseJobName(job.name);
     const kind = parsed && KINDS[parsed.kind];
@@ -50,9 +53,10 @@ export function startWorker(o: WorkerOptions): Worker {
       progress: (done) => job.updateProgress({ done }).catch(() => {}),
       models: o.models,
     });
-    o.log(`${parsed.kind} shard ${job.id} done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    started.set(job.id!, t0);
     return result;
   };
+
   const worker = new Worker(QUEUE, processor, {
     connection: connection(o.url),
     prefix: PREFIX,
@@ -64,7 +68,16 @@ export function startWorker(o: WorkerOptions): Worker {
     // A shard whose worker died twice is still worth a third try; beyond that something is wrong with it.
     maxStalledCount: 2,
   });
-  worker.on('failed', (job, err) => o.log(`${job?.name ?? 'a job'} ${job?.id ?? ''} failed: ${err.message}`));
+  worker.on('completed', (job) => {
+    const t0 = started.get(job.id!);
+    started.delete(job.id!);
+    const kind = parseJobName(job.name);
+    if (t0 !== undefined && kind?.role === 'shard') o.log(`${kind.kind} shard ${job.id} done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  });
+  worker.on('failed', (job, err) => {
+    if (job?.id) started.delete(job.id);
+    o.log(`${job?.name ?? 'a job'} ${job?.id ?? ''} failed: ${err.message}`);
+  });
   let lastError = '';
   worker.on('error', (err) => {
     // ioredis repeats a lost connection's error on every retry: once is enough.
