@@ -87,16 +87,17 @@ async function queueBench(record: BenchRecord, dir: string, local: ChildResult):
     const ratio = ips / (local.images / local.seconds);
     const overheadMs = ((q.seconds - local.seconds) * 1000) / shards;
     const merge = [...log.matchAll(/merge \S+ of (\d+) shards: read in ([\d.]+) ms, merged in ([\d.]+) ms/g)].at(-1);
-    record(`top-9 scan through Redis, one worker (${q.images} images, ${shards} shards)`, `${ips.toFixed(0)} img/s`);
+    record(`… through Redis, one worker (${shards} shards)`, `${ips.toFixed(0)} img/s`);
     record('… queue / local scan', `${ratio.toFixed(2)}×`, `target ≥ 0.9×${ratio < 0.9 ? ' (not met)' : ''}`);
     record('… overhead per shard (queue − local time) / shards', `${overheadMs.toFixed(0)} ms`);
-    if (merge) record(`… merge of ${merge[1]} shards in the parent job (read + merge)`, `${merge[2]} + ${merge[3]} ms`);
+    if (merge) record(`… merge of ${merge[1]} shards (read + merge)`, `${merge[2]} + ${merge[3]} ms`);
     // 1.3 M images cut into the default 256 shards; each worker scans at the measured rate; the merge
     // grows with the shard count (read and merge are linear in it).
     const big = 1_300_000;
     const mergeS = merge ? ((Number(merge[2]) + Number(merge[3])) / 1000) * (MAX_DEFAULT_SHARDS / Number(merge[1])) : 0;
-    const hours = (n: number) => (big / (n * ips) + mergeS) / 3600;
-    record('1.3 M images through zf-mini, projected, on 1 / 8 / 32 workers', [1, 8, 32].map((n) => `${hours(n).toFixed(n > 8 ? 2 : 1)}`).join(' / ') + ' h', '(like this machine; shared folder)');
+    const seconds = (n: number) => big / (n * ips) + mergeS;
+    const span = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
+    record('1.3 M images (zf-mini), projected: 1 / 8 / 32 workers', [1, 8, 32].map((n) => span(seconds(n))).join(' / '), '(machines like this; folder shared)');
   } finally {
     if (worker.exitCode === null && worker.signalCode === null) {
       const exited = new Promise((r) => worker.once('exit', r));
