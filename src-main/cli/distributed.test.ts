@@ -217,6 +217,7 @@ describe.skipIf(!hasRedis)('convscope topk --redis with convscope worker process
     await Promise.race(live.map((w, i) => w.waitForShards(before[i] + 2)));
     cli.child.kill('SIGINT');
     expect(await cli.done, cli.stderr).toBe(130);
+    expect(cli.stderr).toMatch(/convscope: cancelling: the shards not yet taken are removed; waiting for those in progress/);
     const m = /convscope: interrupted; (\d+) of (\d+) images are kept in the cache/.exec(cli.stderr);
     expect(m, cli.stderr).not.toBeNull();
     const kept = Number(m![1]);

@@ -74,6 +74,7 @@ export async function runFlow<Shard, Result>(run: FlowRun<Shard>): Promise<FlowO
     cancelled = true;
     // Locked (running) children are left to finish: their work is kept.
     parent?.removeUnprocessedChildren().catch(() => {});
+    run.onNote?.('cancelling: the shards not yet taken are removed; waiting for those in progress to finish (again to leave them to the workers)');
   };
   try {
     // Listening before the flow exists, so no event of it is missed.
