@@ -12,6 +12,7 @@
 //   core/runtime   the runtime process and its host                     ← onnx, deconv
 //   core/model     the open model as analyses use it                    ← onnx, images, deconv, runtime
 //   core/analysis  spectra, invariance, occlusion, top-k, …             ← onnx, images, jobs, deconv, runtime, model
+//   core/distributed  scans spread over workers (BullMQ on Redis)       ← all of the above
 //   core/service   the front door: contract calls → core functions     ← all of core
 //   electron/, server/, cli/   the shells                               ← core, common
 //   src-renderer/  the views                                            ← common only
@@ -19,7 +20,7 @@ import tseslint from 'typescript-eslint';
 
 const restrict = (patterns, message) => ({ group: patterns, message });
 
-const CORE = ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis', 'service'];
+const CORE = ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis', 'distributed', 'service'];
 export const MAY_IMPORT = {
   onnx: [],
   images: ['onnx'],
@@ -28,7 +29,8 @@ export const MAY_IMPORT = {
   runtime: ['onnx', 'deconv'],
   model: ['onnx', 'images', 'deconv', 'runtime'],
   analysis: ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model'],
-  service: ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis'],
+  distributed: ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis'],
+  service: ['onnx', 'images', 'jobs', 'deconv', 'runtime', 'model', 'analysis', 'distributed'],
 };
 
 const noElectron = restrict(['electron', 'electron/*'], 'electron is imported only in src-main/electron/');

@@ -4,7 +4,7 @@
 // decode + preprocessing, same batch size, same prefetch). Each runs in a child process of its own,
 // so its peak RSS (maxRSS) and its main thread's event-loop delay are its own. Then the scan's
 // per-batch reduction at a real first layer's size.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,8 @@ import type { Record as BenchRecord } from './bench-record.ts';
 import { loopDelayDuring, loopTarget, type LoopDelay } from './bench-loop.ts';
 import { analysisPool } from '../src-main/core/analysis/compute.ts';
 import { reduceMaps } from '../src-main/core/analysis/map-maxima.ts';
+import { redisServerBinary, startRedis } from '../src-main/core/distributed/testing.ts';
+import { defaultShardSize, MAX_DEFAULT_SHARDS } from '../src-main/core/distributed/topk-remote.ts';
 
 const IMAGES = 10_000;
 const LAYER = '/conv5/Conv_output_0';
@@ -52,6 +54,60 @@ async function reduceBench(record: BenchRecord): Promise<void> {
   record('… the same reduction on the main thread', `${median(direct).toFixed(1)} ms`, '(all of it would be delay)');
 }
 
+/**
+ * The same scan through Redis and one `convscope worker` process (issue 18): the queue's overhead
+ * against the local scan, the parent's merge, and from those a projection for the paper's 1.3 M
+ * images on n workers (each on a machine like this one, the folder on a shared file system).
+ */
+async function queueBench(record: BenchRecord, dir: string, local: ChildResult): Promise<void> {
+  if (!redisServerBinary()) return void console.log('(queue rows not run: redis-server is not installed)');
+  const redis = await startRedis();
+  const bin = fileURLToPath(new URL('../bin/convscope.mjs', import.meta.url));
+  // The bench's own event loop stays free (spawnSync would block it): the worker's output is read as it comes.
+  const worker = spawn(process.execPath, [bin, 'worker', '--redis', redis.url, '--provider', 'cpu'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  worker.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.stderr.on('data', () => /taking shards/.test(log) && resolve());
+      worker.once('exit', () => reject(new Error(`convscope worker exited:\n${log}`)));
+    });
+    const script = fileURLToPath(new URL('./bench-topk-child.ts', import.meta.url));
+    const out = await new Promise<string>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', script, 'queue', dir, LAYER, redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`bench-topk-child queue failed: ${stderr}`))));
+    });
+    const q = JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
+    const shards = Math.ceil(q.images / defaultShardSize(q.images));
+    const ips = q.images / q.seconds;
+    const ratio = ips / (local.images / local.seconds);
+    const overheadMs = ((q.seconds - local.seconds) * 1000) / shards;
+    const merge = [...log.matchAll(/merge \S+ of (\d+) shards: read in ([\d.]+) ms, merged in ([\d.]+) ms/g)].at(-1);
+    record(`… through Redis, one worker (${shards} shards)`, `${ips.toFixed(0)} img/s`);
+    record('… queue / local scan', `${ratio.toFixed(2)}×`, `target ≥ 0.9×${ratio < 0.9 ? ' (not met)' : ''}`);
+    record('… overhead per shard (queue − local time) / shards', `${overheadMs.toFixed(0)} ms`);
+    if (merge) record(`… merge of ${merge[1]} shards (read + merge)`, `${merge[2]} + ${merge[3]} ms`);
+    // 1.3 M images cut into the default 256 shards; each worker scans at the measured rate; the merge
+    // grows with the shard count (read and merge are linear in it).
+    const big = 1_300_000;
+    const mergeS = merge ? ((Number(merge[2]) + Number(merge[3])) / 1000) * (MAX_DEFAULT_SHARDS / Number(merge[1])) : 0;
+    const seconds = (n: number) => big / (n * ips) + mergeS;
+    const span = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
+    record('1.3 M images (zf-mini), projected: 1 / 8 / 32 workers', [1, 8, 32].map((n) => span(seconds(n))).join(' / '), '(machines like this; folder shared)');
+  } finally {
+    if (worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await redis.stop();
+  }
+}
+
 /** 10,000 variants of the samples: every 300th image is a new (flip, flop, crop) combination. */
 async function synthesise(dir: string): Promise<void> {
   const root = defaultPaths().images;
@@ -84,9 +140,9 @@ interface ChildResult {
   idle: LoopDelay;
 }
 
-function child(mode: 'scan' | 'plain', dir: string): ChildResult {
+function child(mode: 'scan' | 'plain' | 'queue', dir: string, url = ''): ChildResult {
   const script = fileURLToPath(new URL('./bench-topk-child.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, mode, dir, LAYER], { encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, mode, dir, LAYER, url], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) throw new Error(`bench-topk-child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
 }
@@ -108,6 +164,7 @@ export async function topkBench(record: BenchRecord): Promise<void> {
     record('… event-loop delay of the scan\'s main thread, max', `${scan.loop.max.toFixed(1)} ms`, loopTarget(scan.loop.max));
     record('… of the plain loop\'s (decode + forward only), max', `${plain.loop.max.toFixed(1)} ms`);
     record('… of the scan process idle afterwards, max', `${scan.idle.max.toFixed(1)} ms`, '(the machine\'s own noise)');
+    await queueBench(record, dir, scan);
     await reduceBench(record);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,10 +11,13 @@ import type { OpenOptions } from '../core/model/model-session.ts';
 import { readableFolder, strictOption, STRICT_HELP } from './folder.ts';
 import { Interrupt } from './interrupt.ts';
 import { clearLine, progressLine } from './progress.ts';
+import { checkRedis } from '../core/distributed/queue.ts';
+import { DEFAULT_SHARD_SIZE, MAX_DEFAULT_SHARDS, queueTopk } from '../core/distributed/topk-remote.ts';
 
 // The synopsis keeps the column it had when occlusion shared this section, so the line reads as before.
 const USAGE = `Top-k:
   convscope topk      --model M --images DIR --layer L [--k 9] [--no-cache] [--strict] [--json]
+                      [--redis URL [--shard-size n]]
 
   topk      for every feature map of layer L (a conv layer is read after its ReLU; --layer conv
             scans every conv layer at once) the k images of DIR with the highest map maximum, with
@@ -25,18 +28,28 @@ const USAGE = `Top-k:
             incrementally. Ctrl-C stops a scan keeping what it counted (exit 130), and the cache is
             checkpointed every 10 s ($CONVSCOPE_CHECKPOINT_SECONDS) even if the process is killed:
             the same command resumes. JSON: total (images listed), scanned (run this time), skipped.
+  --redis   spread the scan over \`convscope worker\` processes taking shards from Redis at URL:
+            the sorted listing in shards of consecutive files (--shard-size images each; default
+            ${DEFAULT_SHARD_SIZE}, more for folders beyond ${DEFAULT_SHARD_SIZE * MAX_DEFAULT_SHARDS} images: at most ${MAX_DEFAULT_SHARDS} shards), merged
+            exactly as a local scan (same JSON, same cache). Workers read the model and the images
+            at the same paths. Ctrl-C removes the shards not yet taken and keeps the finished ones.
 ${STRICT_HELP}
 
 Exit codes (topk): 0 ok, 1 failed (also: no image of DIR could be read, or --strict and a file was
 skipped), 2 usage error, 130 interrupted by Ctrl-C (143 by SIGTERM).`;
 
 async function topk(argv: string[]): Promise<number | void> {
-  const values = parse(argv, { ...common, ...strictOption, images: { type: 'string' }, layer: { type: 'string' }, k: { type: 'string' }, 'no-cache': { type: 'boolean' } });
+  const values = parse(argv, { ...common, ...strictOption, images: { type: 'string' }, layer: { type: 'string' }, k: { type: 'string' }, 'no-cache': { type: 'boolean' }, redis: { type: 'string' }, 'shard-size': { type: 'string' } });
   if (values.help) return void console.log(USAGE);
   const dir = required(values, 'images');
   const layerArg = required(values, 'layer');
   const k = intOption(values, 'k', 1) ?? 9;
   if (k > 64) throw new UsageError(`--k must be at most 64, got ${k}`);
+  const shardSize = intOption(values, 'shard-size', 1);
+  const redis = values.redis as string | undefined;
+  if (shardSize !== undefined && !redis) throw new UsageError('--shard-size applies to --redis scans only');
+  // Before the model loads: a wrong URL is told at once, in one line.
+  if (redis) await checkRedis(redis);
   const folder = await readableFolder(dir, Boolean(values.strict));
   const interrupt = new Interrupt();
   try {
@@ -54,6 +67,7 @@ async function topk(argv: string[]): Promise<number | void> {
         load: async (p) => preprocess(await decodeImage(path.join(folder.root, p), { channels: input.channels }), preprocessing),
         cacheDir: values['no-cache'] ? null : cacheDir(),
         onCacheWarning: (message) => process.stderr.write(`${clearLine()}convscope: ${message}\n`),
+        remote: redis ? queueTopk({ url: redis, shardSize, onNote: (line) => process.stderr.write(`${clearLine()}convscope: ${line}\n`) }) : undefined,
         ...over,
       });
       let result: TopkRunResult;

@@ -77,6 +77,14 @@ export interface TopkTilesResult {
   ms: number;
 }
 
+/** Where scans run when server mode was started with --redis (issue 18). */
+export interface TopkQueueInfo {
+  /** The Redis URL (password hidden), or null: scans run in this process. */
+  queue: string | null;
+  /** `convscope worker` processes connected to it. */
+  workers: number;
+}
+
 export interface TopkCalls {
   /** Scans (or takes from the cache) the open folder for these layers; cancellable with `jobId`. */
   topkScan(arg: { layers: string[]; k?: number; jobId?: string }): Promise<TopkScanResult>;
@@ -84,4 +92,6 @@ export interface TopkCalls {
   topkCached(arg: { layers: string[]; k?: number }): Promise<TopkScanResult | null>;
   /** The top-k of one map as Fig. 2 shows it: image patches, and projections computed in one batch. */
   topkTiles(arg: { layer: string; channel: number; k?: number; projections?: boolean }): Promise<TopkTilesResult>;
+  /** Whether scans go to workers through Redis, and how many workers are connected. */
+  topkQueue(arg: Record<string, never>): Promise<TopkQueueInfo>;
 }

@@ -32,6 +32,10 @@ export type ErrorCode =
   | 'SIDECAR_INVALID'
   | 'NPY_INVALID'
   | 'NOT_CACHED'
+  /** The scan queue (Redis, for scans spread over workers) cannot be reached or refused a request. */
+  | 'QUEUE_UNREACHABLE'
+  /** A shard of a scan spread over workers failed on every attempt. */
+  | 'SHARD_FAILED'
   | 'INTERNAL';
 
 export interface ErrorInfo {
@@ -73,7 +77,7 @@ const KNOWN = new Set<string>([
   'BAD_REQUEST', 'INVALID_ARGUMENT', 'UNKNOWN_METHOD', 'NO_MODEL', 'NO_FOLDER', 'NOT_FOUND', 'FORBIDDEN', 'CANCELLED', 'RUNTIME_FAILED',
   'INPUT_MISMATCH', 'MODEL_READ_FAILED', 'MODEL_EMPTY', 'MODEL_NOT_ONNX', 'MODEL_EXTERNAL_DATA', 'MODEL_NO_IMAGE_INPUT',
   'MODEL_UNSUPPORTED', 'FOLDER_NOT_FOUND', 'FOLDER_UNREADABLE', 'FOLDER_EMPTY', 'IMAGE_DECODE_FAILED', 'IMAGE_TOO_LARGE',
-  'IMAGE_UNREADABLE', 'SIDECAR_INVALID', 'NPY_INVALID', 'NOT_CACHED', 'INTERNAL',
+  'IMAGE_UNREADABLE', 'SIDECAR_INVALID', 'NPY_INVALID', 'NOT_CACHED', 'QUEUE_UNREACHABLE', 'SHARD_FAILED', 'INTERNAL',
 ]);
 
 /** Turns anything thrown into the envelope's error part, keeping codes and the offending file. */

@@ -15,4 +15,5 @@ export const topkSchemas: Record<keyof TopkCalls, z.ZodType> = {
   topkScan: z.object({ layers, k, jobId }).strict(),
   topkCached: z.object({ layers, k }).strict(),
   topkTiles: z.object({ layer, channel, k, projections: flagArg().optional() }).strict(),
+  topkQueue: z.object({}).strict(),
 };

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createService } from '../core/service/service.ts';
 import { defaultPaths } from '../core/model/resources.ts';
 import { startServer } from './server.ts';
+import { checkRedis } from '../core/distributed/queue.ts';
 
 const { values } = parseArgs({
   options: {
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     images: { type: 'string' },
     provider: { type: 'string', default: process.env.CONVSCOPE_PROVIDER ?? 'auto' },
     renderer: { type: 'string' },
+    redis: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: false,
@@ -20,9 +22,11 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`convscope server mode: the app over HTTP/WebSocket on 127.0.0.1
 
-  npm run serve -- [--port N] [--model PATH] [--images DIR] [--provider auto|cpu|cuda]
+  npm run serve -- [--port N] [--model PATH] [--images DIR] [--provider auto|cpu|cuda] [--redis URL]
 
-Without --model/--images the shipped demo model and sample images are opened.`);
+Without --model/--images the shipped demo model and sample images are opened. With --redis, the
+Top-9 view's scans go to \`convscope worker\` processes taking shards from Redis at URL (README,
+"Scanning at scale"); the view shows how many are connected.`);
   process.exit(0);
 }
 
@@ -37,8 +41,16 @@ if (!['auto', 'cpu', 'cuda'].includes(provider)) {
   process.exit(2);
 }
 
+if (values.redis) {
+  // Told at once, in one line, rather than by the first scan.
+  await checkRedis(values.redis).catch((e: Error & { code?: string }) => {
+    console.error(`convscope: ${e.message}`);
+    process.exit(e.code === 'INVALID_ARGUMENT' ? 2 : 1);
+  });
+}
+
 const defaults = defaultPaths();
-const service = createService({ shell: 'server', provider });
+const service = createService({ shell: 'server', provider, redis: values.redis });
 const modelPath = values.model ?? defaults.model;
 const imagesPath = values.images ?? defaults.images;
 // A model or folder that fails to open is reported in the app, which stays usable.

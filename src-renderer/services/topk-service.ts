@@ -51,6 +51,16 @@ function resetShown(): void {
   stopWall();
 }
 
+/** Whether scans go to workers through Redis and how many are connected (asked again every few seconds by the view). */
+export async function loadQueue(): Promise<void> {
+  try {
+    topk.queue = await getApi().call('topkQueue', {});
+    topk.queueError = null;
+  } catch (e) {
+    topk.queueError = toUserError(e).message;
+  }
+}
+
 /** Shows what the cache holds for the chosen layers (no scanning); quiet when there is nothing. */
 export async function loadCached(): Promise<void> {
   const layers = scanLayers();

@@ -1,6 +1,6 @@
 // The Top-9 view: what to scan, the scan's progress, its result, the chosen map's Fig. 2 tiles and
 // the wall of the layer's maps. Object URLs held here are revoked when replaced.
-import type { TopkScanResult, TopkTile } from '../../src-main/common/api-topk.ts';
+import type { TopkQueueInfo, TopkScanResult, TopkTile } from '../../src-main/common/api-topk.ts';
 
 export interface ShownTile extends Omit<TopkTile, 'patch' | 'projection' | 'projectionFull'> {
   patchUrl: string;
@@ -36,6 +36,9 @@ export class TopkState {
   shownLayer = $state<string | null>(null);
   progress = $state<ScanProgress | null>(null);
   error = $state<string | null>(null);
+  /** Where scans run (server mode with --redis: workers through Redis); null until asked. */
+  queue = $state.raw<TopkQueueInfo | null>(null);
+  queueError = $state<string | null>(null);
 
   channel = $state<number | null>(null);
   tiles = $state.raw<ShownTile[] | null>(null);

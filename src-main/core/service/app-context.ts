@@ -25,6 +25,8 @@ export interface ServiceOptions {
   provider?: 'auto' | Provider;
   /** The least time between a job's progress events (default 100 ms). */
   progressIntervalMs?: number;
+  /** Redis URL: top-k scans go to `convscope worker` processes through it instead of running here. */
+  redis?: string;
 }
 
 /** Models kept open at once (the current one and recent compare models). */

@@ -184,6 +184,7 @@ const TABLE: Record<Method, Row> = {
     good: () => [{ layers: [CONV1], k: 9 }],
     bad: () => [[{ layers: [] }, 'layers'], [{ layers: [CONV1], k: 65 }, 'k'], [{ layers: [long(1001)] }, 'layers[0]']],
   },
+  topkQueue: { good: () => [{}], bad: () => [] },
   topkTiles: {
     good: () => [{ layer: CONV1, channel: 31, k: 9, projections: false }],
     bad: () => [[{ layer: CONV1, channel: -1 }, 'channel'], [{ layer: CONV1, channel: 0, k: 65 }, 'k'], [{ layer: CONV1, channel: 32, k: 9 }, 'channel']],

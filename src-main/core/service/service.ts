@@ -29,7 +29,7 @@ export interface ConvscopeService extends ApiCalls {
 
 export function createService(options: ServiceOptions): ConvscopeService {
   const ctx = new AppContext(options);
-  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx), ...evolutionCalls(ctx) };
+  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx, options.redis), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx), ...evolutionCalls(ctx) };
   return {
     ...calls,
     on: (listener) => ctx.on(listener),

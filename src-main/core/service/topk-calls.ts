@@ -10,10 +10,14 @@ import { findState, runTopk, DEFAULT_K } from '../analysis/topk/run.ts';
 import type { LayerTopkState } from '../analysis/topk/state.ts';
 import { topkTiles } from '../analysis/topk/tiles.ts';
 import { checkChannel } from './arg-limits.ts';
+import { countWorkers, shownUrl } from '../distributed/queue.ts';
+import { queueTopk } from '../distributed/topk-remote.ts';
 import type { ServiceContext } from './context.ts';
 
-export function topkCalls(ctx: ServiceContext): TopkCalls {
+/** `redis`: scans go to workers through it (server mode's --redis). */
+export function topkCalls(ctx: ServiceContext, redis?: string): TopkCalls {
   const memory = new Map<string, LayerTopkState>();
+  const remote = redis ? queueTopk({ url: redis }) : undefined;
   // Scans of the same layer must not interleave (both would count the same images): one at a time.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -42,6 +46,7 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
           scan,
           signal,
           onProgress,
+          remote,
         }).then((r): TopkScanResult | null => {
           if (!r) return null;
           const { failures: _failures, cacheRejected: _rejected, ...result } = r;
@@ -61,6 +66,14 @@ export function topkCalls(ctx: ServiceContext): TopkCalls {
 
     async topkCached({ layers, k }) {
       return scanOrCached(layers, k, false);
+    },
+
+    async topkQueue() {
+      if (!redis) return { queue: null, workers: 0 };
+      const workers = await countWorkers(redis).catch((e: Error) => {
+        throw new AppError('QUEUE_UNREACHABLE', `cannot reach Redis at ${shownUrl(redis)}: ${e.message}`);
+      });
+      return { queue: shownUrl(redis), workers };
     },
 
     async topkTiles({ layer, channel, k, projections = true }): Promise<TopkTilesResult> {

@@ -11,6 +11,8 @@ import { resolveScanLayer, type ScanLayer } from './layers.ts';
 import { scanTopk, type TopkScanOptions } from './scan.ts';
 import { listSignatures } from './signature.ts';
 import { diffListing, emptyState, neverFires, pruneFailed, summarise, type LayerTopkState, type ListedImage } from './state.ts';
+import { addPart, type TopkPart } from './merge.ts';
+import type { Preprocessing } from '../../../common/types.ts';
 
 export const DEFAULT_K = 9;
 
@@ -39,7 +41,34 @@ export interface TopkRun {
   onAlso?: TopkScanOptions['onAlso'];
   /** The first failure to write the cache (the scan goes on without it). */
   onCacheWarning?: (message: string) => void;
+  /** Scans elsewhere (workers on a queue) instead of with `model`, which then only describes the layers. */
+  remote?: RemoteTopk;
 }
+
+/** What a scan elsewhere is asked: the images still to do, for every layer at once. */
+export interface RemoteTopkRequest {
+  layers: ScanLayer[];
+  k: number;
+  /** Absolute path of the model and its content hash (workers check theirs against it). */
+  modelFile: string;
+  modelHash: string;
+  preprocessing: Preprocessing;
+  batchSize: number;
+  root: string;
+  todo: ListedImage[];
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RemoteTopkOutcome {
+  /** Per requested layer (same order), the part of the images covered. */
+  parts: TopkPart[];
+  /** The images of `todo` the parts cover: all of them, unless cancelled. */
+  covered: ListedImage[];
+  cancelled: boolean;
+}
+
+export type RemoteTopk = (request: RemoteTopkRequest) => Promise<RemoteTopkOutcome>;
 
 export interface TopkRunResult extends TopkScanResult {
   /** Layers whose cache file was unusable (damaged or inconsistent) and was rebuilt, with why. */
@@ -112,8 +141,11 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
   if (r.scan === false && !anyCached) return null;
 
   let scanned = 0;
+  if (r.remote && r.scan !== false) {
+    scanned = await scanRemotely(r, r.remote, states, keys, listing, modelHash);
+  }
   const needed = states.filter((s) => diffListing(s, listing).todo.length > 0).map((s) => s.tensor);
-  if (r.scan !== false && needed.length > 0) {
+  if (!r.remote && r.scan !== false && needed.length > 0) {
     const { channels, height, width } = info.input;
     const inputSize = channels * height * width;
     // The scan runs a copy of the model with only the scanned tensors as outputs (ModelSession.forwardAt).
@@ -156,6 +188,35 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
     folder: r.folder.root, layers, total: listing.length, scanned, complete, rescanned, ms: performance.now() - t0,
     cacheRejected, failures: [...failures].map(([p, reason]) => ({ path: p, reason })).sort((a, b) => index.get(a.path)! - index.get(b.path)!),
   };
+}
+
+/**
+ * One scan of the images any layer still needs, every layer at once, on the queue. Layers that are
+ * at different points (one cached, one new) start over together: a shard scans all its layers.
+ * What finished is merged in and saved also when the scan is cancelled, so a rerun resumes.
+ */
+async function scanRemotely(r: TopkRun, remote: RemoteTopk, states: LayerTopkState[], keys: CacheKey[], listing: readonly ListedImage[], modelHash: string): Promise<number> {
+  const todos = states.map((s) => diffListing(s, listing).todo.map((i) => i.path).join('\0'));
+  if (todos.some((t) => t !== todos[0])) {
+    states.forEach((s, i) => {
+      const fresh = emptyState(keys[i].layer, s.k);
+      fresh.layer = s.layer;
+      states[i] = fresh;
+      r.memory?.set(memoryKey(keys[i]), fresh);
+    });
+  }
+  const todo = diffListing(states[0], listing).todo;
+  if (todo.length === 0) return 0;
+  const { info } = r.model;
+  const out = await remote({
+    layers: keys.map((k) => k.layer), k: states[0].k, modelFile: info.path, modelHash, preprocessing: info.preprocessing,
+    batchSize: r.batchSize ?? defaultBatchSize(info.input.channels * info.input.height * info.input.width, listing.length),
+    root: r.folder.root, todo, signal: r.signal, onProgress: r.onProgress,
+  });
+  states.forEach((s, i) => out.covered.length > 0 && addPart(s, out.parts[i], out.covered));
+  await saver(r, keys, states)();
+  if (out.cancelled) throw new AppError('CANCELLED', 'scan cancelled');
+  return out.covered.length;
 }
 
 /** Saves every state to the cache (none without a cache folder); a failure is reported once and does not stop the scan. */
