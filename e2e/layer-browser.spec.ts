@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { GraphBuilder } from '../src-main/core/onnx/builder.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { fillPath } from './support/file-browser.ts';
 import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
@@ -19,7 +22,6 @@ declare const MutationObserver: new (callback: () => void) => { observe(target: 
 
 const RELU2 = '/relu2/Relu_output_0'; // 64 maps of 8×8, receptive field 27 px: a box inside the 64×64 input
 const RELU5 = '/relu5/Relu_output_0';
-const RELU7 = '/relu7/Relu_output_0'; // 256 units: 32 chunks, long enough to cancel
 const CONV1 = '/conv1/Conv_output_0';
 const RELU1 = '/relu1/Relu_output_0'; // 32×32×32 in zf-mini, 32×16×16 in alex-mini (same tensor name)
 
@@ -229,45 +231,70 @@ test.describe('the layer browser', () => {
     await thumbs.nth(5).click();
     await expect(app.getByTestId('projection-panel')).toHaveAttribute('data-channel', (await thumbs.nth(5).getAttribute('data-channel'))!);
 
-    const units = await chooseLayer(app, RELU7);
-    expect(units).toBe(256);
-    // The whole job can take well under a second here, so what it shows while running is recorded
-    // in the page as it happens, and cancel is pressed as soon as the first maps are in.
-    await app.evaluate(() => {
-      const seen = { counts: [] as string[], bars: [] as [number, number][] };
-      (globalThis as unknown as { __batch: typeof seen }).__batch = seen;
-      const look = () => {
-        const b = document.querySelector('[data-testid="batch"]');
-        if (b?.getAttribute('data-status') !== 'running') return;
-        const count = b.querySelector('[data-testid="batch-count"]')?.textContent?.trim();
-        if (count && !seen.counts.includes(count)) seen.counts.push(count);
-        const r = b.querySelector('[role="progressbar"]')?.getBoundingClientRect();
-        if (r) seen.bars.push([r.width, r.height]);
-      };
-      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-    });
-    await app.getByTestId('project-all').click();
-    await expect.poll(async () => Number(await batch.getAttribute('data-done')), { intervals: [10] }).toBeGreaterThanOrEqual(1);
-    await app.getByTestId('batch-cancel').click();
-    // A readable bar and a count with its rate (issue 14), while it ran.
-    const seen = await app.evaluate(() => (globalThis as unknown as { __batch: { counts: string[]; bars: [number, number][] } }).__batch);
-    expect(seen.counts.some((c) => /^\d+ \/ 256 maps · [\d.,]+\/s/.test(c)), seen.counts.join(' | ')).toBe(true);
-    expect(seen.bars.length).toBeGreaterThan(0);
-    for (const [w, h] of seen.bars) {
-      expect(w).toBeGreaterThanOrEqual(80);
-      expect(h).toBeGreaterThanOrEqual(8);
+    // Cancel, on a job long enough to cancel: the whole maps of a 256-map layer at 224×224 (the demo
+    // model's layers project in well under a second, before a click could land).
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-e2e-wide-'));
+    writeFileSync(path.join(dir, 'wide.onnx'), wideModel());
+    try {
+      await openModelAt(app, dir, 'wide.onnx');
+      const units = await chooseLayer(app, 'wide');
+      expect(units).toBe(256);
+      const panel = app.getByTestId('projection-panel');
+      await panel.getByTestId('projection-mode').locator('[data-value="map"]').click();
+      await expect(panel.getByTestId('projection-mode')).toHaveAttribute('data-value', 'map');
+      // What it shows while running is recorded in the page as it happens.
+      await app.evaluate(() => {
+        const seen = { counts: [] as string[], bars: [] as [number, number][] };
+        (globalThis as unknown as { __batch: typeof seen }).__batch = seen;
+        const look = () => {
+          const b = document.querySelector('[data-testid="batch"]');
+          if (b?.getAttribute('data-status') !== 'running') return;
+          const count = b.querySelector('[data-testid="batch-count"]')?.textContent?.trim();
+          if (count && !seen.counts.includes(count)) seen.counts.push(count);
+          const r = b.querySelector('[role="progressbar"]')?.getBoundingClientRect();
+          if (r) seen.bars.push([r.width, r.height]);
+        };
+        new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      });
+      await app.getByTestId('project-all').click();
+      await expect.poll(async () => Number(await batch.getAttribute('data-done')), { intervals: [20], timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+      await app.getByTestId('batch-cancel').click();
+      await expect(batch).toHaveAttribute('data-status', 'cancelled');
+      const done = Number(await batch.getAttribute('data-done'));
+      expect(done).toBeLessThan(units);
+      const filled = app.getByTestId('projection-grid').locator('[data-done="true"]');
+      await expect(filled).toHaveCount(done);
+      // Nothing more arrives once cancelled.
+      await app.waitForTimeout(800);
+      await expect(batch).toHaveAttribute('data-done', String(done));
+      await expect(filled).toHaveCount(done);
+      // A readable bar and a count with its rate (issue 14), while it ran.
+      const seen = await app.evaluate(() => (globalThis as unknown as { __batch: { counts: string[]; bars: [number, number][] } }).__batch);
+      expect(seen.counts.some((c) => /^\d+ \/ 256 maps · [\d.,]+\/s/.test(c)), seen.counts.join(' | ')).toBe(true);
+      expect(seen.bars.length).toBeGreaterThan(0);
+      for (const [w, h] of seen.bars) {
+        expect(w).toBeGreaterThanOrEqual(80);
+        expect(h).toBeGreaterThanOrEqual(8);
+      }
+    } finally {
+      // Leave the server as the other specs expect it.
+      await openModelAt(app, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
+      rmSync(dir, { recursive: true, force: true });
     }
-    await expect(batch).toHaveAttribute('data-status', 'cancelled');
-    const done = Number(await batch.getAttribute('data-done'));
-    expect(done).toBeLessThan(units);
-    const filled = app.getByTestId('projection-grid').locator('[data-done="true"]');
-    await expect(filled).toHaveCount(done);
-    // Nothing more arrives once cancelled.
-    await app.waitForTimeout(800);
-    await expect(batch).toHaveAttribute('data-done', String(done));
-    await expect(filled).toHaveCount(done);
   });
 });
+
+/** 3×224×224 → conv 7×7/2 (64) → relu → maxpool → conv 3×3 (256) → relu "wide" (256 maps of 56×56) → pool → fc. */
+function wideModel(): Uint8Array {
+  const b = new GraphBuilder({ opset: 13, seed: 4 });
+  let h = b.input('input', ['N', 3, 224, 224]);
+  h = b.relu(b.conv(h, { outChannels: 64, kernel: 7, stride: 2, pad: 3, name: 'conv1' }), 'relu1');
+  h = b.maxPool(h, { kernel: 3, stride: 2, pad: 1, name: 'pool1' });
+  h = b.relu(b.conv(h, { outChannels: 256, kernel: 3, pad: 1, name: 'conv2' }), 'wide');
+  h = b.flatten(b.globalAveragePool(h, 'gap'), 1, 'flatten');
+  b.output(b.gemm(h, { out: 10, name: 'logits' }));
+  return b.build();
+}
 
 /** Opens a model through the server-side file browser (server mode). */
 async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
