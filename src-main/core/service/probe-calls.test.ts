@@ -89,4 +89,14 @@ describe('probe call', () => {
     expect(r).toMatchObject({ ok: false });
     expect(!r.ok && r.error.message).toMatch(/checkpoints must share one architecture: alex-mini\.onnx differs from epoch-01\.onnx/);
   }, 60_000);
+
+  it('stops a probe over checkpoints when cancelled, while it gathers features', async () => {
+    const off = service.on((e, p) => {
+      const ev = p as { jobId: string; done: number };
+      if (e === 'progress' && ev.jobId === 'probe-ckpt-cancel' && ev.done > 0) void call('cancel', { jobId: 'probe-ckpt-cancel' });
+    });
+    const r = await call('probeCheckpoints', { checkpoints: [path.join(packageRoot(), 'resources/models/zf-mini/checkpoints')], jobId: 'probe-ckpt-cancel' });
+    off();
+    expect(r).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  }, 60_000);
 });
