@@ -7,6 +7,7 @@ import { noisePng } from '../core/analysis/topk/testing.ts';
 import { runCli } from './testing.ts';
 
 const MODEL = path.resolve('resources/models/zf-mini/zf-mini.onnx');
+const CHECKPOINTS = path.resolve('resources/models/zf-mini/checkpoints');
 const SAMPLES = path.resolve('resources/samples/fashion-mnist');
 let tmp: string;
 
@@ -44,5 +45,32 @@ describe('convscope probe', () => {
     const layer = await runCli(['probe', '--model', MODEL, '--images', SAMPLES, '--layers', 'nope']);
     expect(layer.code).toBe(1);
     expect(layer.stderr).toContain('has no layer "nope"');
+  }, 60_000);
+
+  it('--checkpoints: one block per checkpoint in epoch order, each what --model of that file prints', async () => {
+    const r = await runCli(['probe', '--checkpoints', `${MODEL},${CHECKPOINTS}`, '--images', SAMPLES, '--folds', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { checkpoints: ({ model: string; epoch: number | null } & Record<string, unknown>)[]; skipped: unknown[] };
+    expect(j.checkpoints.map((c) => [path.basename(c.model), c.epoch])).toEqual([['epoch-01.onnx', 1], ['epoch-02.onnx', 2], ['epoch-05.onnx', 5], ['epoch-10.onnx', 10], ['zf-mini.onnx', null]]);
+    expect(j.skipped).toEqual([]);
+    // Two checkpoints checked against probes of the single files (the first and the final model).
+    for (const i of [0, 4]) {
+      const one = await runCli(['probe', '--model', j.checkpoints[i].model, '--images', SAMPLES, '--folds', '3', '--json']);
+      expect(one.code, one.stderr).toBe(0);
+      const { ms: _ms, skipped: _s, ...block } = JSON.parse(one.stdout) as Record<string, unknown>;
+      const { model: _m, epoch: _e, ...mine } = j.checkpoints[i];
+      expect(mine).toEqual(block);
+    }
+    // Training changes what the layers know: the blocks are not all one.
+    expect(new Set(j.checkpoints.map((c) => JSON.stringify(c.layers))).size).toBe(5);
+  }, 180_000);
+
+  it('--checkpoints refuses a set of two architectures, naming the file and the layer, and --model with it', async () => {
+    const r = await runCli(['probe', '--checkpoints', `${CHECKPOINTS},${path.resolve('resources/models/alex-mini/alex-mini.onnx')}`, '--images', SAMPLES]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/checkpoints must share one architecture: alex-mini\.onnx differs from epoch-01\.onnx: layer "\/conv1\/Conv_output_0" is \[1×32×16×16\], not \[1×32×32×32\]/);
+    const both = await runCli(['probe', '--checkpoints', CHECKPOINTS, '--model', MODEL, '--images', SAMPLES]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give --model or --checkpoints, not both');
   }, 60_000);
 });

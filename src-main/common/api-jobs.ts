@@ -6,7 +6,7 @@ import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from
 import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
-import type { ProbeArg, ProbeResult } from './api-probe.ts';
+import type { ProbeArg, ProbeCheckpointsArg, ProbeCheckpointsResult, ProbeResult } from './api-probe.ts';
 import type { TopkScanResult } from './api-topk.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
@@ -16,6 +16,7 @@ export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
 export interface SpectraJobArgs { model?: string; layer?: string }
 export type CorrespondenceJobArgs = Omit<CorrespondenceArg, 'jobId'>;
 export type ProbeJobArgs = Omit<ProbeArg, 'jobId'>;
+export type ProbeCheckpointsJobArgs = Omit<ProbeCheckpointsArg, 'jobId'>;
 export type EvolutionJobArgs = Omit<EvolutionArg, 'jobId'>;
 
 /**
@@ -31,6 +32,7 @@ export interface JobKinds {
   projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
   correspondence: { args: CorrespondenceJobArgs; result: CorrespondenceResult; part: never };
   probe: { args: ProbeJobArgs; result: ProbeResult; part: never };
+  probeCheckpoints: { args: ProbeCheckpointsJobArgs; result: ProbeCheckpointsResult; part: never };
   evolution: { args: EvolutionJobArgs; result: EvolutionResult; part: never };
 }
 export type JobKind = keyof JobKinds;

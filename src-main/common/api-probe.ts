@@ -42,7 +42,29 @@ export interface ProbeArg {
   jobId?: string;
 }
 
+/** A set of training checkpoints probed on the open folder: the arguments of `probe`, and the set. */
+export interface ProbeCheckpointsArg extends ProbeArg {
+  /** Folders of .onnx files and/or .onnx files (the Training view's set). */
+  checkpoints: string[];
+}
+
+/** One checkpoint's probes: `probe`'s result for that file alone, with where it sits in the set. */
+export interface CheckpointProbeResult extends ProbeResult {
+  /** Absolute path of the .onnx file. */
+  file: string;
+  name: string;
+  epoch: number | null;
+}
+
+export interface ProbeCheckpointsResult {
+  /** In the set's order (by the epoch number in the file names). */
+  checkpoints: CheckpointProbeResult[];
+  ms: number;
+}
+
 export interface ProbeCalls {
   /** Probe accuracy per layer on the open (labelled) folder; progress events and cancel by `jobId`. */
   probe(arg: ProbeArg): Promise<ProbeResult>;
+  /** The same for each checkpoint of a set (one architecture); progress over checkpoints × images, then the fits. */
+  probeCheckpoints(arg: ProbeCheckpointsArg): Promise<ProbeCheckpointsResult>;
 }

@@ -4,12 +4,15 @@ import { z } from 'zod';
 import type { ProbeCalls } from './api-probe.ts';
 import { intArg, LIMITS, listArg, numberArg, textArg } from './arg-checks.ts';
 
+const probeArg = {
+  layers: listArg(textArg(LIMITS.layer), 1, 256).optional(),
+  // More folds than 50 only make each held-out share a handful of images.
+  folds: intArg(2, 50).optional(),
+  lambda: numberArg(0, 1e9, { aboveLo: true }).optional(),
+  jobId: textArg(LIMITS.jobId).optional(),
+};
+
 export const probeSchemas: Record<keyof ProbeCalls, z.ZodType> = {
-  probe: z.object({
-    layers: listArg(textArg(LIMITS.layer), 1, 256).optional(),
-    // More folds than 50 only make each held-out share a handful of images.
-    folds: intArg(2, 50).optional(),
-    lambda: numberArg(0, 1e9, { aboveLo: true }).optional(),
-    jobId: textArg(LIMITS.jobId).optional(),
-  }).strict(),
+  probe: z.object(probeArg).strict(),
+  probeCheckpoints: z.object({ ...probeArg, checkpoints: listArg(textArg(LIMITS.path), 1, 256) }).strict(),
 };

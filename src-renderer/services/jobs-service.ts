@@ -12,7 +12,7 @@ import { reattachSweeps } from './invariance-service.ts';
 import { reattachProjectAll } from './layers-service.ts';
 import { reattachEvolution } from './evolution-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
-import { reattachProbe } from './probe-service.ts';
+import { reattachCheckpointProbe, reattachProbe } from './probe-service.ts';
 import { reattachScan } from './topk-service.ts';
 
 export async function reattachJobs(): Promise<void> {
@@ -26,5 +26,6 @@ export async function reattachJobs(): Promise<void> {
     else if (j.kind === 'correspondence') void reattachCorrespondence(j);
     else if (j.kind === 'probe') void reattachProbe(j);
     else if (j.kind === 'evolution') void reattachEvolution(j);
+    else if (j.kind === 'probeCheckpoints') void reattachCheckpointProbe(j);
   }
 }

@@ -2,17 +2,20 @@
 // by jobId, re-attached after a reload), and exports.
 import type { ArgOf } from '../../src-main/common/api.ts';
 import type { JobInfo } from '../../src-main/common/api-jobs.ts';
-import type { ProbeResult } from '../../src-main/common/api-probe.ts';
+import type { ProbeCheckpointsResult, ProbeResult } from '../../src-main/common/api-probe.ts';
 import { getApi } from '../lib/api-client.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { probeCsv, probeJson } from '../lib/probe-chart.ts';
+import { probeGridCsv, probeGridJson } from '../lib/probe-heatmap.ts';
+import { training } from './evolution-service.ts';
 import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { notices } from '../state/notices.svelte.ts';
-import { ProbeState } from '../state/probe.svelte.ts';
+import { CheckpointProbeState, ProbeState } from '../state/probe.svelte.ts';
 import { session } from '../state/session.svelte.ts';
 
 export const probe = new ProbeState();
+export const checkpointProbe = new CheckpointProbeState();
 
 let seq = 0;
 
@@ -84,4 +87,63 @@ export function exportProbe(kind: 'json' | 'csv'): void {
   const base = `probes-${r.model.replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_')}`;
   const text = kind === 'json' ? probeJson(r) : probeCsv(r);
   downloadBytes(new TextEncoder().encode(text), `${base}.${kind}`, kind === 'json' ? 'application/json' : 'text/csv');
+}
+
+/** Probes of every checkpoint of the Training view's set on the open folder (default layers). */
+export async function runCheckpointProbe(): Promise<void> {
+  if (checkpointProbe.running || training.sources.length === 0) return;
+  const jobId = `probe-checkpoints-${Date.now()}-${++seq}`;
+  const arg: ArgOf<'probeCheckpoints'> = { checkpoints: training.sources, jobId };
+  if (probe.folds !== null) arg.folds = probe.folds;
+  if (probe.lambda !== null) arg.lambda = probe.lambda;
+  rememberStartedJob(jobId);
+  await followCheckpoints(jobId, 0, 0, () => getApi().call('probeCheckpoints', arg));
+}
+
+export async function reattachCheckpointProbe(job: JobInfo & { kind: 'probeCheckpoints' }): Promise<void> {
+  if (checkpointProbe.running) return;
+  if (training.sources.length === 0) training.sources = job.args.checkpoints;
+  await followCheckpoints(job.jobId, job.done, job.total, async () => {
+    const r = await getApi().call('jobResult', { jobId: job.jobId });
+    if (r.kind !== 'probeCheckpoints') throw new Error(`job ${job.jobId} is not a probe over checkpoints`);
+    return r.value;
+  });
+}
+
+async function followCheckpoints(jobId: string, done: number, total: number, result: () => Promise<ProbeCheckpointsResult>): Promise<void> {
+  const s = checkpointProbe;
+  s.running = true;
+  s.jobId = jobId;
+  s.done = done;
+  s.total = total;
+  s.stage = null;
+  s.error = null;
+  const off = getApi().on('progress', (e) => {
+    if (e.jobId !== jobId) return;
+    s.done = e.done;
+    s.total = e.total;
+    if (e.stage !== undefined) s.stage = e.stage;
+  });
+  try {
+    s.result = await result();
+    s.hover = null;
+  } catch (e) {
+    if (isCancelled(e)) notices.info('Probes over checkpoints cancelled');
+    else s.error = toUserError(e).message;
+  } finally {
+    off();
+    s.running = false;
+    s.jobId = null;
+  }
+}
+
+export async function cancelCheckpointProbe(): Promise<void> {
+  if (checkpointProbe.jobId) await getApi().call('cancel', { jobId: checkpointProbe.jobId }).catch((e: unknown) => notices.error(e, 'Cancelling'));
+}
+
+export function exportCheckpointProbe(kind: 'json' | 'csv'): void {
+  const r = checkpointProbe.result;
+  if (!r) return;
+  const text = kind === 'json' ? probeGridJson(r) : probeGridCsv(r);
+  downloadBytes(new TextEncoder().encode(text), `probes-checkpoints.${kind}`, kind === 'json' ? 'application/json' : 'text/csv');
 }

@@ -1,5 +1,5 @@
 // The Probes view: its settings, the run's progress and its result.
-import type { ProbeResult } from '../../src-main/common/api-probe.ts';
+import type { ProbeCheckpointsResult, ProbeResult } from '../../src-main/common/api-probe.ts';
 
 export class ProbeState {
   /** 'default': every conv and hidden fc layer; 'all': every layer but the outputs. */
@@ -16,4 +16,18 @@ export class ProbeState {
   total = $state(0);
   stage = $state<string | null>(null);
   error = $state<string | null>(null);
+
+}
+
+/** The probes over the Training view's checkpoint set: the layers × checkpoints heatmap. */
+export class CheckpointProbeState {
+  result = $state.raw<ProbeCheckpointsResult | null>(null);
+  running = $state(false);
+  jobId = $state<string | null>(null);
+  done = $state(0);
+  total = $state(0);
+  stage = $state<string | null>(null);
+  error = $state<string | null>(null);
+  /** The cell under the pointer: [layer, checkpoint]. */
+  hover = $state<[number, number] | null>(null);
 }

@@ -21,7 +21,7 @@ export const analysisTasks = {
   },
 
   /** One layer's k-fold linear probe (DESIGN §3 "Linear probe"). */
-  probeFit(input: ProbeFitInput): ProbeFit {
+  probeFit(input: ProbeFitInput): Promise<ProbeFit> {
     return fitProbe(input);
   },
 } satisfies TaskMap;

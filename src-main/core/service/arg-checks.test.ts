@@ -222,6 +222,14 @@ const TABLE: Record<Method, Row> = {
       [{ folds: 31 }, 'folds'],
     ],
   },
+  probeCheckpoints: {
+    good: () => [{ checkpoints: [modelFile], layers: [CONV1], folds: 2 }],
+    bad: () => [
+      [{ checkpoints: [] }, 'checkpoints'], [{ checkpoints: [''] }, 'checkpoints[0]'], [{ checkpoints: [CHECKPOINTS], folds: 1 }, 'folds'],
+      [{ checkpoints: [CHECKPOINTS], lambda: 0 }, 'lambda'], [{ checkpoints: [CHECKPOINTS], layers: [] }, 'layers'],
+      [{ checkpoints: [CHECKPOINTS], folds: 31 }, 'folds'],
+    ],
+  },
   jobs: { good: () => [{}], bad: () => [] },
   // After the occlusion row: its first call is kept under this id.
   jobResult: { good: () => [{ jobId: 'arg-checks-occlusion' }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeResult } from '../../common/api-probe.ts';
+import type { ProbeCheckpointsResult, ProbeResult } from '../../common/api-probe.ts';
 import { defaultPaths, packageRoot } from '../model/resources.ts';
 import { createDispatcher, type Dispatch } from './dispatcher.ts';
 import { createService, type ConvscopeService } from './service.ts';
@@ -56,5 +56,47 @@ describe('probe call', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(!r.ok && r.error.message).toMatch(/coat has no class sub-folders: linear probes need/);
     await service.openFolder({ path: samples });
+  }, 60_000);
+
+  it('probes a checkpoint set as a kept job: one block per checkpoint in epoch order, each what `probe` gives for that model', async () => {
+    const checkpoints = path.join(packageRoot(), 'resources/models/zf-mini/checkpoints');
+    const layers = ['/conv2/Conv_output_0', '/fc7/Gemm_output_0'];
+    const events: { done: number; total: number; stage?: string }[] = [];
+    const off = service.on((e, p) => e === 'progress' && (p as { jobId: string }).jobId === 'probe-ckpt' && events.push(p as never));
+    // The open model (a copy of the final zf-mini) comes last, reusing the session the app holds.
+    const r = await call('probeCheckpoints', { checkpoints: [path.join(tmp, 'zf-mini.onnx'), checkpoints], layers, folds: 3, jobId: 'probe-ckpt' });
+    off();
+    expect(r.ok, JSON.stringify(!r.ok && r.error)).toBe(true);
+    const value = (r as { value: ProbeCheckpointsResult }).value;
+    expect(value.checkpoints.map((c) => [c.name, c.epoch])).toEqual([['epoch-01.onnx', 1], ['epoch-02.onnx', 2], ['epoch-05.onnx', 5], ['epoch-10.onnx', 10], ['zf-mini.onnx', null]]);
+    expect(events.some((e) => e.stage === 'gathering features' && e.total === 5 * 300)).toBe(true);
+    expect(events.some((e) => e.stage === 'fitting layer × fold' && e.total === 5 * 2 * 3)).toBe(true);
+    // The final checkpoint is the open model: its block equals the `probe` call's.
+    const single = await call('probe', { layers, folds: 3 });
+    expect(single.ok).toBe(true);
+    const { ms: _a, ...mine } = value.checkpoints[4];
+    const { ms: _b, ...theirs } = (single as { value: ProbeResult }).value;
+    expect({ ...mine, file: undefined, name: undefined, epoch: undefined, model: theirs.model }).toEqual({ ...theirs, file: undefined, name: undefined, epoch: undefined });
+    expect(new Set(value.checkpoints.map((c) => c.layers[1].accuracy)).size).toBeGreaterThan(1);
+    const again = await call('jobResult', { jobId: 'probe-ckpt' });
+    expect(again).toMatchObject({ ok: true, value: { kind: 'probeCheckpoints', value: { checkpoints: value.checkpoints.map((c) => ({ layers: c.layers })) } } });
+    // The open model still works after the run (its session was reused, not closed).
+    expect((await call('probe', { layers: layers.slice(0, 1), folds: 2 })).ok).toBe(true);
+  }, 180_000);
+
+  it('refuses a checkpoint set of two architectures, naming the file and the layer', async () => {
+    const r = await call('probeCheckpoints', { checkpoints: [path.join(packageRoot(), 'resources/models/zf-mini/checkpoints'), path.join(packageRoot(), 'resources/models/alex-mini/alex-mini.onnx')] });
+    expect(r).toMatchObject({ ok: false });
+    expect(!r.ok && r.error.message).toMatch(/checkpoints must share one architecture: alex-mini\.onnx differs from epoch-01\.onnx/);
+  }, 60_000);
+
+  it('stops a probe over checkpoints when cancelled, while it gathers features', async () => {
+    const off = service.on((e, p) => {
+      const ev = p as { jobId: string; done: number };
+      if (e === 'progress' && ev.jobId === 'probe-ckpt-cancel' && ev.done > 0) void call('cancel', { jobId: 'probe-ckpt-cancel' });
+    });
+    const r = await call('probeCheckpoints', { checkpoints: [path.join(packageRoot(), 'resources/models/zf-mini/checkpoints')], jobId: 'probe-ckpt-cancel' });
+    off();
+    expect(r).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   }, 60_000);
 });

@@ -1,10 +1,26 @@
-// The probe API call: linear probes per layer of the open model on the open (labelled) folder, a
-// kept job (a reloaded page re-attaches to it) with progress over images, then layers × folds.
-import type { ProbeCalls, ProbeResult } from '../../common/api-probe.ts';
+// The probe API calls: linear probes per layer of the open model on the open (labelled) folder, and
+// of each checkpoint of a set (the Training view's), both kept jobs (a reloaded page re-attaches to
+// them) with progress over images, then layers × folds.
+import type { ProbeCalls, ProbeCheckpointsResult, ProbeResult } from '../../common/api-probe.ts';
 import { checkInt } from '../../common/arg-checks.ts';
+import type { ImageEntry } from '../../common/types.ts';
+import { probeCheckpoints } from '../analysis/probe/checkpoints.ts';
 import { probeImages, DEFAULT_FOLDS } from '../analysis/probe/folds.ts';
 import { probePlan, probeModel } from '../analysis/probe/run.ts';
+import { decodeImage, preprocess } from '../images/index.ts';
+import { listCheckpoints } from '../model/checkpoints.ts';
+import type { ModelSession } from '../model/model-session.ts';
 import type { ServiceContext } from './context.ts';
+
+/** Fold k − 1 gets an image only when some class has k of them: checked before a job starts. */
+function checkFolds(call: string, entries: readonly ImageEntry[], folds: number | undefined): void {
+  const perClass = new Map<string, number>();
+  for (const e of entries) if (e.className !== null) perClass.set(e.className, (perClass.get(e.className) ?? 0) + 1);
+  const most = Math.max(0, ...perClass.values());
+  if (most >= 2) checkInt(call, 'folds', folds, 2, most, `the largest class of the open folder has ${most} images`);
+}
+
+const stageText = (stage: 'images' | 'fitting') => (stage === 'images' ? 'gathering features' : 'fitting layer × fold');
 
 export function probeCalls(ctx: ServiceContext): ProbeCalls {
   return {
@@ -13,16 +29,53 @@ export function probeCalls(ctx: ServiceContext): ProbeCalls {
       const folder = ctx.requireFolder();
       // Checked before the job starts: a bad layer or an unlabelled folder fails the call itself.
       const plan = probePlan(model.info.layers, model.info.outputs.map((x) => x.name), model.info.name, o.layers);
-      const perClass = new Map<string, number>();
-      for (const e of folder.entries) if (e.className !== null) perClass.set(e.className, (perClass.get(e.className) ?? 0) + 1);
-      // Fold k − 1 gets an image only when some class has k of them.
-      const most = Math.max(0, ...perClass.values());
-      if (most >= 2) checkInt('probe', 'folds', o.folds, 2, most, `the largest class of the open folder has ${most} images`);
+      checkFolds('probe', folder.entries, o.folds);
       const images = probeImages(folder.entries, o.folds ?? DEFAULT_FOLDS, folder.root);
       const label = `Linear probes of ${plan.layers.length} layer${plan.layers.length === 1 ? '' : 's'}`;
       return ctx.jobs.runKept('probe', o, label, images.paths.length, (job) =>
         probeModel(model, { root: folder.root, entries: folder.entries, load: async (p) => (await ctx.inputTensor(p)).tensor }, o,
-          (stage, done, total) => job.progress(done, total, stage === 'images' ? 'gathering features' : 'fitting layer × fold'), job.signal), jobId, 'images');
+          (stage, done, total) => job.progress(done, total, stageText(stage)), job.signal), jobId, 'images');
+    },
+
+    async probeCheckpoints({ jobId, ...o }): Promise<ProbeCheckpointsResult> {
+      const folder = ctx.requireFolder();
+      const { checkpoints: sources, ...options } = o;
+      const checkpoints = await listCheckpoints(sources);
+      checkFolds('probeCheckpoints', folder.entries, o.folds);
+      const images = probeImages(folder.entries, o.folds ?? DEFAULT_FOLDS, folder.root);
+      // Layers checked against the first checkpoint before the job starts, as `probe` checks them.
+      const first = await ctx.workSession(checkpoints[0].file);
+      try {
+        const { info } = first.session;
+        probePlan(info.layers, info.outputs.map((x) => x.name), info.name, options.layers);
+      } finally {
+        if (first.owned) await first.session.close();
+      }
+      const owned = new Set<ModelSession>();
+      const label = `Linear probes over ${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`;
+      return ctx.jobs.runKept('probeCheckpoints', o, label, checkpoints.length * images.paths.length, async (job) => {
+        const r = await probeCheckpoints({
+          checkpoints,
+          // A session the app holds is reused (a second one of an open file would share, and release, its runtime key).
+          open: async (c) => {
+            const { session, owned: mine } = await ctx.workSession(c.file);
+            if (mine) owned.add(session);
+            return session;
+          },
+          close: async (m) => {
+            if (owned.has(m)) await m.close();
+          },
+          folder: { root: folder.root, entries: folder.entries },
+          load: async (m, rel) => {
+            const { file } = await ctx.imageFile(rel);
+            return preprocess(await decodeImage(file, { channels: m.info.input.channels }), m.info.preprocessing);
+          },
+          options,
+          progress: (stage, done, total) => job.progress(done, total, stageText(stage)),
+          signal: job.signal,
+        });
+        return { checkpoints: r.checkpoints, ms: r.ms };
+      }, jobId, 'images');
     },
   };
 }

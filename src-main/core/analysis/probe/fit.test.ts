@@ -76,10 +76,13 @@ describe('probe ridge fit', () => {
   it.each([
     ['primal (F ≤ training images)', randomProblem(1, 40, 5, 3, 4, 2)],
     ['dual (F > training images)', randomProblem(2, 12, 20, 3, 3, 2)],
-  ])('equals a naive normal-equations solve with intercept, %s, to 1e-9', (_, d) => {
+    // The Cholesky by blocks (onnxruntime's Gemm for the updates), as 4,096 features take it.
+    ['primal, Cholesky in blocks of 16 (40 features)', { ...randomProblem(3, 120, 40, 4, 3, 2), block: 16 }],
+    ['dual, Cholesky in blocks of 8 (20 training images)', { ...randomProblem(4, 30, 60, 3, 3, 2), block: 8 }],
+  ])('equals a naive normal-equations solve with intercept, %s, to 1e-9', async (_, d) => {
     const folds = new ProbeFolds(d);
     for (let f = 0; f < d.k; f++) {
-      const got = folds.fit(f);
+      const got = await folds.fit(f);
       const want = naiveFold(d, f);
       close(got.mean, want.mean, 1e-12);
       close(got.scale, want.scale, 1e-12);
@@ -88,7 +91,7 @@ describe('probe ridge fit', () => {
     }
   });
 
-  it('matches scikit-learn StandardScaler + RidgeClassifier fold by fold (fixtures/sklearn-probe.json)', () => {
+  it('matches scikit-learn StandardScaler + RidgeClassifier fold by fold (fixtures/sklearn-probe.json)', async () => {
     const fixture = JSON.parse(readFileSync(new URL('./fixtures/sklearn-probe.json', import.meta.url), 'utf8'));
     for (const c of fixture.cases) {
       const d: ProbeFitInput = {
@@ -96,15 +99,15 @@ describe('probe ridge fit', () => {
         folds: Int32Array.from(c.folds), k: c.k, lambda: c.lambda,
       };
       const folds = new ProbeFolds(d);
-      c.fits.forEach((want: { mean: number[]; scale: number[]; W: number[]; intercept: number[]; accuracy: number }, f: number) => {
-        const got = folds.fit(f);
+      for (const [f, want] of (c.fits as { mean: number[]; scale: number[]; W: number[]; intercept: number[]; accuracy: number }[]).entries()) {
+        const got = await folds.fit(f);
         close(got.mean, want.mean, 1e-12);
         close(got.scale, want.scale, 1e-12);
         close(got.W, want.W, 1e-9);
         close(got.intercept, want.intercept, 1e-9);
         expect(folds.accuracy(f, got)).toBe(want.accuracy);
-      });
-      const fit = fitProbe(d);
+      }
+      const fit = await fitProbe(d);
       const accs = c.fits.map((x: { accuracy: number }) => x.accuracy);
       const mean = accs.reduce((a: number, b: number) => a + b, 0) / accs.length;
       expect(fit.foldAccuracies).toEqual(accs);
@@ -113,17 +116,17 @@ describe('probe ridge fit', () => {
     }
   });
 
-  it('gives accuracy 1 when a feature is the one-hot class, and about chance on random features', () => {
+  it('gives accuracy 1 when a feature is the one-hot class, and about chance on random features', async () => {
     const n = 200, C = 4, k = 5;
     const labels = Int32Array.from({ length: n }, (_, i) => i % C);
     const folds = Int32Array.from({ length: n }, (_, i) => Math.floor(i / C) % k);
     const onehot = Float32Array.from({ length: n * C }, (_, i) => (labels[Math.floor(i / C)] === i % C ? 2.5 : 0));
-    expect(fitProbe({ features: onehot, n, F: C, labels, classes: C, folds, k, lambda: 1 })).toMatchObject({ accuracy: 1, std: 0 });
+    expect(await fitProbe({ features: onehot, n, F: C, labels, classes: C, folds, k, lambda: 1 })).toMatchObject({ accuracy: 1, std: 0 });
     const r = randomProblem(7, 1000, 16, 5, 5, 0);
-    const fit = fitProbe(r);
+    const fit = await fitProbe(r);
     // 1000 held-out guesses at p = 0.2: the standard error is 0.013; random features cannot do much better.
     expect(Math.abs(fit.accuracy - 0.2)).toBeLessThan(0.05);
-    const informative = fitProbe(randomProblem(7, 1000, 16, 5, 5, 3));
+    const informative = await fitProbe(randomProblem(7, 1000, 16, 5, 5, 3));
     expect(informative.accuracy).toBeGreaterThan(0.9);
   });
 });

@@ -4,11 +4,14 @@
 //
 // One Gram matrix XᵀX serves every fold: a fold's training Gram is the whole one less the fold's
 // own rows, and centring and scaling by the training mean and standard deviation are applied to
-// it algebraically (Zᵀ Z = D⁻¹ (X_TᵀX_T − n μμᵀ) D⁻¹). The features are first shifted by their mean
-// over all images (which changes nothing in exact arithmetic) so that this subtraction does not
-// cancel away the digits that matter. The solve is ml-matrix's Cholesky.
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+// it algebraically (Zᵀ Z = D⁻¹ (X_TᵀX_T − n μμᵀ) D⁻¹); likewise Zᵀ Yc from each fold's XᵀY. The
+// features are first shifted by their mean over all images (which changes nothing in exact
+// arithmetic) so that this subtraction does not cancel away the digits that matter, and stored
+// fold by fold so that a fold's rows are one slice. The products run on onnxruntime's Gemm in
+// float64 (runtime/gemm.ts); the solve is a Cholesky (cholesky.ts).
 import { AppError } from '../../../common/errors.ts';
+import { gemm } from '../../runtime/gemm.ts';
+import { CHOLESKY_BLOCK, solveRidgeSystem } from './cholesky.ts';
 
 export interface ProbeFitInput {
   /** n images × F features, row-major. */
@@ -24,6 +27,8 @@ export interface ProbeFitInput {
   lambda: number;
   /** The layer, for messages. */
   layer?: string;
+  /** The Cholesky's block size (cholesky.ts; tests make it small to check the blocked path). */
+  block?: number;
 }
 
 export interface ProbeFit {
@@ -71,48 +76,8 @@ export function standardScale(X: Float64Array, F: number, rows: ArrayLike<number
   return { mean, scale };
 }
 
-/**
- * Adds Σ over `rows` of xᵣ xᵣᵀ to the upper triangle of G (F×F), scaled by `sign`. Four rows at a
- * time: each pass over G's row then does four products per load and store of G (three times the
- * speed of one row at a time on the Gram of 10,000 × 512).
- */
-function addGram(G: Float64Array, X: Float64Array, F: number, rows: ArrayLike<number>, sign: number): void {
-  const n = rows.length;
-  let r = 0;
-  for (; r + 3 < n; r += 4) {
-    const o0 = rows[r] * F, o1 = rows[r + 1] * F, o2 = rows[r + 2] * F, o3 = rows[r + 3] * F;
-    for (let i = 0; i < F; i++) {
-      const a0 = sign * X[o0 + i], a1 = sign * X[o1 + i], a2 = sign * X[o2 + i], a3 = sign * X[o3 + i];
-      const gi = i * F;
-      for (let j = i; j < F; j++) G[gi + j] += a0 * X[o0 + j] + a1 * X[o1 + j] + a2 * X[o2 + j] + a3 * X[o3 + j];
-    }
-  }
-  for (; r < n; r++) {
-    const o = rows[r] * F;
-    for (let i = 0; i < F; i++) {
-      const xi = sign * X[o + i];
-      const gi = i * F;
-      for (let j = i; j < F; j++) G[gi + j] += xi * X[o + j];
-    }
-  }
-}
-
 /** Bytes of per-fold Gram matrices kept at most: above, a fold's part is computed again when needed. */
 const FOLD_GRAMS_BYTES = 256 * 2 ** 20;
-
-/**
- * Ridge weights W (F×C) for standardised, centred features: (ZᵀZ + λI) W = ZᵀYc, given ZᵀZ as a
- * symmetric F×F matrix. The intercept is ȳ, as Z is centred.
- */
-function solveRidge(A: Float64Array, B: Float64Array, F: number, C: number, lambda: number, layer: string | undefined): Matrix {
-  const a = Matrix.from1DArray(F, F, A);
-  for (let j = 0; j < F; j++) a.set(j, j, a.get(j, j) + lambda);
-  const chol = new CholeskyDecomposition(a);
-  if (!chol.isPositiveDefinite()) {
-    throw new AppError('INTERNAL', `the probe of ${layer ?? 'a layer'} could not be fitted: XᵀX + λI is not positive definite (λ = ${lambda})`, layer ? { layer } : undefined);
-  }
-  return chol.solve(Matrix.from1DArray(F, C, B));
-}
 
 /** Targets ±1, one column per class. */
 function target(label: number, c: number): number {
@@ -139,114 +104,120 @@ export interface FoldModel {
   intercept: Float64Array;
 }
 
-/** The data of a probe made ready for its folds: shifted features, the fold rows and the one Gram matrix. */
+/** The data of a probe made ready for its folds: shifted features fold by fold, and the one Gram matrix. */
 export class ProbeFolds {
+  /** Shifted features, the rows of fold 0 first, then fold 1's, …: n × F. */
   private readonly X: Float64Array;
   private readonly shift: Float64Array;
+  /** Original row of each row of X. */
+  private readonly order: Int32Array;
+  /** Rows of X of fold f: start[f] … start[f + 1]. */
+  private readonly start: number[];
   readonly foldRows: Int32Array[];
   private G: Float64Array | null = null;
   private readonly foldGrams: Float64Array[] = [];
+  /** Per fold, Σ over its rows of xᵣ yᵣᵀ (F×C), with yᵣ the ±1 targets. */
+  private readonly foldXY: Float64Array[] = [];
 
   constructor(private readonly d: ProbeFitInput) {
     checkProbeInput(d);
     const { n, F, k, folds } = d;
-    // Shifted by the overall column means (float64): exact algebra, fewer cancelled digits below.
-    this.X = new Float64Array(n * F);
-    this.shift = new Float64Array(F);
-    for (let r = 0; r < n; r++) for (let j = 0; j < F; j++) this.shift[j] += d.features[r * F + j];
-    for (let j = 0; j < F; j++) this.shift[j] /= n;
-    for (let r = 0; r < n; r++) for (let j = 0; j < F; j++) this.X[r * F + j] = d.features[r * F + j] - this.shift[j];
     const rows: number[][] = Array.from({ length: k }, () => []);
     for (let r = 0; r < n; r++) rows[folds[r]].push(r);
     this.foldRows = rows.map((r) => Int32Array.from(r));
+    this.order = Int32Array.from(rows.flat());
+    this.start = [0];
+    for (const r of rows) this.start.push(this.start[this.start.length - 1] + r.length);
+    // Shifted by the overall column means (float64): exact algebra, fewer cancelled digits below.
+    this.shift = new Float64Array(F);
+    for (let r = 0; r < n; r++) for (let j = 0; j < F; j++) this.shift[j] += d.features[r * F + j];
+    for (let j = 0; j < F; j++) this.shift[j] /= n;
+    this.X = new Float64Array(n * F);
+    this.order.forEach((r, i) => {
+      for (let j = 0; j < F; j++) this.X[i * F + j] = d.features[r * F + j] - this.shift[j];
+    });
+  }
+
+  /** Fold f's rows of X, as a matrix over a slice of it. */
+  private foldX(f: number) {
+    const { F } = this.d;
+    return { data: this.X.subarray(this.start[f] * F, this.start[f + 1] * F), rows: this.start[f + 1] - this.start[f], cols: F };
+  }
+
+  private async foldGram(f: number): Promise<Float64Array> {
+    const X = this.foldX(f);
+    return this.foldGrams[f] ?? (await gemm(X, X, { transA: true })).data;
   }
 
   /**
-   * The one Gram matrix of all rows, built as the sum of the folds' own, which are kept when they
-   * fit in FOLD_GRAMS_BYTES (each fold's part is then subtracted at no further cost).
+   * The one Gram matrix of all rows (both triangles), built as the sum of the folds' own, of which
+   * those that fit in FOLD_GRAMS_BYTES are kept (such a fold's part is subtracted at no further cost).
    */
-  private gram(): Float64Array {
+  private async gram(): Promise<Float64Array> {
     if (!this.G) {
-      const { F, k } = this.d;
-      this.G = new Float64Array(F * F);
-      const keep = k * F * F * 8 <= FOLD_GRAMS_BYTES;
+      const { F, k, labels, classes: C } = this.d;
+      const G = new Float64Array(F * F);
       for (let f = 0; f < k; f++) {
-        if (keep) {
-          const Gf = new Float64Array(F * F);
-          addGram(Gf, this.X, F, this.foldRows[f], 1);
-          for (let i = 0; i < Gf.length; i++) this.G[i] += Gf[i];
-          this.foldGrams.push(Gf);
-        } else addGram(this.G, this.X, F, this.foldRows[f], 1);
+        const Gf = await this.foldGram(f);
+        for (let i = 0; i < G.length; i++) G[i] += Gf[i];
+        // As many as the budget holds: each kept one saves computing it again in its fold's fit.
+        if ((f + 1) * F * F * 8 <= FOLD_GRAMS_BYTES) this.foldGrams[f] = Gf;
+        const X = this.foldX(f);
+        const Y = new Float64Array(X.rows * C);
+        for (let i = 0; i < X.rows; i++) for (let c = 0; c < C; c++) Y[i * C + c] = target(labels[this.order[this.start[f] + i]], c);
+        this.foldXY[f] = (await gemm(X, { data: Y, rows: X.rows, cols: C }, { transA: true })).data;
       }
+      this.G = G;
     }
     return this.G;
   }
 
-  /** The Gram matrix of all rows but fold f's (upper triangle). */
-  private trainGram(f: number): Float64Array {
-    const A = Float64Array.from(this.gram());
-    const Gf = this.foldGrams[f];
-    if (Gf) for (let i = 0; i < A.length; i++) A[i] -= Gf[i];
-    else addGram(A, this.X, this.d.F, this.foldRows[f], -1);
-    return A;
-  }
-
   /** The classifier trained on every fold but `f`. */
-  fit(f: number): FoldModel {
-    const { n, F, classes: C, lambda, labels, folds } = this.d;
+  async fit(f: number): Promise<FoldModel> {
+    const { n, F, k, classes: C, lambda, labels } = this.d;
     const X = this.X;
-    const train = Int32Array.from(Array.from({ length: n }, (_, r) => r).filter((r) => folds[r] !== f));
+    const train = Int32Array.from({ length: n - (this.start[f + 1] - this.start[f]) }, (_, i) => (i < this.start[f] ? i : i + this.start[f + 1] - this.start[f]));
     const nT = train.length;
     const { mean, scale } = standardScale(X, F, train);
     const ybar = new Float64Array(C);
-    for (const r of train) for (let c = 0; c < C; c++) ybar[c] += target(labels[r], c);
+    for (const r of train) for (let c = 0; c < C; c++) ybar[c] += target(labels[this.order[r]], c);
     for (let c = 0; c < C; c++) ybar[c] /= nT;
-    let W: Matrix;
+    let W: Float64Array;
+    const block = this.d.block ?? CHOLESKY_BLOCK;
     if (F <= nT) {
       // Primal: the fold's training Gram from the whole one, centred and scaled.
-      const A = this.trainGram(f);
+      const A = Float64Array.from(await this.gram());
+      const Gf = await this.foldGram(f);
       for (let i = 0; i < F; i++) {
         for (let j = i; j < F; j++) {
-          const v = (A[i * F + j] - nT * mean[i] * mean[j]) / (scale[i] * scale[j]);
+          const v = (A[i * F + j] - Gf[i * F + j] - nT * mean[i] * mean[j]) / (scale[i] * scale[j]);
           A[i * F + j] = v;
           A[j * F + i] = v;
         }
       }
-      // ZᵀYc, column c: Σ over training rows of zᵣ (yᵣc − ȳc).
+      // ZᵀYc = D⁻¹ (Σ over training rows of xᵣ yᵣᵀ − nT μ ȳᵀ): the centred targets sum to 0.
       const B = new Float64Array(F * C);
-      const z = new Float64Array(F);
-      const y = new Float64Array(C);
-      for (const r of train) {
-        for (let j = 0; j < F; j++) z[j] = (X[r * F + j] - mean[j]) / scale[j];
-        for (let c = 0; c < C; c++) y[c] = target(labels[r], c) - ybar[c];
-        for (let j = 0; j < F; j++) for (let c = 0; c < C; c++) B[j * C + c] += z[j] * y[c];
-      }
-      W = solveRidge(A, B, F, C, lambda, this.d.layer);
+      for (let g = 0; g < k; g++) if (g !== f) for (let i = 0; i < B.length; i++) B[i] += this.foldXY[g][i];
+      for (let j = 0; j < F; j++) for (let c = 0; c < C; c++) B[j * C + c] = (B[j * C + c] - nT * mean[j] * ybar[c]) / scale[j];
+      W = await solveRidgeSystem(A, F, B, C, lambda, this.d.layer, block);
     } else {
       // Dual (more features than training images), as scikit-learn's kernel solve: W = Zᵀ (ZZᵀ + λI)⁻¹ Yc.
       const Z = new Float64Array(nT * F);
       train.forEach((r, i) => {
         for (let j = 0; j < F; j++) Z[i * F + j] = (X[r * F + j] - mean[j]) / scale[j];
       });
-      const K = new Float64Array(nT * nT);
-      for (let a = 0; a < nT; a++) {
-        for (let b = a; b < nT; b++) {
-          let s = 0;
-          for (let j = 0; j < F; j++) s += Z[a * F + j] * Z[b * F + j];
-          K[a * nT + b] = s;
-          K[b * nT + a] = s;
-        }
-      }
+      const Zm = { data: Z, rows: nT, cols: F };
+      const K = (await gemm(Zm, Zm, { transB: true })).data;
       const Yc = new Float64Array(nT * C);
       train.forEach((r, i) => {
-        for (let c = 0; c < C; c++) Yc[i * C + c] = target(labels[r], c) - ybar[c];
+        for (let c = 0; c < C; c++) Yc[i * C + c] = target(labels[this.order[r]], c) - ybar[c];
       });
-      const alpha = solveRidge(K, Yc, nT, C, lambda, this.d.layer);
-      W = Matrix.from1DArray(nT, F, Z).transpose().mmul(alpha);
+      const alpha = await solveRidgeSystem(K, nT, Yc, C, lambda, this.d.layer, block);
+      W = (await gemm(Zm, { data: alpha, rows: nT, cols: C }, { transA: true })).data;
     }
     // Back to the features as given: the mean includes the shift; the intercept is ȳ (Z is centred).
     for (let j = 0; j < F; j++) mean[j] += this.shift[j];
-    return { mean, scale, W: Float64Array.from(W.to1DArray()), intercept: ybar };
+    return { mean, scale, W, intercept: ybar };
   }
 
   /** Share of fold `f`'s images that `m` classifies correctly (the first largest score wins, as numpy's argmax). */
@@ -271,9 +242,10 @@ export class ProbeFolds {
 }
 
 /** The probe of one layer: k-fold accuracy of the ridge classifier (DESIGN §3). */
-export function fitProbe(d: ProbeFitInput): ProbeFit {
+export async function fitProbe(d: ProbeFitInput): Promise<ProbeFit> {
   const folds = new ProbeFolds(d);
-  const foldAccuracies = Array.from({ length: d.k }, (_, f) => folds.accuracy(f, folds.fit(f)));
+  const foldAccuracies: number[] = [];
+  for (let f = 0; f < d.k; f++) foldAccuracies.push(folds.accuracy(f, await folds.fit(f)));
   const accuracy = foldAccuracies.reduce((a, b) => a + b, 0) / d.k;
   const std = Math.sqrt(foldAccuracies.reduce((a, b) => a + (b - accuracy) ** 2, 0) / d.k);
   return { foldAccuracies, accuracy, std };

@@ -10,7 +10,7 @@ import { matchClassToLabel } from '../../images/index.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { analysisPool } from '../compute.ts';
 import { gatherFeatures } from './features.ts';
-import { DEFAULT_FOLDS, DEFAULT_LAMBDA, majorityShare, probeImages } from './folds.ts';
+import { DEFAULT_FOLDS, DEFAULT_LAMBDA, majorityShare, probeImages, type ProbeImages } from './folds.ts';
 
 export interface ProbeFolder {
   /** The folder, for messages. */
@@ -62,8 +62,25 @@ export function probePlan(layers: readonly Pick<LayerInfo, 'id' | 'op' | 'kind'>
   return { layers: chosen, tensorOf, tensors: [...new Set(tensorOf)] };
 }
 
-/** Linear probes of every chosen layer of `model` on the labelled images of `folder`. */
-export async function probeModel(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}, progress?: ProbeProgress, signal?: AbortSignal): Promise<ProbeResult> {
+/** A model's features gathered for its probes, ready to fit (`gatherProbe`, then `fitProbes`). */
+export interface GatheredProbe {
+  model: string;
+  k: number;
+  lambda: number;
+  layerIds: string[];
+  tensorOf: string[];
+  tensors: string[];
+  images: ProbeImages;
+  /** Per tensor: images.paths.length × widths[t] features, rows in `images` order. */
+  features: Float32Array<ArrayBuffer>[];
+  widths: number[];
+  modelAccuracy: number | null;
+  skipped: { path: string; reason: string }[];
+  t0: number;
+}
+
+/** The features of every chosen layer of `model` over the labelled images of `folder`, in one pass. */
+export async function gatherProbe(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}, progress?: ProbeProgress, signal?: AbortSignal): Promise<GatheredProbe> {
   const t0 = performance.now();
   const k = options.folds ?? DEFAULT_FOLDS;
   const lambda = options.lambda ?? DEFAULT_LAMBDA;
@@ -95,10 +112,32 @@ export async function probeModel(model: ModelSession, folder: ProbeFolder, optio
     matched++;
     if (gathered.top1[kept[rowOf.get(p)!]] === want) hits++;
   });
+  const features = gathered.features.map((all, t) => {
+    const F = gathered.widths[t];
+    const X = new Float32Array(images.paths.length * F);
+    images.paths.forEach((p, r) => {
+      const row = kept[rowOf.get(p)!];
+      X.set(all.subarray(row * F, (row + 1) * F), r * F);
+    });
+    return X;
+  });
+  return {
+    model: info.name, k, lambda, layerIds, tensorOf, tensors, images, features, widths: gathered.widths,
+    modelAccuracy: matched ? hits / matched : null,
+    skipped: [
+      ...listed.unlabelled.map((p) => ({ path: p, reason: 'not in a class sub-folder' })),
+      ...gathered.failures.map((f) => ({ path: listed.paths[f.index], reason: f.reason })),
+    ],
+    t0,
+  };
+}
 
+/** Each layer's k-fold fit in a compute worker; progress counts layers × folds. */
+export async function fitProbes(g: GatheredProbe, progress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<ProbeResult> {
+  const { k, lambda, images, layerIds, tensorOf, tensors } = g;
   const results: ProbeLayerResult[] = [];
   const total = layerIds.length * k;
-  progress?.('fitting', 0, total);
+  progress?.(0, total);
   // `--layers all` names a conv layer and its ReLU, which read one tensor: fitted once.
   const fits = new Map<string, ProbeLayerResult>();
   for (const [li, layer] of layerIds.entries()) {
@@ -106,13 +145,9 @@ export async function probeModel(model: ModelSession, folder: ProbeFolder, optio
     let fit = fits.get(tensorOf[li]);
     if (!fit) {
       const t = tensors.indexOf(tensorOf[li]);
-      const F = gathered.widths[t];
-      const all = gathered.features[t];
-      const X = new Float32Array(images.paths.length * F);
-      images.paths.forEach((p, r) => {
-        const row = kept[rowOf.get(p)!];
-        X.set(all.subarray(row * F, (row + 1) * F), r * F);
-      });
+      const F = g.widths[t];
+      // Moved to the worker: each tensor is fitted once, so its features are not needed after.
+      const X = g.features[t];
       const f = await analysisPool().run('probeFit', {
         features: X, n: images.paths.length, F, labels: images.labels, classes: images.classes.length, folds: images.folds, k, lambda, layer,
       }, { signal, transfer: [X.buffer] });
@@ -120,22 +155,25 @@ export async function probeModel(model: ModelSession, folder: ProbeFolder, optio
       fits.set(tensorOf[li], fit);
     }
     results.push({ ...fit, layer });
-    progress?.('fitting', (li + 1) * k, total);
+    progress?.((li + 1) * k, total);
   }
   return {
-    model: info.name,
+    model: g.model,
     images: images.paths.length,
     classes: images.classes.length,
     classNames: images.classes,
     folds: k,
     lambda,
-    modelAccuracy: matched ? hits / matched : null,
+    modelAccuracy: g.modelAccuracy,
     chance: majorityShare(images.labels, images.classes.length),
     layers: results,
-    skipped: [
-      ...listed.unlabelled.map((p) => ({ path: p, reason: 'not in a class sub-folder' })),
-      ...gathered.failures.map((f) => ({ path: listed.paths[f.index], reason: f.reason })),
-    ],
-    ms: performance.now() - t0,
+    skipped: g.skipped,
+    ms: performance.now() - g.t0,
   };
+}
+
+/** Linear probes of every chosen layer of `model` on the labelled images of `folder`. */
+export async function probeModel(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}, progress?: ProbeProgress, signal?: AbortSignal): Promise<ProbeResult> {
+  const g = await gatherProbe(model, folder, options, progress, signal);
+  return fitProbes(g, (d, t) => progress?.('fitting', d, t), signal);
 }
