@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
+import { savedPng, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 /** Painted (non-transparent) pixels of a canvas. */
 async function paintedPixels(canvas: Locator): Promise<number> {
@@ -85,6 +85,14 @@ test.describe('the filter spectra view', () => {
     const chart = await app.getByTestId('profile-chart').boundingBox();
     expect(png.width).toBeGreaterThan(chart!.width);
     expect(png.height).toBeGreaterThan(2 * chart!.height);
+    expect(png.text.Title).toMatch(/^Filter spectra of \S*conv1/);
+    expect(png.text.Description).toContain('N = 32 is the FFT size');
+    expect(png.text.Description).toMatch(/model zf-mini\.onnx · layer \S*conv1/);
+    const [svgDl] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-svg').click()]);
+    const svg = await savedSvg(svgDl);
+    expect(svg.name).toBe(png.name.replace(/\.png$/, '.svg'));
+    expect(svg.desc).toBe(png.text.Description);
+    expect(svg.pictures).toBe(2);
     await expect(app.getByTestId('spectra-caption-a')).toContainText('N = 32 is the FFT size');
   });
 

@@ -104,6 +104,9 @@ test.describe('the invariance view', () => {
       const chart = await app.locator('[data-testid="inv-chart"]').first().boundingBox();
       expect(png.width).toBeGreaterThan(3 * chart!.width);
       expect(png.height).toBeGreaterThan(3 * chart!.height);
+      expect(png.text.Title).toMatch(/^Invariance \(Fig\. 5\): /);
+      expect(png.text.Description).toContain('d(θ) = ‖φ_L(T_θ x) − φ_L(x)‖₂');
+      expect(png.text.Description).toMatch(/model \S+\.onnx · layer /);
     }
 
     await app.getByTestId('inv-consistency').locator('..').locator('input').first().fill('1');

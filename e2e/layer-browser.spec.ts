@@ -130,6 +130,8 @@ test.describe('the layer browser', () => {
       expect(png.name).toMatch(SINGLE_PNG_EXTENSION);
       expect(png.width).toBeGreaterThan(256);
       expect(png.height).toBeGreaterThan(256 + 60);
+      expect(png.text.Title).toMatch(new RegExp(`^Deconvnet projection \\(single\\) of layer \\S*relu2\\S*, map ${channel} at \\(0, 0\\)`));
+      expect(png.text.Description).toMatch(/^model zf-mini\.onnx · layer \S*relu2\S* · image \S+ · /);
     }
   });
 

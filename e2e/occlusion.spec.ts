@@ -2,7 +2,7 @@
 // occluder, see the three maps (with class names on the top-1 map) and the faithfulness check.
 import { readFile } from 'node:fs/promises';
 import { expect, test } from './fixtures.ts';
-import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
+import { savedPng, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 test.describe('the Occlusion view', () => {
   test('runs occlusion on an image and shows the three maps and the faithfulness check', async ({ app }, testInfo) => {
@@ -44,6 +44,17 @@ test.describe('the Occlusion view', () => {
     expect(png.name).toMatch(/^occlusion-/);
     expect(png.width).toBeGreaterThan(3 * 240);
     expect(png.height).toBeGreaterThan(240 + 100);
+    expect(png.text.Title).toMatch(/^Occlusion sensitivity of /);
+    expect(png.text.Description).toMatch(/^model zf-mini\.onnx · layer \S+ · image \S+ · \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    // The same figure as SVG: title and caption as text, the three maps embedded.
+    const [svgDl] = await Promise.all([app.waitForEvent('download'), app.getByTestId('occlusion-export-svg').click()]);
+    await svgDl.saveAs(testInfo.outputPath('occlusion-export.svg'));
+    const svg = await savedSvg(svgDl);
+    expect(svg.name).toBe(png.name.replace(/\.png$/, '.svg'));
+    expect(svg.title).toBe(png.text.Title);
+    expect(svg.desc).toBe(png.text.Description);
+    expect(svg.pictures).toBe(3);
+    expect(svg.texts).toBeGreaterThan(8);
     await expect(app.getByTestId('faithfulness-caption')).toContainText('a[c,p*]');
   });
 });

@@ -58,6 +58,8 @@ test.describe('the Top-9 view', () => {
     // Larger than the bare 3×3 + 3×3 grid (608×296): the title, the ranks and the caption.
     expect(png.width).toBeGreaterThan(608);
     expect(png.height).toBeGreaterThan(296 + 60);
+    expect(png.text.Title).toContain(`map ${channel}`);
+    expect(png.text.Description).toMatch(/model zf-mini\.onnx · layer \S*conv5\S* · image folder /);
     const json = app.waitForEvent('download');
     await app.getByTestId('topk-export-json').click();
     const saved = JSON.parse(await readFile((await (await json).path())!, 'utf8'));

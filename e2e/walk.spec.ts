@@ -18,7 +18,8 @@ import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
 import { describeWatch, firstMove, readWatch, startWatch, waitWatch, type WatchReport, type WatchSpec } from './support/job-watch.ts';
 import { browseTo, openFolderAt, openModelAt } from './support/open.ts';
-import { pngChunks, pngText, SINGLE_PNG_EXTENSION } from './support/png.ts';
+import { readTextChunks } from '../src-main/common/png-text.ts';
+import { pngChunkTypes, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 const MODEL = 'zf.onnx';
 const SIZE = 224;
@@ -70,17 +71,20 @@ async function shot(app: Page, testInfo: TestInfo, name: string): Promise<void> 
 }
 
 interface Caption {
-  /** Text the figure's title (PNG `Title`) holds. */
+  /** What the figure's title (PNG `Title`) says. */
   title: RegExp;
-  /** Text each caption (PNG `Description`) holds. */
+  /** What its caption (PNG `Description`) holds. */
   caption: (string | RegExp)[];
+  /** The SVG button beside the PNG one, whose <title> and <desc> must match the PNG's. */
+  svg?: string;
 }
 
 /**
  * Clicks an export button and checks the download: one `.png` extension, the PNG signature and
- * chunks, that it decodes to the size its header says, and its title and caption in text chunks.
+ * chunks, that it decodes to the size its header says, and its title and caption in its text
+ * chunks; then the SVG beside it says the same.
  */
-async function checkPngExport(app: Page, testInfo: TestInfo, button: string, name: string, want: Caption, notes: string[]): Promise<void> {
+async function checkPngExport(app: Page, testInfo: TestInfo, button: string, name: string, want: Caption): Promise<string> {
   const [download] = await Promise.all([app.waitForEvent('download'), app.locator(button).click()]);
   const file = download.suggestedFilename();
   expect(file, `${name}: one .png extension`).toMatch(SINGLE_PNG_EXTENSION);
@@ -90,26 +94,27 @@ async function checkPngExport(app: Page, testInfo: TestInfo, button: string, nam
   copyFileSync(saved, path.join(SHOTS, `export-${name}.png`));
   await testInfo.attach(`export-${name}`, { path: saved, contentType: 'image/png' });
   const bytes = readFileSync(saved);
-  const chunks = pngChunks(bytes).map((c) => c.type);
+  const chunks = pngChunkTypes(bytes);
   expect(chunks[0], `${name}: IHDR first`).toBe('IHDR');
   expect(chunks.at(-1), `${name}: IEND last`).toBe('IEND');
-  const meta = await sharp(bytes).metadata();
   const raw = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
-  expect(raw.info.width, `${name}: decodes`).toBe(bytes.readUInt32BE(16));
-  expect(raw.info.height).toBe(bytes.readUInt32BE(20));
-  expect(meta.format).toBe('png');
-  const text = pngText(bytes);
-  if (text.Description === undefined && text.Title === undefined) {
-    notes.push(`${name} (${file}, ${meta.width}×${meta.height}): no Title/Description text chunks`);
-    expect.soft(text, `${name}: the figure carries its title and caption (PNG tEXt Title, Description)`).toHaveProperty('Description');
-    return;
-  }
-  expect(text.Title, `${name}: Title`).toMatch(want.title);
+  expect([raw.info.width, raw.info.height], `${name}: decodes to its header's size`).toEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]);
+  const text = readTextChunks(new Uint8Array(bytes));
+  expect(text.Title, `${name}: its title (PNG text chunk Title)`).toMatch(want.title);
+  expect(text.Description, `${name}: its caption (PNG text chunk Description)`).toBeTruthy();
   for (const c of want.caption) {
     if (typeof c === 'string') expect(text.Description, `${name}: caption`).toContain(c);
     else expect(text.Description, `${name}: caption`).toMatch(c);
   }
-  notes.push(`${name} (${file}, ${meta.width}×${meta.height}): Title "${text.Title}"`);
+  if (want.svg) {
+    const [svgDownload] = await Promise.all([app.waitForEvent('download'), app.locator(want.svg).click()]);
+    expect(svgDownload.suggestedFilename()).toBe(file.replace(/\.png$/, '.svg'));
+    const svg = await savedSvg(svgDownload);
+    expect(svg.title, `${name}: the SVG's title`).toBe(text.Title);
+    expect(svg.desc, `${name}: the SVG's caption`).toBe(text.Description);
+    await svgDownload.saveAs(testInfo.outputPath(`export-${name}.svg`));
+  }
+  return `${name} export: ${file} ${raw.info.width}×${raw.info.height} · Title "${text.Title}" · Description "${text.Description.replace(/\n/g, ' / ')}"`;
 }
 
 /** Clicks a non-PNG export and checks its file name has one extension and the file is not empty. */
@@ -194,9 +199,7 @@ test.describe('a walk through every view on a real-size model', () => {
   }
 
   async function checkExport(app: Page, testInfo: TestInfo, button: string, name: string, want: Caption): Promise<void> {
-    const notes: string[] = [];
-    await checkPngExport(app, testInfo, button, name, want, notes);
-    lines.push(...notes);
+    lines.push(await checkPngExport(app, testInfo, button, name, want));
   }
 
   test('opens the model with stages that move within 2 s, then the folder; the Image view', async ({ app }, testInfo) => {
@@ -252,6 +255,7 @@ test.describe('a walk through every view on a real-size model', () => {
     await checkExport(app, testInfo, '[data-testid="projection-panel"] [data-testid="export-png"]', 'projection', {
       title: new RegExp(`projection .*relu5.*map ${channel}`),
       caption: [`model ${MODEL}`, 'layer relu5', `image ${imagePath}`, / UTC/],
+      svg: '[data-testid="projection-panel"] [data-testid="export-svg"]',
     });
     await checkOtherExport(app, '[data-testid="projection-panel"] [data-testid="export-npy"]', 'npy');
   });
@@ -286,6 +290,7 @@ test.describe('a walk through every view on a real-size model', () => {
     await checkExport(app, testInfo, '[data-testid="spectra-charts"] [data-testid="export-png"]', 'spectra', {
       title: /Filter spectra of conv1/,
       caption: [`model ${MODEL}`, 'layer conv1', 'N = 32', / UTC/],
+      svg: '[data-testid="spectra-charts"] [data-testid="export-svg"]',
     });
     const csv = await checkOtherExport(app, '[data-testid="export-csv-a"]', 'csv');
     expect(csv.trim().split('\n')).toHaveLength(1 + 96);
@@ -337,6 +342,7 @@ test.describe('a walk through every view on a real-size model', () => {
     await checkExport(app, testInfo, '[data-testid="topk-export-png"]', 'topk', {
       title: new RegExp(`map ${c}\\b`),
       caption: [`model ${MODEL}`, `layer ${layer}`, `folder ${imagesDir}`, / UTC/],
+      svg: '[data-testid="topk-export-svg"]',
     });
   });
 
@@ -356,8 +362,9 @@ test.describe('a walk through every view on a real-size model', () => {
     await expect(app.locator('[data-testid="inv-chart"][data-kind="ptrue"]')).toHaveAttribute('data-points', '13');
     await shot(app, testInfo, '07-invariance');
     await checkExport(app, testInfo, '[data-testid="inv-export-png"]', 'invariance', {
-      title: /[Ii]nvariance|[Tt]ranslat/,
-      caption: [`model ${MODEL}`, / UTC/],
+      title: /^Invariance/,
+      caption: [`model ${MODEL}`, 'd(θ) = ‖φ_L(T_θ x) − φ_L(x)‖₂', / UTC/],
+      svg: '[data-testid="inv-export-svg"]',
     });
     await checkOtherExport(app, '[data-testid="inv-export-csv"]', 'csv');
   });
@@ -429,6 +436,7 @@ test.describe('a walk through every view on a real-size model', () => {
     await checkExport(app, testInfo, '[data-testid="occlusion-export-png"]', 'occlusion', {
       title: new RegExp(`Occlusion sensitivity of ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
       caption: [`model ${MODEL}`, `layer ${occLayer}`, `image ${image}`, / UTC/],
+      svg: '[data-testid="occlusion-export-svg"]',
     });
     const csv = await checkOtherExport(app, '[data-testid="occlusion-export-csv"]', 'csv');
     expect(csv.trim().split('\n')).toHaveLength(1 + 225);

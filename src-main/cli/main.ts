@@ -60,6 +60,7 @@ async function info(argv: string[]): Promise<void> {
         `projections: ${BACKENDS[i.deconvBackend]} (CONVSCOPE_DECONV=engine|compiled chooses)`,
         `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
         `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.preprocessingAssumed ? `assumed defaults: no ${path.basename(i.sidecarPath)} yet` : i.sidecarPath})`,
+        ...i.preprocessingHints.map((h) => `  check: ${h}`),
         'layers:',
         ...i.layers.map((l) => {
           const rf = l.receptiveField ? `rf ${l.receptiveField.size.join('×')} /${l.receptiveField.stride.join('×')}` : '';

@@ -38,6 +38,8 @@ export interface ModelInfo {
    * is written on open, and the app says "assumed" until the user saves (confirms) them.
    */
   preprocessingAssumed: boolean;
+  /** Where the graph contradicts `preprocessing` (it normalises its own input, say), in plain words naming the node; empty when nothing does. */
+  preprocessingHints: string[];
   labels: string[] | null;
 }
 

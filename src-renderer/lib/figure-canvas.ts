@@ -1,30 +1,9 @@
-// A complete figure as one PNG: a title, a grid of panels (each with a wrapped title, the picture,
-// and where relevant a colour bar with its range and a legend), and caption lines under it.
-import { wrapText } from './figure-text.ts';
+// A complete figure as PNG (title, panels with colour bars and legends, caption lines) or as SVG
+// (the same layout: text and colour bars as vectors, each panel's picture embedded as PNG).
+import { cssFont, layoutFigure, type FigureItem, type FigureLayout, type FigurePanel, type FigureSpec, type TextStyle, TEXT_STYLES, FIGURE_FONT } from './figure-layout.ts';
+import { withTextChunks } from '../../src-main/common/png-text.ts';
 
-export interface FigurePanel {
-  title: string;
-  /** Size of the picture in the figure, in pixels. */
-  width: number;
-  height: number;
-  draw: (ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number) => void;
-  colourBar?: { stops: readonly string[]; lo: string; hi: string };
-  legend?: readonly { colour: string; label: string }[];
-  note?: string;
-}
-
-export interface FigureSpec {
-  title: string;
-  rows: FigurePanel[][];
-  caption: readonly string[];
-}
-
-const PAD = 16;
-const GAP = 18;
-const BG = '#1d1f24';
-const TEXT = '#e4e6ea';
-const MUTED = '#a3a8b2';
-const FONT = 'system-ui, sans-serif';
+export type { FigurePanel, FigureSpec } from './figure-layout.ts';
 
 export function loadImage(url: string): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
@@ -40,125 +19,114 @@ export function imagePanel(title: string, source: CanvasImageSource, width: numb
   return { title, width, height, draw: (ctx, x, y, w, h) => ctx.drawImage(source, x, y, w, h), ...extra };
 }
 
-interface Laid {
-  p: FigurePanel;
-  titleLines: string[];
-  legendLines: { colour: string; label: string }[];
-  noteLines: string[];
-  height: number;
-}
-
-function layPanel(ctx: CanvasRenderingContext2D, p: FigurePanel): Laid {
-  const w = Math.max(p.width, 120);
-  ctx.font = `600 13px ${FONT}`;
-  const titleLines = wrapText(p.title, w, (s) => ctx.measureText(s).width);
-  ctx.font = `11px ${FONT}`;
-  const legendLines = (p.legend ?? []).flatMap((l) => wrapText(l.label, w - 16, (s) => ctx.measureText(s).width).map((label, i) => ({ colour: i === 0 ? l.colour : '', label })));
-  const noteLines = p.note ? wrapText(p.note, w, (s) => ctx.measureText(s).width) : [];
-  const height = titleLines.length * 17 + 4 + p.height + (p.colourBar ? 26 : 0) + (legendLines.length ? 6 + legendLines.length * 15 : 0) + (noteLines.length ? 4 + noteLines.length * 14 : 0);
-  return { p, titleLines, legendLines, noteLines, height };
-}
-
-function drawPanel(ctx: CanvasRenderingContext2D, l: Laid, x: number, y: number): void {
-  const { p } = l;
-  ctx.fillStyle = TEXT;
-  ctx.font = `600 13px ${FONT}`;
-  ctx.textBaseline = 'top';
-  for (const line of l.titleLines) {
-    ctx.fillText(line, x, y);
-    y += 17;
-  }
-  y += 4;
-  ctx.save();
-  ctx.imageSmoothingEnabled = false;
-  p.draw(ctx, x, y, p.width, p.height);
-  ctx.restore();
-  y += p.height;
-  ctx.font = `11px ${FONT}`;
-  if (p.colourBar) {
-    const g = ctx.createLinearGradient(x, 0, x + p.width, 0);
-    p.colourBar.stops.forEach((s, i) => g.addColorStop(i / Math.max(1, p.colourBar!.stops.length - 1), s));
-    ctx.fillStyle = g;
-    ctx.fillRect(x, y + 4, p.width, 8);
-    ctx.fillStyle = MUTED;
-    ctx.fillText(p.colourBar.lo, x, y + 14);
-    const hiW = ctx.measureText(p.colourBar.hi).width;
-    ctx.fillText(p.colourBar.hi, x + p.width - hiW, y + 14);
-    y += 26;
-  }
-  if (l.legendLines.length) {
-    y += 6;
-    for (const e of l.legendLines) {
-      if (e.colour) {
-        ctx.fillStyle = e.colour;
-        ctx.fillRect(x, y + 1, 10, 10);
-      }
-      ctx.fillStyle = TEXT;
-      ctx.fillText(e.label, x + 16, y);
-      y += 15;
-    }
-  }
-  if (l.noteLines.length) {
-    y += 4;
-    ctx.fillStyle = MUTED;
-    for (const line of l.noteLines) {
-      ctx.fillText(line, x, y);
-      y += 14;
-    }
-  }
-}
-
-/** Draws the figure on a new canvas (layout measured with the canvas's own fonts). */
-export function renderFigure(spec: FigureSpec): HTMLCanvasElement {
-  const canvas = document.createElement('canvas');
+function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('no 2-D canvas to draw the figure on');
-  const laid = spec.rows.map((row) => row.map((p) => layPanel(ctx, p)));
-  const ncols = Math.max(1, ...laid.map((r) => r.length));
-  const colW = Array.from({ length: ncols }, (_, c) => Math.max(120, ...laid.map((r) => (r[c] ? r[c].p.width : 0))));
-  const rowH = laid.map((r) => Math.max(0, ...r.map((l) => l.height)));
-  const gridW = colW.reduce((a, w) => a + w, 0) + GAP * (ncols - 1);
-  const width = Math.max(gridW, 360) + 2 * PAD;
-  ctx.font = `600 16px ${FONT}`;
-  const titleLines = wrapText(spec.title, width - 2 * PAD, (s) => ctx.measureText(s).width);
-  ctx.font = `11px ${FONT}`;
-  const captionLines = spec.caption.flatMap((c) => wrapText(c, width - 2 * PAD, (s) => ctx.measureText(s).width));
-  const height = PAD + titleLines.length * 21 + 10 + rowH.reduce((a, h) => a + h, 0) + GAP * Math.max(0, laid.length - 1) + 12 + captionLines.length * 15 + PAD;
-  canvas.width = Math.ceil(width);
-  canvas.height = Math.ceil(height);
-  ctx.fillStyle = BG;
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.textBaseline = 'top';
-  let y = PAD;
-  ctx.fillStyle = TEXT;
-  ctx.font = `600 16px ${FONT}`;
-  for (const line of titleLines) {
-    ctx.fillText(line, PAD, y);
-    y += 21;
-  }
-  y += 10;
-  laid.forEach((row, r) => {
-    let x = PAD;
-    row.forEach((l, c) => {
-      drawPanel(ctx, l, x, y);
-      x += colW[c] + GAP;
-    });
-    y += rowH[r] + GAP;
+  return ctx;
+}
+
+/** The figure's layout, measured with the canvas's own fonts. */
+function layout(spec: FigureSpec): FigureLayout {
+  const ctx = context2d(document.createElement('canvas'));
+  return layoutFigure(spec, (text: string, style: TextStyle) => {
+    ctx.font = cssFont(style);
+    return ctx.measureText(text).width;
   });
-  y += 12 - GAP;
-  ctx.font = `11px ${FONT}`;
-  ctx.fillStyle = MUTED;
-  ctx.textBaseline = 'top';
-  for (const line of captionLines) {
-    ctx.fillText(line, PAD, y);
-    y += 15;
+}
+
+function paint(ctx: CanvasRenderingContext2D, item: FigureItem): void {
+  switch (item.kind) {
+    case 'text':
+      ctx.font = cssFont(item.style);
+      ctx.fillStyle = item.colour;
+      ctx.textBaseline = 'top';
+      ctx.fillText(item.text, item.x, item.y);
+      return;
+    case 'swatch':
+      ctx.fillStyle = item.colour;
+      ctx.fillRect(item.x, item.y, item.w, item.h);
+      return;
+    case 'bar': {
+      const g = ctx.createLinearGradient(item.x, 0, item.x + item.w, 0);
+      item.stops.forEach((s, i) => g.addColorStop(i / Math.max(1, item.stops.length - 1), s));
+      ctx.fillStyle = g;
+      ctx.fillRect(item.x, item.y, item.w, item.h);
+      return;
+    }
+    case 'picture':
+      ctx.save();
+      ctx.imageSmoothingEnabled = false;
+      item.panel.draw(ctx, item.x, item.y, item.w, item.h);
+      ctx.restore();
   }
+}
+
+/** Draws the figure on a new canvas. */
+export function renderFigure(spec: FigureSpec): HTMLCanvasElement {
+  const l = layout(spec);
+  const canvas = document.createElement('canvas');
+  canvas.width = l.width;
+  canvas.height = l.height;
+  const ctx = context2d(canvas);
+  ctx.fillStyle = l.background;
+  ctx.fillRect(0, 0, l.width, l.height);
+  for (const item of l.items) paint(ctx, item);
   return canvas;
 }
 
+/** The figure as PNG bytes, its title and caption also in the PNG's own text chunks. */
 export async function renderFigurePng(spec: FigureSpec): Promise<Uint8Array> {
   const canvas = renderFigure(spec);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('the figure could not be encoded as PNG');
-  return new Uint8Array(await blob.arrayBuffer());
+  return withTextChunks(new Uint8Array(await blob.arrayBuffer()), { Title: spec.title, Description: spec.caption.join('\n'), Software: 'Convscope' });
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+const n = (v: number) => String(Math.round(v * 100) / 100);
+
+/** One panel's picture drawn alone, as a PNG data URL to embed. */
+function pictureUrl(panel: FigurePanel, w: number, h: number): string {
+  const c = document.createElement('canvas');
+  c.width = Math.max(1, Math.round(w));
+  c.height = Math.max(1, Math.round(h));
+  const ctx = context2d(c);
+  ctx.imageSmoothingEnabled = false;
+  panel.draw(ctx, 0, 0, c.width, c.height);
+  return c.toDataURL('image/png');
+}
+
+/** The figure as an SVG document: text stays text, colour bars are gradients. */
+export function renderFigureSvg(spec: FigureSpec): string {
+  const l = layout(spec);
+  const defs: string[] = [];
+  const body = l.items.map((item) => {
+    switch (item.kind) {
+      case 'text': {
+        const s = TEXT_STYLES[item.style];
+        // Canvas text is laid out from its top; SVG's y is the baseline, about 0.8 em lower.
+        return `<text x="${n(item.x)}" y="${n(item.y + s.size * 0.8)}" font-size="${s.size}" font-weight="${s.weight}" fill="${item.colour}">${esc(item.text)}</text>`;
+      }
+      case 'swatch':
+        return `<rect x="${n(item.x)}" y="${n(item.y)}" width="${n(item.w)}" height="${n(item.h)}" fill="${esc(item.colour)}"/>`;
+      case 'bar': {
+        const id = `bar${defs.length}`;
+        const stops = item.stops.map((s, i) => `<stop offset="${n(i / Math.max(1, item.stops.length - 1))}" stop-color="${esc(s)}"/>`).join('');
+        defs.push(`<linearGradient id="${id}" x1="0" x2="1" y1="0" y2="0">${stops}</linearGradient>`);
+        return `<rect x="${n(item.x)}" y="${n(item.y)}" width="${n(item.w)}" height="${n(item.h)}" fill="url(#${id})"/>`;
+      }
+      case 'picture':
+        return `<image x="${n(item.x)}" y="${n(item.y)}" width="${n(item.w)}" height="${n(item.h)}" style="image-rendering:pixelated" href="${pictureUrl(item.panel, item.w, item.h)}"/>`;
+    }
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="${esc(FIGURE_FONT)}">`,
+    `<title>${esc(spec.title)}</title>`,
+    `<desc>${esc(spec.caption.join('\n'))}</desc>`,
+    defs.length ? `<defs>${defs.join('')}</defs>` : '',
+    `<rect width="100%" height="100%" fill="${l.background}"/>`,
+    ...body,
+    '</svg>',
+  ].join('\n');
 }

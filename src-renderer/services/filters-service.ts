@@ -3,6 +3,8 @@
 import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
 import { getApi } from '../lib/api-client.ts';
 import { downloadBytes } from '../lib/download.ts';
+import type { FigureSpec } from '../lib/figure-canvas.ts';
+import { saveFigure, type FigureFormat } from '../lib/figure-export.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { spectraCsv, spectraFileBase } from '../lib/spectra-table.ts';
 import { FiltersState } from '../state/filters.svelte.ts';
@@ -154,13 +156,11 @@ export function exportCsv(panel: Panel): void {
   }
 }
 
-/** Saves a chart panel (a data: URL from chart.toBase64Image()) as PNG. */
-export function exportChartPng(dataUrl: string, r: FilterSpectraResult, what: string): void {
+/** Saves the spectra charts as one figure, PNG or SVG. */
+export async function exportSpectraFigure(spec: FigureSpec, r: FilterSpectraResult, format: FigureFormat): Promise<void> {
   try {
-    const b64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    downloadBytes(bytes, `${spectraFileBase(r)}-${what}.png`, 'image/png');
+    await saveFigure(spec, [spectraFileBase(r), 'charts'], format);
   } catch (e) {
-    notices.error(e, 'Exporting the chart');
+    notices.error(e, `Exporting the charts as ${format.toUpperCase()}`);
   }
 }

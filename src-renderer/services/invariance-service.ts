@@ -11,8 +11,9 @@ import { pngUrl } from '../lib/blob-url.ts';
 import { ChunkedRun } from '../lib/chunked-run.ts';
 import { PALETTE } from '../lib/charts.ts';
 import { downloadBytes } from '../lib/download.ts';
-import { imagePanel, renderFigurePng, type FigurePanel } from '../lib/figure-canvas.ts';
-import { captionLine, exportFileName } from '../lib/figure-text.ts';
+import { imagePanel, type FigurePanel } from '../lib/figure-canvas.ts';
+import { saveFigure, type FigureFormat } from '../lib/figure-export.ts';
+import { captionLine } from '../lib/figure-text.ts';
 import { curveLegend, imageName, perClass, rangeProblem, seriesFor, sweepCsv, TRANSFORM_LABELS } from '../lib/invariance-series.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
@@ -254,12 +255,11 @@ export interface ChartPanel {
   canvas: HTMLCanvasElement;
 }
 
-/** The figure as one PNG: panels in a grid (columns = transforms), each under its title. */
 /**
- * Fig. 5 as one PNG: the charts in their grid (a column per transform), each under its own wrapped
+ * Fig. 5 as one PNG or SVG: the charts in their grid (a column per transform), each under its own wrapped
  * title, the curves' legend, and a caption line naming model, layers, images and date.
  */
-export async function exportPng(columns: ChartPanel[][]): Promise<void> {
+export async function exportFigure(columns: ChartPanel[][], format: FigureFormat): Promise<void> {
   const cols = columns.filter((c) => c.length > 0);
   if (!cols.length) return;
   const size = (c: HTMLCanvasElement) => [c.clientWidth || c.width, c.clientHeight || c.height] as const;
@@ -279,13 +279,12 @@ export async function exportPng(columns: ChartPanel[][]): Promise<void> {
     rows.push([{ title: 'Curves', width: Math.max(240, ...rows[0].map((p) => p.width)), height: 0, draw: () => {}, legend }]);
   }
   const images = first ? first.images.map((i) => imageName(i.path)).join(', ') : '';
-  const png = await renderFigurePng({
+  await saveFigure({
     title: `Invariance (Fig. 5): ${inv.runs.map((r) => TRANSFORM_LABELS[r.transform]).join(', ')}`,
     rows,
     caption: [
       'd(θ) = ‖φ_L(T_θ x) − φ_L(x)‖₂ between the layer activations of the transformed and the original image (normalised: divided by ‖φ_L(x)‖₂); P(true class | T_θ x) from the softmax.',
       captionLine({ model: session.model?.name, layer: inv.layers.join(', '), image: images || null, date: new Date() }),
     ],
-  });
-  downloadBytes(png, exportFileName(['invariance', ...inv.runs.map((r) => r.transform)], 'png'), 'image/png');
+  }, ['invariance', ...inv.runs.map((r) => r.transform)], format);
 }

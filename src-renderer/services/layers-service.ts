@@ -7,7 +7,8 @@ import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
 import { ChunkedRun } from '../lib/chunked-run.ts';
 import { downloadBytes, projectionFileBase } from '../lib/download.ts';
-import { imagePanel, loadImage, renderFigurePng } from '../lib/figure-canvas.ts';
+import { imagePanel, loadImage } from '../lib/figure-canvas.ts';
+import { saveFigure } from '../lib/figure-export.ts';
 import { captionLine } from '../lib/figure-text.ts';
 import { formatActivation } from '../lib/format.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
@@ -246,8 +247,8 @@ export function showGrid(grid: 'maps' | 'projections'): void {
   layerView.grid = grid;
 }
 
-/** Saves the shown projection: its display image as a titled, captioned figure (PNG), or the raw float32 C×H×W as .npy. */
-export async function exportProjection(kind: 'png' | 'npy'): Promise<void> {
+/** Saves the shown projection: its display image as a titled, captioned figure (PNG or SVG), or the raw float32 C×H×W as .npy. */
+export async function exportProjection(kind: 'png' | 'svg' | 'npy'): Promise<void> {
   const p = layerView.projection?.result;
   if (!p) return;
   const base = projectionFileBase(p.layer, p.channel, p.mode, p.position);
@@ -258,12 +259,11 @@ export async function exportProjection(kind: 'png' | 'npy'): Promise<void> {
       const img = await loadImage(url);
       const k = Math.max(1, Math.floor(256 / Math.max(img.naturalWidth, img.naturalHeight)));
       const where = p.mode === 'single' && p.position ? ` at (${p.position.join(', ')}), a[c,p] = ${formatActivation(p.value)}` : ' (the whole map)';
-      const png = await renderFigurePng({
+      await saveFigure({
         title: `Deconvnet projection (${p.mode}) of layer ${p.layer}, map ${p.channel}${where}`,
         rows: [[imagePanel(`${p.dims[1]}×${p.dims[2]} input pixels`, img, img.naturalWidth * k, img.naturalHeight * k, { note: 'Display: v / max|v| mapped to 0..255 around grey (128); grey = no contribution.' })]],
         caption: [captionLine({ model: session.model?.name, layer: p.layer, image: selected.entry?.path ?? null, date: new Date() })],
-      });
-      downloadBytes(png, `${base}.png`, 'image/png');
+      }, [base], kind);
     } finally {
       URL.revokeObjectURL(url);
     }

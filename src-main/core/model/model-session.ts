@@ -12,6 +12,7 @@ import type { GraphOutline, ModelRewrite, OutputTensor, RuntimeProgress } from '
 import type { ProviderChoice } from '../runtime/provider.ts';
 import { rowProbabilities } from './scores.ts';
 import { ModelVariants, namingModel } from './model-variants.ts';
+import { preprocessingHints } from './preprocessing-hints.ts';
 
 /** Runs a batch N×C×H×W (flat) and returns the fetched tensors. */
 export type BatchForward = (batch: Float32Array, n: number, fetches: string[]) => Promise<Record<string, OutputTensor>>;
@@ -153,6 +154,7 @@ export class ModelSession {
       preprocessing: sidecar.preprocessing,
       sidecarPath: sidecar.path,
       preprocessingAssumed: sidecar.assumed,
+      preprocessingHints: preprocessingHints(graph, sidecar.preprocessing),
       labels: sidecar.labels,
     };
     if (options.signal?.aborted) {
@@ -166,7 +168,7 @@ export class ModelSession {
 
   /** The model with preprocessing the user confirmed (saved to `sidecarPath`). */
   withPreprocessing(p: Preprocessing, labels: string[] | null, sidecarPath: string): ModelSession {
-    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarPath, preprocessingAssumed: false }, this.graph, this.host, this.outputIsProbability, this.variants, this.rewrite);
+    return new ModelSession(this.key, { ...this.info, preprocessing: p, labels, sidecarPath, preprocessingAssumed: false, preprocessingHints: preprocessingHints(this.graph, p) }, this.graph, this.host, this.outputIsProbability, this.variants, this.rewrite);
   }
 
   /**

@@ -11,7 +11,7 @@ import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import {
-  analyzeGraph, detachFromFile, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withOutputs,
+  analyzeGraph, detachFromFile, elementCount, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withOutputs,
   type GraphSummary, type ReadFile, type Switches,
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
@@ -119,8 +119,10 @@ async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fil
  * (for spectra), read with `get` (a WeightsOnDisk reads them back from the file). With `firstOnly`
  * (an opened model, whose session can read the rest later) the other Conv weights go as their
  * shapes alone: ResNet18's are nearly all of its 47 MB, which cost the open their way to the main
- * process and stayed there.
+ * process and stayed there. Constants of at most SMALL_CONSTANT elements go along.
  */
+const SMALL_CONSTANT = 64;
+
 function outline(graph: GraphSummary, firstOnly = false): GraphOutline {
   const keep: string[] = [];
   for (const l of graph.layers) {
@@ -133,6 +135,9 @@ function outline(graph: GraphSummary, firstOnly = false): GraphOutline {
     const t = graph.initializers.get(name);
     if (t) initializers.set(name, firstOnly && i > 0 ? withoutValues(t) : t);
   });
+  // Small constants cost nothing to send and say how the model treats its input (a mean it subtracts
+  // itself, a rescale): what the preprocessing checks read.
+  for (const [name, t] of graph.initializers) if (!initializers.has(name) && elementCount(t) <= SMALL_CONSTANT) initializers.set(name, t);
   return { ...graph, initializers };
 }
 

@@ -96,6 +96,25 @@ describe('opening a model', () => {
     expect(reloaded.layers.map((l) => l.id)).toEqual(first.layers.map((l) => l.id));
   });
 
+  it('says where the graph contradicts the preprocessing, and stops once the saved values fit', async () => {
+    // A model that subtracts a Caffe-style mean itself: ImageNet mean/std on top would normalise twice.
+    const b = new GraphBuilder();
+    const x = b.input('image', [1, 3, 32, 32]);
+    const centred = b.node('Sub', [x, b.initializer('caffe_mean', [1, 3, 1, 1], [103.94, 116.78, 123.68])], {}, 1, { name: 'subtract_mean', shapes: [[1, 3, 32, 32]] })[0];
+    b.output(b.gemm(b.flatten(b.relu(b.conv(centred, { outChannels: 4, kernel: 3 }))), { out: 5 }));
+    const file = path.join(tmp, 'caffe-mean.onnx');
+    writeFileSync(file, b.build());
+    const info = await service.openModel({ path: file });
+    expect(info.preprocessingAssumed).toBe(true);
+    expect(info.preprocessingHints).toHaveLength(1);
+    expect(info.preprocessingHints[0]).toContain('node "subtract_mean" (Sub [103.9, 116.8, 123.7])');
+    const saved = await service.savePreprocessing({ preprocessing: { ...info.preprocessing, scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } });
+    expect(saved.preprocessingHints).toEqual([]);
+    rmSync(saved.sidecarPath);
+    // The other tests go on with zf.onnx.
+    expect((await service.openModel({ path: path.join(tmp, 'zf.onnx') })).preprocessingHints).toEqual([]);
+  });
+
   it('uses labels from the sidecar and matches folder names to them', async () => {
     const info = (await service.getState({})).model!;
     const saved = await service.savePreprocessing({ preprocessing: { ...info.preprocessing, labels: 'labels.txt' } });
