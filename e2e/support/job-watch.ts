@@ -21,8 +21,8 @@ export interface Ready {
 }
 
 export interface WatchSpec {
-  /** Clicked in the page to start the job. */
-  click: string;
+  /** Clicked in the page to start the job; without it the job started on its own, and the watch times from now. */
+  click?: string;
   indicator: Indicator;
   ready: Ready;
 }
@@ -50,13 +50,13 @@ interface PageGlobals {
   __jobWatch?: Record<string, WatchReport & { stop: boolean }>;
 }
 
-/** Arms a watch named `name` and clicks `spec.click` in the same turn of the page's event loop. */
+/** Arms a watch named `name` and clicks `spec.click` (if any) in the same turn of the page's event loop. */
 export async function startWatch(app: Page, name: string, spec: WatchSpec): Promise<void> {
   await app.evaluate(
     ({ name, spec }) => {
       const g = globalThis as unknown as PageGlobals;
-      const target = g.document.querySelector(spec.click);
-      if (!target) throw new Error(`nothing to click matches ${spec.click}`);
+      const target = spec.click === undefined ? null : g.document.querySelector(spec.click);
+      if (spec.click !== undefined && !target) throw new Error(`nothing to click matches ${spec.click}`);
       const w: WatchReport & { stop: boolean } = { shownAt: null, advancedAt: null, readyAt: null, counts: [], stop: false };
       (g.__jobWatch ??= {})[name] = w;
       const t0 = g.performance.now();
@@ -93,7 +93,7 @@ export async function startWatch(app: Page, name: string, spec: WatchSpec): Prom
         look();
         if (!w.stop) g.requestAnimationFrame(frame);
       };
-      target.click();
+      target?.click();
       g.requestAnimationFrame(frame);
     },
     { name, spec },
