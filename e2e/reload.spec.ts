@@ -30,6 +30,13 @@ async function occlusionDone(app: Page): Promise<number> {
   return Number(await bar.getAttribute('data-done'));
 }
 
+/** The steps done the Invariance view's progress shows (−1 when it shows none). */
+async function sweepDone(app: Page): Promise<number> {
+  const bar = app.getByTestId('inv-run-progress');
+  if ((await bar.count()) === 0) return -1;
+  return Number(await bar.getAttribute('data-done'));
+}
+
 // zf-mini's layers (see `npx convscope info --model resources/models/zf-mini/zf-mini.onnx`).
 const RELU2 = '/relu2/Relu_output_0';
 
@@ -144,5 +151,79 @@ test.describe('a reload', () => {
     await expect(app.getByTestId('inv-to')).toHaveValue('90');
     await expect(app.getByTestId('inv-steps')).toHaveValue('7');
     await expect(app.getByTestId('inv-layers').locator(`input[data-id="${RELU2}"]`)).toBeChecked({ checked: !wasOn });
+  });
+
+  test('during an invariance sweep comes back to its progress, the curves so far and then every curve; its settings survive', async ({ app }) => {
+    test.setTimeout(240_000);
+    // A 224×224 model makes the sweep long enough to reload in the middle: Fig. 5 over one image per
+    // class is 10 × (120 + 16 + 71) steps (about 10 s here).
+    const dir = mkdtempSync(path.join(tmpdir(), 'convscope-reload-'));
+    writeFileSync(path.join(dir, 'zf224.onnx'), zfTestModel({ inputSize: 224, channels: 3, classes: 10, seed: 3 }));
+    try {
+      await openModelAt(app, dir, 'zf224.onnx');
+      await app.getByTestId('view-invariance').click();
+      await app.getByTestId('inv-transform').selectOption('rotate');
+      await app.getByTestId('inv-steps').fill('72');
+      await app.getByTestId('inv-source').locator('[data-value="per-class"]').click();
+      await app.getByTestId('inv-per-class').fill('1');
+      await app.getByTestId('inv-fig5').click();
+      await expect.poll(() => sweepDone(app), { timeout: 60_000 }).toBeGreaterThan(0);
+      await expect.poll(() => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toMatch(/^#view=invariance&i=0&image=.+&it=rotate&r-rotate=0%2C350%2C72$/);
+      const total = Number(await app.getByTestId('inv-run-progress').getAttribute('data-total'));
+      expect(total).toBe(10 * (120 + 16 + 71));
+      const before = await sweepDone(app);
+      expect(before).toBeLessThan(total);
+
+      await app.reload();
+      await expect(app.getByTestId('InvarianceView')).toBeVisible();
+      await expect(app.getByTestId('inv-transform')).toHaveValue('rotate');
+      await expect(app.getByTestId('inv-steps')).toHaveValue('72');
+      // Re-attached: the job's progress over the same total, from where it had got to, still counting.
+      await expect(app.getByTestId('inv-progress')).toBeVisible();
+      await expect(app.getByTestId('inv-run-progress')).toHaveAttribute('data-total', String(total));
+      await expect.poll(() => sweepDone(app)).toBeGreaterThan(before);
+      const columns = app.getByTestId('inv-column');
+      await expect(columns).toHaveCount(3);
+      expect(await columns.evaluateAll((els) => els.map((e) => e.getAttribute('data-transform')))).toEqual(['translate-y', 'scale', 'rotate']);
+      // The curves done before the reload are back while it runs (the first column's images).
+      await expect.poll(async () => Number(await columns.first().getAttribute('data-images'))).toBeGreaterThan(0);
+      for (let i = 0; i < 3; i++) {
+        await expect(columns.nth(i)).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+        await expect(columns.nth(i)).toHaveAttribute('data-images', '10');
+      }
+      await expect(app.getByTestId('inv-progress')).toHaveCount(0);
+      // Ten curves and their mean on every chart (the random model's classes name no sub-folder: distance charts only).
+      await expect(app.locator('[data-testid="inv-chart"][data-kind="distance"]')).toHaveCount(6);
+      expect(await app.locator('[data-testid="inv-chart"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-curves')))).toEqual(Array(6).fill('11'));
+    } finally {
+      await openModelAt(app, path.join(paths.models, 'zf-mini'), 'zf-mini.onnx');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('after a firing scan and "project all maps" finished, shows their results again (neither is in the address)', async ({ app }) => {
+    await app.getByTestId('view-layers').click();
+    const option = app.locator(`[data-testid="layer-option"][data-id="${RELU2}"]`);
+    await option.click();
+    await expect(app.getByTestId('map-grid')).toHaveAttribute('data-layer', RELU2);
+    await app.getByTestId('project-all').click();
+    const batch = app.getByTestId('batch');
+    await expect(batch).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+    await expect(batch).toHaveAttribute('data-done', '64');
+    await app.getByTestId('view-filters').click();
+    const summary = app.getByTestId('spectra-summary-a');
+    await expect(summary).toBeVisible();
+    await app.getByTestId('scan-firing-a').click();
+    await expect(summary).toContainText(/firing scanned on 300 images/, { timeout: 60_000 });
+
+    await app.reload();
+    await expect(app.getByTestId('FiltersView')).toBeVisible();
+    await expect(summary).toContainText(/firing scanned on 300 images/);
+    await app.getByTestId('view-layers').click();
+    // The projections grid, as before the reload.
+    await expect(app.locator('[data-testid="layer-option"][aria-selected="true"]')).toHaveAttribute('data-id', RELU2);
+    await expect(batch).toHaveAttribute('data-status', 'done');
+    await expect(batch).toHaveAttribute('data-done', '64');
+    await expect(app.getByTestId('projection-grid').locator('[data-done="true"] img')).toHaveCount(64);
   });
 });

@@ -1,15 +1,18 @@
 #!/usr/bin/python3
 """Full-size convnets for the real-size rows of `npm run bench` (issue 13; scripts/bench-real.ts).
 
-Four models at 224x224x3 with seeded random weights, made at bench time and never shipped:
+Five models at 224x224x3 with seeded random weights, made at bench time and never shipped:
 
   zf        the paper's Fig. 3 widths (Zeiler & Fergus 2014): conv1 96 7x7/2, 3x3/2 max-pool, LRN;
             conv2 256 5x5/2, pool, LRN; conv3 384, conv4 384, conv5 256 3x3; pool; fc 4096-4096-1000
   alexnet   torchvision's AlexNet, layer for layer
   vgg11     torchvision's vgg11 (configuration A, no batch norm)
   resnet18  torchvision's resnet18 (BasicBlocks [2, 2, 2, 2])
+  mobilenet_v2  torchvision's own mobilenet_v2 (where torchvision is installed); projections from
+            the middle block's expansion ReLU6, with ReLU6 rectifying the signal as ReLU does
 
-torchvision is not a Debian dependency here, so the topologies are written out below; module names
+torchvision is not a Debian dependency here, so the topologies are written out below (MobileNetV2
+excepted: it is measured only where torchvision is installed); module names
 follow torchvision's, so the ONNX tensor names are those of users' exports.
 
 Two commands, each printing one JSON line (the last line of stdout):
@@ -56,6 +59,14 @@ def _load_make_fixtures():
 
 
 mf = _load_make_fixtures()
+
+
+def _load_modern_rules():
+    """make-modern-fixtures.py's rules for modern activations and SE gates (it imports torchvision)."""
+    spec = importlib.util.spec_from_file_location('make_modern_fixtures', os.path.join(FIXTURES, 'make-modern-fixtures.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.modern_rules
 
 INPUT_SEED = 224  # the input is mulberry32(224) draws in [-1, 1); bench-real-child.ts draws the same
 WEIGHT_SEED = 13
@@ -239,12 +250,20 @@ class ResNet18(nn.Module):
         return self.fc(x)
 
 
+def mobilenet_v2():
+    """torchvision's mobilenet_v2 itself (ReLU6 arrives as Clip(0, 6); issue 15): torchvision is only needed for this one."""
+    import torchvision
+    return torchvision.models.mobilenet_v2()
+
+
 # name -> (constructor, the module whose output the bench projects from)
 MODELS = {
     'zf': (ZF, 'relu5'),
     'alexnet': (AlexNet, 'features.11'),
     'vgg11': (lambda: VGG(VGG11_CFG), 'features.19'),
     'resnet18': (ResNet18, 'layer4'),
+    # The middle block (9 of 18): its expansion's ReLU6, 384 maps of 14x14.
+    'mobilenet_v2': (mobilenet_v2, 'features.9.conv.0.2'),
 }
 
 
@@ -275,10 +294,18 @@ def model_path(name, folder):
 
 # ---- export ---------------------------------------------------------------------------------
 
-def scope_output(onnx_model, module):
+def scope_output(onnx_model, model, module):
     """The ONNX tensor a module produces: the output of the last node in its export scope
-    (torch 1.13 names nodes /features/features.11/Relu; a reused ReLU adds relu_1, …)."""
-    prefix = '/' + '/'.join('.'.join(module.split('.')[:i + 1]) for i in range(len(module.split('.')))) + '/'
+    (torch 1.13 names nodes /features/features.11/Relu; a reused ReLU adds relu_1, …). A scope is
+    the attribute name, prefixed with the parent's scope where the parent is a Sequential
+    (/features/features.9/conv/conv.0/conv.0.2/ for MobileNetV2's features.9.conv.0.2)."""
+    modules = dict(model.named_modules())
+    parts = module.split('.')
+    comps = []
+    for i, seg in enumerate(parts):
+        parent = modules['.'.join(parts[:i])]
+        comps.append(f'{comps[-1]}.{seg}' if comps and isinstance(parent, (nn.Sequential, nn.ModuleList)) else seg)
+    prefix = '/' + '/'.join(comps) + '/'
     nodes = [n for n in onnx_model.graph.node if n.name.startswith(prefix)]
     if not nodes:
         raise SystemExit(f'no ONNX node in scope {prefix}')
@@ -294,7 +321,7 @@ def export(name, folder):
     # As users export: eval mode (Dropout gone, BatchNorm folded into the convs), constants folded.
     mf.export(model, torch.zeros(1, 3, 224, 224), path)
     export_ms = (time.perf_counter() - t0) * 1000
-    layer = scope_output(onnx.load(path, load_external_data=False), MODELS[name][1])
+    layer = scope_output(onnx.load(path, load_external_data=False), model, MODELS[name][1])
     return dict(model=name, file=path, sizeBytes=os.path.getsize(path), layer=layer, module=MODELS[name][1],
                 params=sum(p.numel() for p in model.parameters()), exportMs=export_ms)
 
@@ -342,6 +369,9 @@ def reference(name, folder, channel, position, ours):
     x = mf.seeded_input(INPUT_SEED, (1, 3, 224, 224))
     # ReLU backward = ReLU of the signal, LRN backward = identity (DESIGN §3); the forward pass is unchanged.
     deconv = mf.deconv_rules(model)
+    if any(isinstance(m, nn.ReLU6) for m in model.modules()):
+        # Modern activations (ReLU6 here) rectify the signal too (make-modern-fixtures.py).
+        deconv = _load_modern_rules()(deconv)
     activation = mf.activation(deconv, x, module)
     value = float(activation[channel, position[0], position[1]])
 

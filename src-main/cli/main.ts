@@ -62,9 +62,10 @@ async function info(argv: string[]): Promise<void> {
         `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.preprocessingAssumed ? `assumed defaults: no ${path.basename(i.sidecarPath)} yet` : i.sidecarPath})`,
         ...i.preprocessingHints.map((h) => `  check: ${h}`),
         'layers:',
-        ...i.layers.map((l) => {
+        ...i.layers.flatMap((l) => {
           const rf = l.receptiveField ? `rf ${l.receptiveField.size.join('×')} /${l.receptiveField.stride.join('×')}` : '';
-          return `  ${l.id.padEnd(28)} ${l.op.padEnd(12)} [${l.shape.join('×')}]`.padEnd(64) + ` ${String(l.params).padStart(8)}  ${rf}`;
+          const line = `  ${l.id.padEnd(28)} ${l.op.padEnd(12)} [${l.shape.join('×')}]`.padEnd(64) + ` ${String(l.params).padStart(8)}  ${rf}`;
+          return l.reverse ? [line, `      ${l.reverse.description}`] : [line];
         }),
       ].join('\n'),
     );

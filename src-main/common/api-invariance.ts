@@ -49,6 +49,41 @@ export interface InvarianceSweepArg {
   jobId?: string;
 }
 
+/** One transform's sweep of a multi-sweep job. */
+export interface InvarianceSweepSpec {
+  transform: TransformKind;
+  thetas: number[];
+}
+
+export interface InvarianceSweepsArg {
+  /** Images of the open folder (folder-relative paths). */
+  paths: string[];
+  /** Run one after another, each over every image (Fig. 5 is three). */
+  sweeps: InvarianceSweepSpec[];
+  /** Layer ids; default `defaultInvarianceLayers`. */
+  layers?: string[];
+  jobId?: string;
+}
+
+/** One transform's sweep; with `error` it stopped there, and `images` are those done before. */
+export interface InvarianceRunResult extends InvarianceSweepResult {
+  error?: { code: string; message: string };
+}
+
+export interface InvarianceSweepsResult {
+  runs: InvarianceRunResult[];
+  ms: number;
+}
+
+/**
+ * What a multi-sweep job hands out while it runs (`jobParts`), in order: each sweep's start (with the
+ * class labels), each image as it is done, and an error that stopped a sweep (the next one still runs).
+ */
+export type InvariancePart =
+  | { run: number; part: 'start'; labels: string[] }
+  | { run: number; part: 'image'; image: InvarianceImageResult }
+  | { run: number; part: 'error'; code: string; message: string };
+
 /** Shift consistency (Zhang 2019): how often the top-1 class agrees between two random translations. */
 export interface ShiftConsistencyResult {
   /** agree / pairs. */
@@ -76,6 +111,12 @@ export interface ShiftConsistencyArg {
 
 export interface InvarianceCalls {
   invarianceSweep(arg: InvarianceSweepArg): Promise<InvarianceSweepResult>;
+  /**
+   * Several sweeps (transforms) over the same images as one job the server keeps (a page reloaded
+   * mid-sweep re-attaches to it); progress counts steps over all of them, and `jobParts` hands out
+   * each image's curves as they are done.
+   */
+  invarianceSweeps(arg: InvarianceSweepsArg): Promise<InvarianceSweepsResult>;
   /** The transformed model input of one image at one θ, as the model sees it (for hover previews). */
   invarianceInput(arg: { path: string; transform: TransformKind; theta: number }): Promise<ModelInputImage>;
   shiftConsistency(arg: ShiftConsistencyArg): Promise<ShiftConsistencyResult>;

@@ -1,18 +1,28 @@
 // Jobs a page can re-attach to: a reload (or a second page) asks which analyses are running or just
 // finished on the server, and takes the result of one by its id as if it had started it.
-import type { InvarianceSweepArg, InvarianceSweepResult } from './api-invariance.ts';
+import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
+import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
+import type { FilterSpectraResult } from './api-spectra.ts';
 import type { TopkScanResult } from './api-topk.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
 export interface TopkJobArgs { layers: string[]; k?: number }
-export type InvarianceJobArgs = Omit<InvarianceSweepArg, 'jobId'>;
+export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
+/** Spectra with a firing scan: of the open model (no `model`) or of the compared model file. */
+export interface SpectraJobArgs { model?: string; layer?: string }
 
-/** A kind of job a view can be restored from, with the arguments that restore it and its result. */
+/**
+ * A kind of job a view can be restored from, with the arguments that restore it, its result, and the
+ * parts it hands out while it runs (`never`: the result comes whole).
+ */
 export interface JobKinds {
-  occlusion: { args: OcclusionJobArgs; result: OcclusionResult };
-  topk: { args: TopkJobArgs; result: TopkScanResult };
-  invariance: { args: InvarianceJobArgs; result: InvarianceSweepResult };
+  occlusion: { args: OcclusionJobArgs; result: OcclusionResult; part: never };
+  topk: { args: TopkJobArgs; result: TopkScanResult; part: never };
+  invariance: { args: InvarianceJobArgs; result: InvarianceSweepsResult; part: InvariancePart };
+  spectra: { args: SpectraJobArgs; result: FilterSpectraResult; part: never };
+  /** Its parts: each batch of maps as it is done. */
+  projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
 }
 export type JobKind = keyof JobKinds;
 
@@ -31,10 +41,17 @@ interface JobInfoBase {
 }
 export type JobInfo = { [K in JobKind]: JobInfoBase & { kind: K; args: JobKinds[K]['args'] } }[JobKind];
 export type JobResult = { [K in JobKind]: { kind: K; value: JobKinds[K]['result'] } }[JobKind];
+/** A job's parts from `from` on, and whether it had ended when they were taken (no more parts come). */
+export type JobParts = { [K in JobKind]: { kind: K; parts: JobKinds[K]['part'][]; finished: boolean } }[JobKind];
 
 export interface JobCalls {
   /** The restorable jobs running now and those finished in the last minutes (newest first). */
   jobs(arg: Record<string, never>): Promise<JobInfo[]>;
   /** Waits for the job and returns its result, or throws its error; NOT_FOUND once it has expired. */
   jobResult(arg: { jobId: string }): Promise<JobResult>;
+  /**
+   * The parts a job handed out so far, from index `from` on (a page asks with the count it has, on
+   * each progress event): the curves of a sweep fill in while it runs, after a reload too.
+   */
+  jobParts(arg: { jobId: string; from: number }): Promise<JobParts>;
 }

@@ -106,6 +106,33 @@ export interface ProjectionResult {
   backend: 'engine' | 'compiled';
 }
 
+/**
+ * One map of "project all maps": its projection's display PNG (as `project` gives it) and where it
+ * was projected from. No float data: a layer's worth would be hundreds of megabytes.
+ */
+export interface ProjectedMap {
+  channel: number;
+  position: [number, number] | null;
+  value: number;
+  png: Uint8Array;
+}
+
+export interface ProjectAllArg {
+  path: string;
+  layer: string;
+  mode: 'single' | 'map';
+  /** The maps, in the order they are projected (the grid's). */
+  channels: number[];
+  jobId?: string;
+}
+
+export interface ProjectAllResult {
+  path: string;
+  layer: string;
+  mode: 'single' | 'map';
+  maps: ProjectedMap[];
+}
+
 /** The image as the model sees it: preprocessed, then mapped back to 8-bit for display. */
 export interface BrowseEntry {
   name: string;
@@ -151,6 +178,11 @@ export interface AppCalls {
   modelInput(arg: { path: string }): Promise<ModelInputImage>;
   layerActivations(arg: { path: string; layer: string }): Promise<LayerActivations>;
   project(arg: { path: string; layer: string; mode: 'single' | 'map'; targets: ProjectionTarget[] }): Promise<ProjectionResult[]>;
+  /**
+   * "Project all maps": the maps' projections as one job the server keeps (progress in maps, cancel
+   * by `jobId`; `jobParts` hands out each batch as it is done; a reloaded page re-attaches to it).
+   */
+  projectAll(arg: ProjectAllArg): Promise<ProjectAllResult>;
   browse(arg: { path?: string; kind: 'model' | 'folder' }): Promise<BrowseResult>;
   cancel(arg: { jobId: string }): Promise<{ cancelled: boolean }>;
 }

@@ -25,6 +25,17 @@ export const invarianceSchemas: Record<keyof InvarianceCalls, z.ZodType> = {
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['thetas', i], input: t });
     });
   }),
+  invarianceSweeps: z.object({
+    paths: listArg(path, 1, 1000),
+    sweeps: listArg(z.object({ transform, thetas: listArg(theta, 1, 1000) }).strict(), 1, TRANSFORM_KINDS.length),
+    layers: listArg(textArg(LIMITS.layer), 1, 32).optional(),
+    jobId: jobId.optional(),
+  }).strict().superRefine((arg, ctx) => {
+    arg.sweeps.forEach((s, i) => s.thetas.forEach((t, j) => {
+      const problem = thetaProblem(s.transform, t, null);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['sweeps', i, 'thetas', j], input: t });
+    }));
+  }),
   invarianceInput: z.object({ path, transform, theta }).strict().superRefine((arg, ctx) => {
     const problem = thetaProblem(arg.transform, arg.theta, null);
     if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['theta'], input: arg.theta });

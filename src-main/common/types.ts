@@ -32,6 +32,11 @@ export interface LayerInfo {
   shape: number[];
   params: number;
   receptiveField: ReceptiveField | null;
+  /**
+   * For a recognised modern activation (ReLU6, HardSwish, SiLU, GELU, ...) or squeeze-excitation
+   * gate: the rule deconvnet projections reverse it by (DESIGN §3), and what was recognised, in words.
+   */
+  reverse?: { rule: 'rectify' | 'gate'; description: string };
 }
 
 export type Dim = number | string;

@@ -9,12 +9,12 @@ export function jobsToReattach(jobs: readonly JobInfo[], selectedPath: string | 
   const out: JobInfo[] = [];
   const seen = new Set<string>();
   for (const j of jobs) {
-    if (seen.has(j.kind) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
-    // The Occlusion view shows the selected image's maps: a job for another image is not its own.
-    if (j.kind === 'occlusion' && j.args.path !== selectedPath) continue;
-    // An invariance sweep is streamed by the page in per-image calls; one call's result is not the view's.
-    if (j.kind === 'invariance') continue;
-    seen.add(j.kind);
+    // The Filters view has a panel for the open model and one for the compared model, each with its scan.
+    const key = j.kind === 'spectra' ? `spectra|${j.args.model ?? ''}` : j.kind;
+    if (seen.has(key) || j.failed !== undefined || !mine.includes(j.jobId)) continue;
+    // Occlusion and the layer browser show the selected image's maps: a job for another image is not theirs.
+    if ((j.kind === 'occlusion' || j.kind === 'projectAll') && j.args.path !== selectedPath) continue;
+    seen.add(key);
     out.push(j);
   }
   return out;

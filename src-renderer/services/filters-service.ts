@@ -1,11 +1,14 @@
 // The filter spectra view's calls: spectra of the open model's chosen conv layer, of a compare model,
-// a firing scan of the open folder (cancellable through its job id), and the exports.
+// a firing scan of the open folder (cancellable through its job id; kept by the server, so a reloaded
+// page re-attaches to it), and the exports.
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
 import { getApi } from '../lib/api-client.ts';
 import { downloadBytes } from '../lib/download.ts';
 import type { FigureSpec } from '../lib/figure-canvas.ts';
 import { saveFigure, type FigureFormat } from '../lib/figure-export.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { spectraCsv, spectraFileBase } from '../lib/spectra-table.ts';
 import { FiltersState } from '../state/filters.svelte.ts';
 import { notices } from '../state/notices.svelte.ts';
@@ -26,7 +29,8 @@ function argsFor(panel: Panel): { model?: string; layer?: string } | null {
   return path ? { model: path, ...(filters.compareLayer ? { layer: filters.compareLayer } : {}) } : null;
 }
 
-async function load(panel: Panel, firing = false): Promise<void> {
+/** Loads a panel's spectra; with `firing`, scans the folder too, or (`attach`) takes up that scan job's result. */
+async function load(panel: Panel, firing = false, attach?: string): Promise<void> {
   const args = argsFor(panel);
   const n = ++seq[panel];
   const p = filters[panel];
@@ -35,10 +39,14 @@ async function load(panel: Panel, firing = false): Promise<void> {
     return;
   }
   p.loading = true;
-  const jobId = firing ? `spectra-firing-${++jobSeq}` : null;
+  // Unique across reloads: a reloaded page must not reuse the id of the job it re-attaches to.
+  const jobId = attach ?? (firing ? `spectra-firing-${Date.now()}-${++jobSeq}` : null);
   if (jobId) p.scan = { jobId, cancelling: false };
+  if (jobId && !attach) rememberStartedJob(jobId);
   try {
-    const result: FilterSpectraResult = await getApi().call('filterSpectra', { ...args, ...(jobId ? { firing: true, jobId } : {}) });
+    const result: FilterSpectraResult = attach
+      ? await keptResult(attach)
+      : await getApi().call('filterSpectra', { ...args, ...(jobId ? { firing: true, jobId } : {}) });
     if (n !== seq[panel]) return;
     p.result = result;
     p.error = null;
@@ -59,12 +67,39 @@ async function load(panel: Panel, firing = false): Promise<void> {
   }
 }
 
+async function keptResult(jobId: string): Promise<FilterSpectraResult> {
+  const r = await getApi().call('jobResult', { jobId });
+  if (r.kind !== 'spectra') throw new Error(`job ${jobId} is not a firing scan`);
+  return r.value;
+}
+
+const loadKey = () => `${modelKey(session.model)}|${session.folder?.root ?? ''}`;
+
+/**
+ * Takes up a firing scan another page started (this page before a reload): its panel, model and
+ * layer, the weights' spectra at once, the scan's progress from here on and then its result.
+ */
+export async function reattachFiring(job: JobInfo & { kind: 'spectra' }): Promise<void> {
+  const panel: Panel = job.args.model === undefined ? 'a' : 'b';
+  if (filters[panel].scan) return;
+  if (panel === 'a') filters.layer = job.args.layer ?? null;
+  else Object.assign(filters, { compare: true, comparePath: job.args.model, compareLayer: job.args.layer ?? null });
+  // The view's first refresh must not start this panel over (and drop the job's result).
+  if (loadedKey !== loadKey()) {
+    loadedKey = loadKey();
+    if (panel === 'b') void load('a');
+    if (filters.demoModels.length === 0) void loadDemoModels();
+  }
+  await load(panel);
+  await load(panel, true, job.jobId);
+}
+
 /**
  * Reloads what the open model (or its preprocessing) made stale, and drops firing evidence from a
  * folder that is no longer open; call when the view shows.
  */
 export function refreshFilters(): void {
-  const key = `${modelKey(session.model)}|${session.folder?.root ?? ''}`;
+  const key = loadKey();
   if (key === loadedKey) return;
   loadedKey = key;
   if (session.model && filters.layer && !session.model.layers.some((l) => l.id === filters.layer)) filters.layer = null;

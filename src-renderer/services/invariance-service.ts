@@ -1,23 +1,27 @@
-// The invariance view's calls: sweeps streamed in chunks of a few images (charts fill in as chunks
-// land; cancel stops further chunks and cancels the one in flight by its job id), the hovered
-// point's transformed input (latest only), shift consistency as a cancellable job, and exports.
-import type { InvarianceImageResult, TransformKind } from '../../src-main/common/api-invariance.ts';
+// The invariance view's calls: the sweeps of every chosen transform over every chosen image as one
+// job the server keeps (charts fill in from its parts as images are done; cancel by its job id; a
+// reloaded page re-attaches to it), the hovered point's transformed input (latest only), shift
+// consistency as a cancellable job, and exports.
+import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult, TransformKind } from '../../src-main/common/api-invariance.ts';
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import {
   DEFAULT_PAIRS_PER_IMAGE, TRANSFORM_KINDS, defaultInvarianceLayers, defaultInvarianceRange, thetaRange,
 } from '../../src-main/common/api-invariance.ts';
 import type { ImageEntry } from '../../src-main/common/types.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
-import { ChunkedRun } from '../lib/chunked-run.ts';
 import { PALETTE } from '../lib/charts.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { imagePanel, type FigurePanel } from '../lib/figure-canvas.ts';
 import { saveFigure, type FigureFormat } from '../lib/figure-export.ts';
 import { captionLine } from '../lib/figure-text.ts';
 import { curveLegend, imageName, perClass, rangeProblem, seriesFor, sweepCsv, TRANSFORM_LABELS } from '../lib/invariance-series.ts';
+import { applyParts, endRuns, runsFor, runsFromResult } from '../lib/invariance-runs.ts';
+import { PartsFollower } from '../lib/job-parts.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
-import { InvarianceState, type HoverPoint, type RunState } from '../state/invariance.svelte.ts';
+import { InvarianceState, type HoverPoint } from '../state/invariance.svelte.ts';
 import { notices } from '../state/notices.svelte.ts';
 import { session } from '../state/session.svelte.ts';
 import { selected } from './images-service.ts';
@@ -25,12 +29,10 @@ import { modelKey } from './session-service.ts';
 
 export const inv = new InvarianceState();
 
-/** Images per sweep call: small, so curves appear while the rest runs. */
-export const SWEEP_CHUNK = 2;
-
 let currentModel: string | null = null;
 let generation = 0;
-let active: { run: ChunkedRun<ImageEntry, InvarianceImageResult>; jobId: string | null } | null = null;
+/** The sweep job this page follows, and whether Cancel was asked for. */
+let active: { jobId: string; cancelled: boolean } | null = null;
 let jobSeq = 0;
 
 /** Whether the ranges and layers are the open model's (syncModel has run since it opened). */
@@ -90,12 +92,11 @@ function stopSweeps(): void {
   generation++;
   const a = active;
   active = null;
-  if (!a) return;
-  a.run.cancel();
-  if (a.jobId) void getApi().call('cancel', { jobId: a.jobId }).catch(() => {});
+  inv.step = null;
+  if (a) void getApi().call('cancel', { jobId: a.jobId }).catch(() => {});
 }
 
-/** Runs the sweeps of the given transforms (one column each), one after another, streaming images. */
+/** Runs the sweeps of the given transforms (one column each) over the chosen images, as one job. */
 export async function runSweeps(transforms: TransformKind[]): Promise<void> {
   const model = session.model;
   if (!model || !inv.ranges) return;
@@ -131,65 +132,95 @@ export async function runSweeps(transforms: TransformKind[]): Promise<void> {
     inv.chooseError = inv.source === 'selection' ? 'The selection is empty: add images with “Add current image”.' : 'Select an image in the strip below.';
     return;
   }
-  const layers = [...inv.layers];
-  inv.runs = transforms.map((t): RunState => {
-    const r = inv.ranges![t];
-    return { transform: t, thetas: thetaRange(r.from, r.to, r.steps), layers, labels: [], images: [], total: images.length, status: 'waiting', error: null };
+  const arg: InvarianceSweepsArg = {
+    paths: images.map((e) => e.path),
+    sweeps: transforms.map((t) => ({ transform: t, thetas: thetaRange(inv.ranges![t].from, inv.ranges![t].to, inv.ranges![t].steps) })),
+    layers: [...inv.layers],
+    // Unique across reloads: a reloaded page must not reuse the id of the job it re-attaches to.
+    jobId: `invariance-${Date.now()}-${++jobSeq}`,
+  };
+  rememberStartedJob(arg.jobId!);
+  inv.runs = runsFor(arg, arg.layers!);
+  await follow(arg.jobId!, gen, () => getApi().call('invarianceSweeps', arg));
+}
+
+/**
+ * Takes up a sweep job another page started (this page before a reload): its runs, their images so
+ * far, its progress from here on, and its result as if this page had asked for it. The transform,
+ * ranges and layers come back from the address bar; the job's own are set too, so they match.
+ */
+export async function reattachSweeps(job: JobInfo & { kind: 'invariance' }): Promise<void> {
+  syncModel();
+  if (inv.running || !inv.ranges) return;
+  stopSweeps();
+  const gen = generation;
+  const a = job.args;
+  if (a.layers) inv.layers = [...a.layers];
+  if (a.sweeps.length === 1) inv.transform = a.sweeps[0].transform;
+  for (const s of a.sweeps) {
+    const [from, to, steps] = [s.thetas[0], s.thetas[s.thetas.length - 1], s.thetas.length];
+    if (thetaRange(from, to, steps).every((t, i) => t === s.thetas[i])) inv.setRange(s.transform, { from, to, steps });
+  }
+  inv.runs = runsFor(a, inv.layers);
+  inv.step = { done: job.done, total: job.total };
+  await follow(job.jobId, gen, async () => {
+    const r = await getApi().call('jobResult', { jobId: job.jobId });
+    if (r.kind !== 'invariance') throw new Error(`job ${job.jobId} is not an invariance sweep`);
+    return r.value;
   });
-  for (let i = 0; i < transforms.length; i++) {
+}
+
+/** Shows the progress of sweep job `jobId`, its images as they are done, and then its result (or its error). */
+async function follow(jobId: string, gen: number, result: () => Promise<InvarianceSweepsResult>): Promise<void> {
+  const total = inv.runs[0]?.total ?? 0;
+  const me = { jobId, cancelled: false };
+  active = me;
+  const parts = new PartsFollower<InvariancePart>(
+    async (from) => {
+      const r = await getApi().call('jobParts', { jobId, from });
+      return r.kind === 'invariance' ? r.parts : [];
+    },
+    (got) => {
+      if (gen === generation) inv.runs = applyParts(inv.runs, got);
+    },
+  );
+  const off = getApi().on('progress', (e) => {
+    if (e.jobId !== jobId || gen !== generation) return;
+    if (!e.finished) inv.step = { done: e.done, total: e.total };
+    void parts.pull();
+  });
+  void parts.pull();
+  try {
+    const r = await result();
+    parts.stop();
     if (gen !== generation) return;
-    const spec = inv.runs[i];
-    inv.updateRun(i, { status: 'running' });
-    const slot: { run: ChunkedRun<ImageEntry, InvarianceImageResult>; jobId: string | null } = { run: null!, jobId: null };
-    slot.run = new ChunkedRun<ImageEntry, InvarianceImageResult>(
-      images,
-      SWEEP_CHUNK,
-      async (chunk) => {
-        const jobId = `invariance-${++jobSeq}`;
-        slot.jobId = jobId;
-        const off = getApi().on('progress', (e) => {
-          if (e.jobId === jobId && !e.finished && gen === generation) inv.step = { done: e.done, total: e.total, images: chunk.length };
-        });
-        try {
-          const r = await getApi().call('invarianceSweep', { paths: chunk.map((e) => e.path), transform: spec.transform, thetas: spec.thetas, layers, jobId });
-          if (gen === generation && inv.runs[i].labels.length === 0) inv.updateRun(i, { labels: r.labels });
-          return r.images;
-        } finally {
-          off();
-        }
-      },
-      (results) => {
-        if (gen !== generation) return;
-        // With the images that finished: the count of steps does not go back in between.
-        inv.updateRun(i, { images: [...inv.runs[i].images, ...results] });
-        inv.step = null;
-      },
-    );
-    active = slot;
-    const out = await slot.run.start();
+    inv.runs = runsFromResult(r, total);
+    for (const run of r.runs) if (run.error) notices.add('error', `${TRANSFORM_LABELS[run.transform]} sweep: ${run.error.message}`, run.error.code);
+  } catch (e) {
     if (gen !== generation) return;
-    inv.step = null;
-    active = null;
-    const cancelled = out.status === 'cancelled' || (out.status === 'failed' && isCancelled(out.error));
-    if (cancelled) {
-      inv.runs = inv.runs.map((r, k) => (k === i ? { ...r, status: 'cancelled' } : k > i ? { ...r, status: 'cancelled' } : r));
-      return;
+    // The images done before the job ended stay on the charts.
+    await parts.pull();
+    parts.stop();
+    if (gen !== generation) return;
+    if (isCancelled(e) || me.cancelled) inv.runs = endRuns(inv.runs, 'cancelled');
+    else {
+      inv.runs = endRuns(inv.runs, 'failed', toUserError(e).message);
+      notices.error(e, 'Invariance sweep');
     }
-    if (out.status === 'failed') {
-      const msg = toUserError(out.error).message;
-      inv.updateRun(i, { status: 'failed', error: msg });
-      notices.error(out.error, `${TRANSFORM_LABELS[spec.transform]} sweep`);
-      continue;
+  } finally {
+    off();
+    if (gen === generation) {
+      inv.step = null;
+      active = null;
     }
-    inv.updateRun(i, { status: 'done' });
   }
 }
 
 export function cancelSweeps(): void {
   const a = active;
-  if (!a || a.run.cancelled) return;
-  a.run.cancel();
-  if (a.jobId) void getApi().call('cancel', { jobId: a.jobId }).catch(() => {});
+  if (!a || a.cancelled) return;
+  a.cancelled = true;
+  void getApi().call('cancel', { jobId: a.jobId }).catch(() => {});
   inv.runs = inv.runs.map((r) => (r.status === 'running' ? { ...r, status: 'cancelling' } : r.status === 'waiting' ? { ...r, status: 'cancelled' } : r));
 }
 

@@ -6,6 +6,9 @@ import { getApi } from '../lib/api-client.ts';
 import { jobsToReattach } from '../lib/job-reattach.ts';
 import { startedJobs } from '../lib/started-jobs.ts';
 import { selected } from './images-service.ts';
+import { reattachFiring } from './filters-service.ts';
+import { reattachSweeps } from './invariance-service.ts';
+import { reattachProjectAll } from './layers-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
 import { reattachScan } from './topk-service.ts';
 
@@ -14,5 +17,8 @@ export async function reattachJobs(): Promise<void> {
   for (const j of jobsToReattach(jobs, selected.entry?.path ?? null, startedJobs())) {
     if (j.kind === 'occlusion') void reattachOcclusion(j);
     else if (j.kind === 'topk') void reattachScan(j);
+    else if (j.kind === 'invariance') void reattachSweeps(j);
+    else if (j.kind === 'spectra') void reattachFiring(j);
+    else if (j.kind === 'projectAll') void reattachProjectAll(j);
   }
 }

@@ -1,20 +1,23 @@
 // The layer browser's calls: a layer's maps for the current image, the model-input image, one
-// projection at a time (latest only), "project all maps" in chunks, and exports. Every response is
+// projection at a time (latest only), "project all maps" as one job the server keeps (thumbnails
+// arrive batch by batch; a reloaded page re-attaches to it), and exports. Every response is
 // checked against the request that is current when it lands, so a newer image, model or layer wins.
-import type { ProjectionResult } from '../../src-main/common/api.ts';
+import type { ProjectAllResult, ProjectedMap } from '../../src-main/common/api.ts';
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import { writeNpy } from '../../src-main/common/npy.ts';
 import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
-import { ChunkedRun } from '../lib/chunked-run.ts';
 import { downloadBytes, projectionFileBase } from '../lib/download.ts';
 import { imagePanel, loadImage } from '../lib/figure-canvas.ts';
 import { saveFigure } from '../lib/figure-export.ts';
 import { captionLine } from '../lib/figure-text.ts';
 import { formatActivation } from '../lib/format.ts';
+import { PartsFollower } from '../lib/job-parts.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
 import { defaultLayer, mapDims } from '../lib/layer-pick.ts';
 import { moveInGrid, type GridMove } from '../lib/map-grid.ts';
-import { toUserError } from '../lib/messages.ts';
+import { isCancelled, toUserError } from '../lib/messages.ts';
+import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { LayerBrowser, type ProjectionMode } from '../state/layer-browser.svelte.ts';
 import { notices } from '../state/notices.svelte.ts';
 import { session } from '../state/session.svelte.ts';
@@ -23,9 +26,6 @@ import { selectImage, selected } from './images-service.ts';
 import { modelKey } from './session-service.ts';
 
 export const layerView = new LayerBrowser();
-
-/** Projections per `project` call in "project all maps": small enough to stream, big enough to batch. */
-export const BATCH_CHUNK = 8;
 
 /** What the browser shows: an image of the open folder, through a model (key incl. preprocessing), at a layer. */
 interface Context {
@@ -196,17 +196,20 @@ export function moveMap(move: GridMove): boolean {
   return true;
 }
 
-let batchRun: ChunkedRun<number, ProjectionResult> | null = null;
+/** The "project all maps" job this page follows, and whether Cancel was asked for. */
+let batchJob: { jobId: string; cancelled: boolean } | null = null;
 let batchGen = 0;
+let batchSeq = 0;
 
 function dropBatch(): void {
   batchGen++;
-  batchRun?.cancel();
-  batchRun = null;
+  // Another image, layer or model: the job's maps are no longer the view's.
+  if (batchJob) void getApi().call('cancel', { jobId: batchJob.jobId }).catch(() => {});
+  batchJob = null;
   layerView.clearBatch();
 }
 
-/** Projects every map of the layer in chunks, in the grid's order; thumbnails arrive as chunks finish. */
+/** Projects every map of the layer, in the grid's order, as one job; thumbnails arrive batch by batch. */
 export async function projectAllMaps(): Promise<void> {
   const c = ctx;
   const maps = layerView.maps;
@@ -214,32 +217,88 @@ export async function projectAllMaps(): Promise<void> {
   dropBatch();
   const gen = batchGen;
   const mode = layerView.mode;
-  const order = [...layerView.order];
-  const startedAt = performance.now();
-  layerView.batch = { layer: c.layer, mode, total: order.length, done: 0, status: 'running', error: null, thumbs: {}, startedAt, updatedAt: startedAt };
+  const channels = [...layerView.order];
+  // Unique across reloads: a reloaded page must not reuse the id of the job it re-attaches to.
+  const jobId = `project-all-${Date.now()}-${++batchSeq}`;
+  rememberStartedJob(jobId);
+  startBatch(c.layer, mode, channels.length, performance.now());
+  await followBatch(jobId, gen, () => getApi().call('projectAll', { path: c.path, layer: c.layer, mode, channels, jobId }));
+}
+
+/**
+ * Takes up a "project all maps" job another page started (this page before a reload), when the
+ * browser shows its image and layer again: the thumbnails so far, its progress, then the rest.
+ */
+export async function reattachProjectAll(job: JobInfo & { kind: 'projectAll' }): Promise<void> {
+  const c = ctx;
+  const a = job.args;
+  if (!c || c.path !== a.path || c.layer !== a.layer || batchJob) return;
+  dropBatch();
+  const gen = batchGen;
+  if (layerView.mode !== a.mode) setMode(a.mode);
+  // Its rate from when it started on the server, not from this page load.
+  startBatch(a.layer, a.mode, job.total, performance.now() - Math.max(0, Date.now() - job.startedAt));
+  await followBatch(job.jobId, gen, async () => {
+    const r = await getApi().call('jobResult', { jobId: job.jobId });
+    if (r.kind !== 'projectAll') throw new Error(`job ${job.jobId} is not "project all maps"`);
+    return r.value;
+  });
+}
+
+function startBatch(layer: string, mode: ProjectionMode, total: number, startedAt: number): void {
+  layerView.batch = { layer, mode, total, done: 0, status: 'running', error: null, thumbs: {}, startedAt, updatedAt: performance.now() };
   layerView.grid = 'projections';
-  const run = new ChunkedRun<number, ProjectionResult>(
-    order,
-    BATCH_CHUNK,
-    (channels) => getApi().call('project', { path: c.path, layer: c.layer, mode, targets: channels.map((channel) => ({ channel })) }),
-    (results, done) => {
-      if (gen !== batchGen) return;
-      layerView.addThumbs(
-        results.map((r) => ({ channel: r.channel, url: pngUrl(r.png), value: r.value, position: r.position })),
-        done,
-      );
+}
+
+/** Shows job `jobId`'s maps as its batches are done, then its end: done, cancelled or failed. */
+async function followBatch(jobId: string, gen: number, result: () => Promise<ProjectAllResult>): Promise<void> {
+  const me = { jobId, cancelled: false };
+  batchJob = me;
+  let shown = 0;
+  const show = (maps: ProjectedMap[]) => {
+    shown += maps.length;
+    layerView.addThumbs(maps.map((m) => ({ channel: m.channel, url: pngUrl(m.png), value: m.value, position: m.position })), shown);
+  };
+  const parts = new PartsFollower<{ maps: ProjectedMap[] }>(
+    async (from) => {
+      const r = await getApi().call('jobParts', { jobId, from });
+      return r.kind === 'projectAll' ? r.parts : [];
+    },
+    (got) => {
+      if (gen === batchGen) show(got.flatMap((p) => p.maps));
     },
   );
-  batchRun = run;
-  const out = await run.start();
-  if (gen !== batchGen) return;
-  batchRun = null;
-  layerView.updateBatch({ status: out.status, done: out.done, error: out.error === undefined ? null : toUserError(out.error).message });
+  const off = getApi().on('progress', (e) => {
+    if (e.jobId === jobId && gen === batchGen) void parts.pull();
+  });
+  void parts.pull();
+  let outcome: { status: 'done' | 'cancelled' | 'failed'; error: string | null };
+  try {
+    const r = await result();
+    parts.stop();
+    if (gen !== batchGen) return;
+    // Whatever the parts had not brought yet.
+    show(r.maps.slice(shown));
+    outcome = { status: 'done', error: null };
+  } catch (e) {
+    if (gen !== batchGen) return;
+    // The maps done before it ended stay.
+    await parts.pull();
+    parts.stop();
+    if (gen !== batchGen) return;
+    outcome = isCancelled(e) || me.cancelled ? { status: 'cancelled', error: null } : { status: 'failed', error: toUserError(e).message };
+  } finally {
+    off();
+  }
+  batchJob = null;
+  layerView.updateBatch({ ...outcome, done: shown });
 }
 
 export function cancelProjectAll(): void {
-  if (!batchRun || batchRun.cancelled) return;
-  batchRun.cancel();
+  const j = batchJob;
+  if (!j || j.cancelled) return;
+  j.cancelled = true;
+  void getApi().call('cancel', { jobId: j.jobId }).catch(() => {});
   layerView.updateBatch({ status: 'cancelling' });
 }
 

@@ -1,4 +1,4 @@
-// The invariance view: which images, transform, range and layers; the sweeps as their chunks arrive;
+// The invariance view: which images, transform, range and layers; the sweeps as their images arrive;
 // the hovered point's transformed input; shift consistency. Object URLs held here are revoked when replaced.
 import type { ShiftConsistencyResult, ThetaRangeSpec, TransformKind } from '../../src-main/common/api-invariance.ts';
 import type { ImageEntry } from '../../src-main/common/types.ts';
@@ -56,14 +56,10 @@ export class InvarianceState {
   consistency = $state.raw<ConsistencyState | null>(null);
 
   readonly running = $derived(this.runs.some((r) => r.status === 'running' || r.status === 'cancelling' || r.status === 'waiting'));
-  /** The steps (transformed inputs) of the sweep call in flight, from its progress events, over `images` images. */
-  step = $state.raw<{ done: number; total: number; images: number } | null>(null);
-
-  /** Progress in steps over every image of every run, the call in flight included (its steps per image stand for all). */
-  readonly steps = $derived.by(() => {
-    const perImage = this.step && this.step.images > 0 ? this.step.total / this.step.images : (this.runs.find((r) => r.status === 'running')?.thetas.length ?? 0);
-    return { done: Math.round(this.imagesDone * perImage + (this.step?.done ?? 0)), total: Math.round(this.imagesTotal * perImage) };
-  });
+  /** The sweep job's steps (transformed inputs through the model) over all its transforms and images, from its progress events. */
+  step = $state.raw<{ done: number; total: number } | null>(null);
+  /** Before the job's first event: about θ per image over every run. */
+  readonly steps = $derived(this.step ?? { done: 0, total: this.runs.reduce((s, r) => s + r.total * r.thetas.length, 0) });
 
   readonly imagesDone = $derived(this.runs.reduce((s, r) => s + r.images.length, 0));
   readonly imagesTotal = $derived(this.runs.reduce((s, r) => s + r.total, 0));

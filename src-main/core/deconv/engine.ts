@@ -7,6 +7,10 @@
 // backward rules replaced:
 //   Relu, LeakyRelu   relu(incoming)      instead of incoming · 1[forward input > 0]
 //   LRN (native or PyTorch's primitive LocalResponseNorm subgraph)   identity
+//   modern elementwise activations (ReLU6, HardSwish, SiLU, GELU, ... onnx/activations.ts)
+//                     relu(incoming) to x alone, as Relu
+//   squeeze-excitation gate Mul(x, g)   incoming · g per channel, g held at its forward value
+//                     (detached: its branch gets nothing)
 // Every other op on the path keeps its exact backward, which is the deconvnet's rule:
 //   MaxPool       the gradient routes each value to its window's argmax = unpooling through the
 //                 switches ORT recorded (first maximum in window order, as PyTorch); windows that
@@ -118,6 +122,7 @@ export class DeconvEngine {
         fast: this.fast,
         dims: (t) => dims.get(t)!,
         switches: (name, inputSize, outputSize) => sampleSwitches(acts, name, b, inputSize, outputSize, switchCache),
+        gate: (name, channels) => sampleGate(acts, name, b, channels),
       });
       run.set(req.layer, start.signal);
       for (const step of plan.steps) run.run(step);
@@ -167,6 +172,15 @@ function startSignal(
   // Only C×H×W maps have a box; for an fc unit the first reverse step (Wᵀ) reaches everything anyway.
   const box = fast && maps.spatial && position ? { y0: position[0], x0: position[1], y1: position[0], x1: position[1] } : null;
   return { signal: { data, box }, position, value };
+}
+
+/** One sample's forward values of a squeeze-excitation gate, N×C×1×1. */
+function sampleGate(acts: Activations, name: string, b: number, channels: number): Float32Array {
+  const t = acts.get(name) ?? missing(name, 'gate');
+  if (!(t.data instanceof Float32Array) || t.data.length < (b + 1) * channels || numel([...t.dims]) !== t.data.length) {
+    throw badRequest(`gate "${name}" [${t.dims.join(', ')}] does not hold ${channels} float values for sample ${b}`, { tensor: name });
+  }
+  return t.data.subarray(b * channels, (b + 1) * channels);
 }
 
 /** One sample's switches as Int32 indices, checked to point into that sample's pool input. */

@@ -2,7 +2,8 @@
 // and the image input, and what each becomes on the way down. Planning is structural (tensor
 // names, weights, switch names); shapes come from the forward pass when a projection runs,
 // because every layer is tapped and the taps are the only shapes that are always exact.
-import type { GraphSummary } from '../onnx/graph.ts';
+import type { ReverseRule } from '../onnx/activations.ts';
+import type { GraphSummary, LayerDesc } from '../onnx/graph.ts';
 import type { NodeDesc } from '../onnx/nodes.ts';
 import type { Switches } from '../onnx/tap.ts';
 import { tensorDims } from '../onnx/tensor.ts';
@@ -50,6 +51,19 @@ function lrnFolds(graph: GraphSummary, producer: Map<string, NodeDesc>): Map<str
   return byDiv;
 }
 
+/** Modern activations and squeeze-excitation gates, as analyzeGraph recognised them (onnx/activations.ts), by the node that ends each. */
+function recognisedRules(graph: GraphSummary): Map<string, LayerDesc & { reverse: ReverseRule }> {
+  const byNode = new Map<string, LayerDesc & { reverse: ReverseRule }>();
+  for (const l of graph.layers) if (l.reverse) byNode.set(l.node, l as LayerDesc & { reverse: ReverseRule });
+  return byNode;
+}
+
+/** The step a recognised node reverses as (DESIGN §3 "Modern activations and layouts"). */
+function recognisedStep(l: LayerDesc & { reverse: ReverseRule }): ReverseStep {
+  const base = { node: l.node, op: l.op, from: l.id, to: [l.reverse.input] };
+  return l.reverse.rule === 'rectify' ? { ...base, kind: 'relu' } : { ...base, kind: 'gateScale', gate: l.reverse.gate };
+}
+
 /** Tensors computed from the input. Shape and Size read only metadata, as in analyzeGraph. */
 function reachedFrom(nodes: NodeDesc[], input: string): Set<string> {
   const reached = new Set([input]);
@@ -74,6 +88,14 @@ export function planProjection(graph: GraphSummary, switches: Switches[], layerI
   for (const f of folds.values()) for (const m of f.members) folded.add(m);
   const inside = [...folds.values()].find((f) => f.output !== layerId && f.members.has(producer.get(layerId)!.name));
   if (inside) throw invalidRequest(`"${layerId}" is inside the contrast normalisation "${inside.output}": project from that layer instead`, { layer: layerId });
+  const rules = recognisedRules(graph);
+  for (const l of rules.values()) {
+    if (l.nodes.length < 2) continue;
+    for (const m of l.nodes) if (m !== l.node) folded.add(m);
+    if (l.id !== layerId && l.nodes.includes(producer.get(layerId)!.name)) {
+      throw invalidRequest(`"${layerId}" is inside the activation "${l.id}" (${l.reverse.form}): project from that layer instead`, { layer: layerId });
+    }
+  }
   const ctx: PlanContext = {
     layer: layerId,
     input,
@@ -98,7 +120,8 @@ export function planProjection(graph: GraphSummary, switches: Switches[], layerI
     }
     const outputs = n.outputs.filter((o) => o && needed.has(o));
     if (folded.has(n.name) || outputs.length === 0) continue;
-    const step = reverseStep(n, outputs, ctx);
+    const rule = rules.get(n.name);
+    const step = rule && outputs.length === 1 && outputs[0] === rule.id ? recognisedStep(rule) : reverseStep(n, outputs, ctx);
     steps.push(step);
     if (step.kind === 'identity') skipped.push(`${n.op === 'LRN' ? 'contrast normalisation' : n.op.toLowerCase()} (${step.from})`);
     for (const t of step.to) needed.add(t);
@@ -106,13 +129,15 @@ export function planProjection(graph: GraphSummary, switches: Switches[], layerI
 
   const shapes = shapeSources(graph, steps, layerId, ctx);
   const switchNames = steps.flatMap((s) => (s.kind === 'maxUnpool' ? [s.switches] : []));
-  const fetches = [layerId, ...switchNames];
+  // A gate's forward value is read from the same pass as the layer (a tapped layer of the model).
+  const gates = steps.flatMap((s) => (s.kind === 'gateScale' ? [s.gate] : []));
+  const fetches = [layerId, ...switchNames, ...gates];
   for (const src of shapes.values()) if ('tensor' in src) fetches.push(src.tensor);
   return { layer: layerId, input, steps, skipped: skipped.reverse(), shapes, switches: switchNames, fetches: [...new Set(fetches)] };
 }
 
 /** Steps through which a tensor keeps the shape of the step's output. */
-const SAME_SHAPE = new Set<ReverseStep['kind']>(['relu', 'identity', 'batchNormalizationScale', 'addBackward']);
+const SAME_SHAPE = new Set<ReverseStep['kind']>(['relu', 'identity', 'batchNormalizationScale', 'addBackward', 'gateScale']);
 
 /**
  * Per-sample shapes: the image input's from the graph, every layer's from its tap. The only other
@@ -150,6 +175,7 @@ function shapeSources(graph: GraphSummary, steps: ReverseStep[], layerId: string
     resolve(s.from);
     for (const t of s.to) resolve(t, s);
     if (s.kind === 'concatSplit') for (const p of s.parts) if (!p.onPath) resolve(p.tensor, s);
+    if (s.kind === 'gateScale') resolve(s.gate);
   }
   return shapes;
 }

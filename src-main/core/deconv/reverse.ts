@@ -27,6 +27,8 @@ export interface StepEnv {
   dims(tensor: string): number[];
   /** Switches for the sample, given the per-sample sizes of the pool's input and output. */
   switches(name: string, inputSize: number, outputSize: number): SampleSwitches;
+  /** The sample's forward value of a squeeze-excitation gate (N×C×1×1): C values. */
+  gate(name: string, channels: number): Float32Array;
 }
 
 export const numel = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
@@ -186,6 +188,17 @@ export class ReverseRun {
         const C = fromDims[0];
         if (step.scale.length !== C) this.mismatch(step, `${step.scale.length} scales and ${C} channels`);
         k.batchNormalizationScale(sig.data, C, sig.data.length / C, step.scale, this.target(step.to[0], sig.box));
+        return;
+      }
+      case 'gateScale': {
+        // Mul(x, g)'s gradient to x with g held at its forward value: per channel, as BN's scale.
+        const x = this.env.dims(step.to[0]);
+        const g = this.env.dims(step.gate);
+        if (x.length !== fromDims.length || x.some((v, a) => v !== fromDims[a]) || g.length !== fromDims.length || g[0] !== fromDims[0] || g.slice(1).some((v) => v !== 1)) {
+          this.mismatch(step, `the gate "${step.gate}" [${g.join(', ')}] (per channel, C×1×1) and the gated [${x.join(', ')}]`);
+        }
+        const C = fromDims[0];
+        k.batchNormalizationScale(sig.data, C, sig.data.length / C, this.env.gate(step.gate, C), this.target(step.to[0], sig.box));
         return;
       }
       case 'gemmTranspose': {

@@ -31,6 +31,8 @@ export type ReverseStep = StepBase &
     | { kind: 'identity' }
     | { kind: 'reshape' }
     | { kind: 'batchNormalizationScale'; scale: Float32Array }
+    /** A squeeze-excitation gate Mul(x, g): the signal to x times g's forward value per channel; `gate` is g, N×C×1×1. */
+    | { kind: 'gateScale'; gate: string }
     | { kind: 'averagePoolBackward'; window: PlanWindow; countIncludePad: boolean }
     | { kind: 'globalAveragePoolBackward' }
     | { kind: 'gemmTranspose'; weights: Float32Array; weightDims: [number, number]; transB: boolean; alpha: number }

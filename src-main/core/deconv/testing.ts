@@ -54,3 +54,14 @@ export function argmaxAbs(a: ArrayLike<number>): number {
   for (let i = 1; i < a.length; i++) if (Math.abs(a[i]) > Math.abs(a[at])) at = i;
   return at;
 }
+
+/** A reference projection stored cropped to `crop` = [y0, x0, y1, x1] at `offset` of `blob` (make-fixtures.py), back to C×H×W. */
+export function uncrop(blob: Float32Array, offset: number, crop: [number, number, number, number], [C, H, W]: [number, number, number]): Float32Array {
+  const [y0, x0, y1, x1] = crop;
+  const [h, w] = [y1 - y0 + 1, x1 - x0 + 1];
+  const out = new Float32Array(C * H * W);
+  for (let ch = 0; ch < C; ch++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) out[(ch * H + y0 + y) * W + x0 + x] = blob[offset + (ch * h + y) * w + x];
+  return out;
+}

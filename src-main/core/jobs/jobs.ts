@@ -11,6 +11,11 @@ export interface JobContext {
   progress(done: number, total?: number, stage?: string): void;
 }
 
+/** A kept job's context: it may also hand out parts of its result as it goes (jobParts). */
+export interface KeptJobContext<K extends JobKind> extends JobContext {
+  part(p: JobKinds[K]['part']): void;
+}
+
 export class Jobs {
   private running = new Map<string, AbortController>();
   private seq = 0;
@@ -28,11 +33,12 @@ export class Jobs {
   /** A job a view can be restored from: `run` with what it is and the arguments that restore the view. */
   runKept<K extends JobKind>(
     kind: K, args: JobKinds[K]['args'], label: string, total: number,
-    work: (ctx: JobContext) => Promise<JobKinds[K]['result']>, id: string | undefined, unit: string,
+    work: (ctx: KeptJobContext<K>) => Promise<JobKinds[K]['result']>, id: string | undefined, unit: string,
   ): Promise<JobKinds[K]['result']> {
     const jobId = id ?? `job-${++this.seq}`;
     const record = this.kept.start(kind, args, { jobId, label, total, unit });
-    const result = this.run(label, total, work, jobId, unit, (done, t) => this.kept.progress(record, done, t));
+    const part = (p: JobKinds[K]['part']) => this.kept.addPart<K>(record, p);
+    const result = this.run(label, total, (ctx) => work({ ...ctx, part }), jobId, unit, (done, t) => this.kept.progress(record, done, t));
     this.kept.settle(record, result);
     return result;
   }

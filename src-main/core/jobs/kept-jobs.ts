@@ -3,7 +3,7 @@
 // newest `maxFinished` finished jobs are kept, each for `ttlMs` after it ended, and the oldest go
 // first while the kept results hold over `maxBytes` (typed arrays and strings, roughly).
 import { AppError } from '../../common/errors.ts';
-import type { JobInfo, JobKind, JobKinds, JobResult } from '../../common/api-jobs.ts';
+import type { JobInfo, JobKind, JobKinds, JobParts, JobResult } from '../../common/api-jobs.ts';
 import { quoted } from '../../common/text.ts';
 
 export interface KeepOptions {
@@ -28,6 +28,8 @@ export function resultBytes(value: unknown, depth = 0): number {
 export interface KeptJob {
   info: JobInfo;
   result: Promise<JobResult>;
+  /** What the job handed out so far (jobParts); the result holds the same objects, so they count no bytes of their own. */
+  parts: unknown[];
   endedAt?: number;
   bytes?: number;
 }
@@ -42,7 +44,7 @@ export class KeptJobs {
 
   start<K extends JobKind>(kind: K, args: JobKinds[K]['args'], o: { jobId: string; label: string; total: number; unit: string }): KeptJob {
     const info = { jobId: o.jobId, kind, label: o.label, done: 0, total: o.total, unit: o.unit, finished: false, startedAt: this.options.now(), args } as JobInfo;
-    const record: KeptJob = { info, result: new Promise(() => {}) };
+    const record: KeptJob = { info, result: new Promise(() => {}), parts: [] };
     // A job id used again (a client's own ids) names the newer job.
     this.jobs.delete(o.jobId);
     this.jobs.set(o.jobId, record);
@@ -71,16 +73,29 @@ export class KeptJobs {
     }, (e: unknown) => end(e instanceof AppError ? e.code : 'INTERNAL'));
   }
 
+  addPart<K extends JobKind>(record: KeptJob, part: JobKinds[K]['part']): void {
+    record.parts.push(part);
+  }
+
   list(): JobInfo[] {
     this.prune();
     return [...this.jobs.values()].reverse().map((j) => ({ ...j.info }));
   }
 
   result(jobId: string): Promise<JobResult> {
+    return this.find(jobId).result;
+  }
+
+  parts(jobId: string, from: number): JobParts {
+    const job = this.find(jobId);
+    return { kind: job.info.kind, parts: job.parts.slice(from), finished: job.info.finished } as JobParts;
+  }
+
+  private find(jobId: string): KeptJob {
     this.prune();
     const job = this.jobs.get(jobId);
     if (!job) throw new AppError('NOT_FOUND', `job ${quoted(jobId)} is not running and its result is no longer kept`, { jobId });
-    return job.result;
+    return job;
   }
 
   /** Drops finished jobs past their time, then the oldest finished ones past the count. */

@@ -6,6 +6,7 @@ import { AppError } from '../../common/errors.ts';
 import { truncateText } from '../../common/text.ts';
 import type { LayerInfo, Preprocessing } from '../../common/types.ts';
 import { loadSidecar } from '../images/index.ts';
+import { describeRule } from '../onnx/index.ts';
 import type { Projection, ProjectionRequest } from '../deconv/index.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
 import type { GraphOutline, ModelRewrite, OutputTensor, RuntimeProgress } from '../runtime/protocol.ts';
@@ -129,6 +130,7 @@ export class ModelSession {
       params: l.params,
       receptiveField: l.receptiveField,
       shape: outputs[l.id] ? [...outputs[l.id].dims] : [],
+      ...(l.reverse ? { reverse: { rule: l.reverse.rule, description: describeRule(l.reverse) } } : {}),
     }));
     const firstOutput = graph.outputs[0];
     const out = outputs[firstOutput.name];

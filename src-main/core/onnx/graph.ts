@@ -3,6 +3,7 @@ import type { GraphProto, ModelProto, TensorProto, ValueInfoProto } from 'onnx-b
 import { TensorProto_DataType } from 'onnx-buf';
 import type { Dim, LayerKind, ReceptiveField, TensorSpec } from '../../common/types.ts';
 import { ModelError, displayName } from './errors.ts';
+import { type ActivationMatch, type ReverseRule, findActivations, findGates } from './activations.ts';
 import { type GraphIndex, type LrnFold, findTorchLrns, indexGraph } from './lrn.ts';
 import { type NodeDesc, constantTensors, describeNodes } from './nodes.ts';
 import { type Field, inputField, nodeField, toReceptiveField } from './receptive-field.ts';
@@ -29,6 +30,8 @@ export interface LayerDesc {
   nodes: string[];
   /** For a folded PyTorch LocalResponseNorm: its hyper-parameters as an ONNX LRN node would hold them. */
   lrn?: { size: number; alpha: number; beta: number; bias: number };
+  /** For a recognised modern activation or squeeze-excitation gate: how projections reverse it (activations.ts). */
+  reverse?: ReverseRule;
 }
 
 export interface GraphSummary {
@@ -180,6 +183,12 @@ function spineLayers(g: GraphIndex, spine: Set<string>, input: ImageInput): Laye
     lrnByDiv.set(m.div, m);
     m.nodes.forEach((n) => n !== m.div && folded.add(n));
   }
+  const recognised = new Map<NodeDesc, ActivationMatch>();
+  for (const m of [...findActivations(g), ...findGates(g)]) {
+    if (!spine.has(m.output)) continue;
+    recognised.set(m.node, m);
+    m.nodes.forEach((n) => n !== m.node && folded.add(n));
+  }
   const biasOf = new Map<NodeDesc, NodeDesc>(); // Add → its MatMul
   const fields = new Map<string, Field>([[input.name, inputField(input.height, input.width)]]);
   const layers: LayerDesc[] = [];
@@ -202,6 +211,13 @@ function spineLayers(g: GraphIndex, spine: Set<string>, input: ImageInput): Laye
       });
       continue;
     }
+    const act = recognised.get(n);
+    if (act && act.nodes.length > 1) {
+      // A folded x·gate(x): one elementwise activation of x, so x's field.
+      fields.set(act.output, fields.get(act.reverse.input) ?? null);
+      layers.push({ id: act.output, node: n.name, op: act.op, kind: 'relu', params: 0, receptiveField: rf(act.output), nodes: act.nodes.map((f) => f.name), reverse: act.reverse });
+      continue;
+    }
     const inFields = [...n.inputs, ...n.implicitInputs].filter((i) => fields.has(i)).map((i) => fields.get(i)!);
     const field = nodeField(n, inFields, g.constants);
     for (const o of n.outputs) if (spine.has(o)) fields.set(o, field);
@@ -218,10 +234,11 @@ function spineLayers(g: GraphIndex, spine: Set<string>, input: ImageInput): Laye
         id: o,
         node: n.name,
         op: matMul ? 'MatMul' : n.op,
-        kind: matMul ? 'fc' : (KINDS[n.op] ?? 'other'),
+        kind: matMul ? 'fc' : act?.reverse.rule === 'rectify' ? 'relu' : (KINDS[n.op] ?? 'other'),
         params: matMul ? paramCount(g, matMul) + addBias(g, n, matMul) : paramCount(g, n),
         receptiveField: rf(o),
         nodes: matMul ? [matMul.name, n.name] : [n.name],
+        ...(act && o === act.output ? { reverse: act.reverse } : {}),
       });
     }
   }

@@ -1,6 +1,7 @@
 // core/onnx: parse and rewrite ONNX models, find their layers, receptive fields and switches.
 export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel } from './model.ts';
 export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
+export { describeRule, type ReverseRule } from './activations.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
 export { detachFromFile, WeightsOnDisk, type ReadFile } from './weights-on-disk.ts';
 export { findSwitches, tapModel, serveTapped, switchesModel, withOutputs, defaultOpset, type TappedModel, type ServingTaps, type Switches } from './tap.ts';

@@ -15,7 +15,7 @@ import { checkPreprocessing } from './arg-limits.ts';
 /** Full images are shown at most this large (longer sides are scaled down). */
 const PREVIEW_MAX = 1024;
 
-export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerActivations' | 'project'> & JobCalls {
+export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerActivations' | 'project' | 'projectAll'> & JobCalls {
   return {
     async getState() {
       return ctx.state();
@@ -112,6 +112,10 @@ export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerA
 
     async jobResult({ jobId }) {
       return ctx.jobs.kept.result(jobId);
+    },
+
+    async jobParts({ jobId, from }) {
+      return ctx.jobs.kept.parts(jobId, from);
     },
   };
 }

@@ -101,6 +101,16 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: RELU1, mode: 'single', targets: [{ channel: 0, position: [0, 32] }] }, 'targets[0].position'],
     ],
   },
+  projectAll: {
+    good: () => [{ path: IMG, layer: RELU1, mode: 'single', channels: [0, 31, 5] }, { path: IMG, layer: RELU1, mode: 'map', channels: [3], jobId: 'arg-checks-all' }],
+    bad: () => [
+      [{ path: IMG, layer: RELU1, mode: 'single', channels: [] }, 'channels'],
+      [{ path: IMG, layer: RELU1, mode: 'single', channels: [-1] }, 'channels[0]'],
+      [{ path: IMG, layer: RELU1, mode: 'single', channels: [0, 32] }, 'channels[1]'],
+      [{ path: IMG, layer: RELU1, mode: 'pixel', channels: [0] }, 'mode'],
+      [{ path: IMG, layer: RELU1, mode: 'map', channels: [0], jobId: long(201) }, 'jobId'],
+    ],
+  },
   browse: { good: () => [{ kind: 'folder' }, { path: tmp, kind: 'model' }], bad: () => [[{ kind: 'file' }, 'kind'], [{ path: '', kind: 'folder' }, 'path']] },
   cancel: { good: () => [{ jobId: 'j' }, { jobId: long(200) }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },
   filterSpectra: {
@@ -129,6 +139,23 @@ const TABLE: Record<Method, Row> = {
       [{ paths: [IMG], transform: 'scale', thetas: [1], layers: Array(33).fill(CONV1) }, 'layers'],
       // The open model's input is 64 pixels wide.
       [{ paths: [IMG], transform: 'translate-x', thetas: [0, 65] }, 'thetas[1]'],
+    ],
+  },
+  invarianceSweeps: {
+    good: () => [
+      { paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1, 100] }] },
+      { paths: [IMG], sweeps: [{ transform: 'rotate', thetas: [-360, 360] }, { transform: 'translate-y', thetas: [-64, 64] }], layers: [CONV1] },
+    ],
+    bad: () => [
+      [{ paths: [], sweeps: [{ transform: 'scale', thetas: [1] }] }, 'paths'],
+      [{ paths: [IMG], sweeps: [] }, 'sweeps'],
+      [{ paths: [IMG], sweeps: Array(5).fill({ transform: 'scale', thetas: [1] }) }, 'sweeps'],
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [] }] }, 'sweeps[0].thetas'],
+      [{ paths: [IMG], sweeps: [{ transform: 'shear', thetas: [1] }] }, 'sweeps[0].transform'],
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }, { transform: 'rotate', thetas: [0, 361] }] }, 'sweeps[1].thetas[1]'],
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }], layers: [] }, 'layers'],
+      // The open model's input is 64 pixels wide.
+      [{ paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }, { transform: 'translate-x', thetas: [0, 65] }] }, 'sweeps[1].thetas[1]'],
     ],
   },
   invarianceInput: {
@@ -173,6 +200,10 @@ const TABLE: Record<Method, Row> = {
   jobs: { good: () => [{}], bad: () => [] },
   // After the occlusion row: its first call is kept under this id.
   jobResult: { good: () => [{ jobId: 'arg-checks-occlusion' }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },
+  jobParts: {
+    good: () => [{ jobId: 'arg-checks-occlusion', from: 0 }, { jobId: 'arg-checks-occlusion', from: 5 }],
+    bad: () => [[{ jobId: '', from: 0 }, 'jobId'], [{ jobId: 'j', from: -1 }, 'from'], [{ jobId: 'j', from: 0.5 }, 'from']],
+  },
   occlusionFaithfulness: {
     good: () => [{ path: IMG, layer: CONV1, channel: 0, size: 4, trials: 2, seed: 0 }, { path: IMG, layer: CONV1, channel: 31, position: [31, 31], trials: 1 }],
     bad: () => [
@@ -244,6 +275,7 @@ describe('the cases that were found (issue 11 item 9)', () => {
     const calls: [Method, Record<string, unknown>][] = [
       ['layerActivations', { path: IMG, layer }],
       ['project', { path: IMG, layer, mode: 'single', targets: [{ channel: 0 }] }],
+      ['projectAll', { path: IMG, layer, mode: 'single', channels: [0] }],
       ['topkScan', { layers: [layer] }],
       ['topkCached', { layers: [layer] }],
       ['topkTiles', { layer, channel: 0 }],
@@ -251,6 +283,7 @@ describe('the cases that were found (issue 11 item 9)', () => {
       ['occlusionFaithfulness', { path: IMG, layer, channel: 0 }],
       ['filterSpectra', { layer }],
       ['invarianceSweep', { paths: [IMG], transform: 'scale', thetas: [1], layers: [layer] }],
+      ['invarianceSweeps', { paths: [IMG], sweeps: [{ transform: 'scale', thetas: [1] }], layers: [layer] }],
       ['layerActivations', { path: layer, layer: CONV1 }],
       ['openModel', { path: `/nonexistent/${layer}${layer}` }],
       ['openFolder', { path: `/nonexistent/${layer}${layer}` }],

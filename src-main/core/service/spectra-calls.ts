@@ -8,6 +8,7 @@ import { truncateText } from '../../common/text.ts';
 import { resolveConvLayer, scanFiring, spectraReport, type FiringEvidence } from '../analysis/spectra/index.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import type { GraphOutline } from '../runtime/protocol.ts';
+import type { JobContext } from '../jobs/jobs.ts';
 import type { ServiceContext } from './context.ts';
 import { packageRoot } from '../model/resources.ts';
 import type { ModelSession } from '../model/model-session.ts';
@@ -32,7 +33,8 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
     return g;
   }
 
-  async function firingOf(session: ModelSession, layer: string | undefined, jobId: string | undefined): Promise<FiringEvidence> {
+  /** The firing scan of the open folder through `session` at `layer`'s activation: its label and size, and the scan itself. */
+  function firingScan(session: ModelSession, layer: string | undefined) {
     const folder = ctx.requireFolder();
     const ref = resolveConvLayer(session.graph, session.info.name, layer);
     const { channels, height, width } = session.info.input;
@@ -41,22 +43,18 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
       const { file } = await ctx.imageFile(rel);
       return preprocess(await decodeImage(file, { channels }), session.info.preprocessing);
     };
-    const scan = await ctx.jobs.run(
-      `Firing scan of ${session.info.name} ${ref.activation} over ${images.length} images`,
-      images.length,
-      async (job) =>
-        scanFiring(images, load, await session.forwardAt([ref.activation]), {
-          layer: ref.activation,
-          filters: ref.filters,
-          inputSize: channels * height * width,
-          signal: job.signal,
-          onProgress: (done) => job.progress(done),
-        }),
-      jobId,
-      'images',
-    );
-    if (scan.images === 0) throw new AppError('FOLDER_EMPTY', `none of the ${images.length} images of ${folder.root} could be read for ${session.info.name}`, { file: folder.root });
-    return { ...scan, folder: folder.root, layer: ref.activation };
+    const run = async (job: JobContext): Promise<FiringEvidence> => {
+      const scan = await scanFiring(images, load, await session.forwardAt([ref.activation]), {
+        layer: ref.activation,
+        filters: ref.filters,
+        inputSize: channels * height * width,
+        signal: job.signal,
+        onProgress: (done) => job.progress(done),
+      });
+      if (scan.images === 0) throw new AppError('FOLDER_EMPTY', `none of the ${images.length} images of ${folder.root} could be read for ${session.info.name}`, { file: folder.root });
+      return { ...scan, folder: folder.root, layer: ref.activation };
+    };
+    return { label: `Firing scan of ${session.info.name} ${ref.activation} over ${images.length} images`, total: images.length, run };
   }
 
   return {
@@ -68,9 +66,13 @@ export function spectraCalls(ctx: ServiceContext): SpectraCalls {
       // A scan needs a session; the weights alone need only the parsed graph.
       const session = current ?? (firing ? await ctx.sessionFor(file) : null);
       const graph = session ? session.graph : await graphOf(file);
-      const evidence = firing && session ? await firingOf(session, layer, jobId) : undefined;
       const load = session ? (names: string[]) => session.loadWeights(names) : undefined;
-      return { ...(await spectraReport(graph, { path: file, name }, layer, evidence, load)), ms: performance.now() - t0 };
+      const report = async (evidence?: FiringEvidence) => ({ ...(await spectraReport(graph, { path: file, name }, layer, evidence, load)), ms: performance.now() - t0 });
+      if (!firing || !session) return report();
+      // A scan of a big folder takes minutes: kept by id, so a page reloaded mid-scan re-attaches to it (jobs, jobResult).
+      const scan = firingScan(session, layer);
+      const args = { ...(model !== undefined ? { model } : {}), ...(layer !== undefined ? { layer } : {}) };
+      return ctx.jobs.runKept('spectra', args, scan.label, scan.total, async (job) => report(await scan.run(job)), jobId, 'images');
     },
 
     async spectraDemoModels() {

@@ -228,13 +228,22 @@ export async function sweepPipeline(
   let inflight = first.done ? null : run(first.value);
   while (inflight) {
     check();
-    const next = await jobs.next();
+    // An image that fails to load fails the sweep, but only after the pass in flight is reduced:
+    // the image before it is done and handed over first.
+    let next: IteratorResult<BatchJob> | null = null;
+    let failed: { error: unknown } | null = null;
+    try {
+      next = await jobs.next();
+    } catch (error) {
+      failed = { error };
+    }
     const out = await inflight.p;
     const done = inflight.job;
-    inflight = next.done ? null : run(next.value);
+    inflight = next && !next.done ? run(next.value) : null;
     done.acc.add(done.rows, out);
     spec.onSteps?.(done.rows.length - 1);
     if (done.last) onImage(done.image, done.acc.finish());
+    if (failed) throw failed.error;
   }
 }
 

@@ -36,7 +36,7 @@ export interface CompileOptions {
    */
   shapes: ForwardShapes;
   /**
-   * true: each switch input is [1, C, h, w], shared by all signals of a run (projections of one
+   * true: each switch (and gate) input is [1, C, h, w], shared by all signals of a run (projections of one
    * image: a top-k of maps, one per map of a layer). false (default): [batch, C, h, w], one row per
    * signal (e.g. the top-9 images of one map, each with its own switches). Either way a row may
    * come from any position of the forward batch: the graph removes that offset itself.
@@ -48,9 +48,12 @@ export interface CompileOptions {
 
 export interface CompiledInput {
   name: string;
-  /** 'signal': the starting signals shaped like the layer, [batch, ...layer dims]. 'switches': a MaxPool's Indices. */
-  kind: 'signal' | 'switches';
-  /** For switches: the forward tensor (graph output of the tapped model) they are read from. */
+  /**
+   * 'signal': the starting signals shaped like the layer, [batch, ...layer dims]. 'switches': a
+   * MaxPool's Indices. 'gate': a squeeze-excitation gate's forward value, float [1 or batch, C, 1, 1].
+   */
+  kind: 'signal' | 'switches' | 'gate';
+  /** For switches and gates: the forward tensor (graph output of the tapped model) they are read from. */
   tensor?: string;
   dims: number[];
   type: 'float32' | 'int64' | 'int32';
@@ -123,6 +126,7 @@ class GraphEmitter implements Emitter {
   private readonly weights = new Map<Float32Array, string>();
   private readonly intConsts = new Map<string, string>();
   private readonly switchInputs = new Map<string, string>();
+  private readonly gateInputs = new Map<string, string>();
   private constCount = 0;
 
   constructor(
@@ -177,5 +181,16 @@ class GraphEmitter implements Emitter {
     const value = type === 'int64' ? name : this.op('Cast', [name], { to: TensorProto_DataType.INT64 })[0];
     this.switchInputs.set(tensor, value);
     return value;
+  }
+
+  gate(tensor: string, dims: number[]): string {
+    const known = this.gateInputs.get(tensor);
+    if (known) return known;
+    const full = [this.opts.sharedSwitches ? 1 : this.batch, ...dims];
+    const name = `gate_${this.gateInputs.size}`;
+    this.b.input(name, full);
+    this.inputs.push({ name, kind: 'gate', tensor, dims: full, type: 'float32' });
+    this.gateInputs.set(tensor, name);
+    return name;
   }
 }

@@ -19,6 +19,20 @@ export interface CompiledFeeds {
 }
 
 
+/** A gate's forward values, one row per signal from that signal's sample (padding rows repeat the first). */
+function gateFeed(input: CompiledReversePath['inputs'][number], acts: Activations, rows: number[], perRow: number): FeedTensor {
+  const t = acts.get(input.tensor!);
+  if (!t) throw badRequest(`the forward pass did not fetch the gate "${input.tensor}"`, { tensor: input.tensor });
+  if (!(t.data instanceof Float32Array) || t.data.length % perRow !== 0) throw badRequest(`gate "${input.tensor}" [${t.dims.join(', ')}] is not float values of ${perRow} per sample`, { tensor: input.tensor });
+  const data = new Float32Array(input.dims[0] * perRow);
+  for (let i = 0; i < input.dims[0]; i++) {
+    const row = rows[i] ?? rows[0];
+    if ((row + 1) * perRow > t.data.length) throw badRequest(`gate "${input.tensor}" has no batch index ${row}`, { tensor: input.tensor });
+    data.set(t.data.subarray(row * perRow, (row + 1) * perRow), i * perRow);
+  }
+  return { dims: input.dims, type: 'float32', data };
+}
+
 /**
  * Feeds for `compiled` from the forward pass `acts` (which fetched the plan's fetches). Switch
  * rows are copied as they are (batch offset included): the graph takes indices modulo the sample.
@@ -43,6 +57,10 @@ export function compiledFeeds(compiled: CompiledReversePath, acts: Activations, 
         starts.push(writeStartSignal({ dims: layer.dims, data: floats }, r, data.subarray(i * perRow, (i + 1) * perRow)));
       });
       feeds.set(input.name, { dims: input.dims, type: 'float32', data });
+      continue;
+    }
+    if (input.kind === 'gate') {
+      feeds.set(input.name, gateFeed(input, acts, rows, perRow));
       continue;
     }
     const t = acts.get(input.tensor!);

@@ -30,6 +30,8 @@ export interface Emitter {
   ints(values: number[], dims?: number[]): string;
   /** The graph input holding a MaxPool's switches, as int64 [1 or N, C, h, w]. */
   switches(tensor: string, pooledDims: number[]): string;
+  /** The graph input holding a squeeze-excitation gate's forward value, float [1 or N, C, 1, 1]. */
+  gate(tensor: string, dims: number[]): string;
 }
 
 /** A reverse contribution: `value` (a compiled tensor) adds into forward tensor `tensor`'s signal. */
@@ -160,6 +162,15 @@ export function lowerStep(e: Emitter, step: ReverseStep, x: string): Contributio
       const C = fromDims[0];
       if (step.scale.length !== C) fail(`${step.scale.length} scales and ${C} channels`);
       return [[step.to[0], e.op('Mul', [x, e.floats([1, C, ...fromDims.slice(1).map(() => 1)], step.scale)])[0]]];
+    }
+    case 'gateScale': {
+      const to = e.dims(step.to[0]);
+      const g = e.dims(step.gate);
+      if (!same(to, fromDims) || g.length !== fromDims.length || g[0] !== fromDims[0] || g.slice(1).some((v) => v !== 1)) {
+        fail(`the gate "${step.gate}" [${g.join(', ')}] is not per channel (C×1×1) of the gated [${to.join(', ')}]`);
+      }
+      // The gate's forward value is an input, so its branch has no path back, as in the engine.
+      return [[step.to[0], e.op('Mul', [x, e.gate(step.gate, g)])[0]]];
     }
     case 'gemmTranspose': {
       const to = e.dims(step.to[0]);

@@ -43,7 +43,7 @@ export interface Kernels {
   averagePoolBackward(dy: Float32Array, dyDims: Dims3, g: WindowGeometry, countIncludePad: boolean, out: Float32Array, outDims: Dims3, box: Box): void;
   /** GlobalAveragePool's input gradient: out[c, i] += dy[c] / spatial. */
   globalAveragePoolBackward(dy: Float32Array, channels: number, spatial: number, out: Float32Array): void;
-  /** Inference BatchNormalization's input gradient: out[c, i] += dy[c, i] · scale[c]. */
+  /** Inference BatchNormalization's input gradient: out[c, i] += dy[c, i] · scale[c]; also a squeeze-excitation gate's, scale = g. */
   batchNormalizationScale(dy: Float32Array, channels: number, inner: number, scale: Float32Array, out: Float32Array): void;
   /** Concat's input gradient for one input: out[o, a, i] += dy[o, offset + a, i] for a < length. */
   concatSplit(dy: Float32Array, outer: number, total: number, inner: number, offset: number, length: number, out: Float32Array): void;
