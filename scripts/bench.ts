@@ -16,6 +16,7 @@ import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { spawnSync } from 'node:child_process';
 import { invarianceBench } from './bench-invariance.ts';
 import { topkBench } from './bench-topk.ts';
+import { probeBench } from './bench-probe.ts';
 import { spectraBench } from './bench-spectra.ts';
 import { runtimeBench } from './bench-runtime.ts';
 import { realBench } from './bench-real.ts';
@@ -157,6 +158,7 @@ try {
   await invarianceBench(record);
   await topkBench(record);
   await spectraBench(record);
+  await probeBench(record);
   record('peak RSS of the main process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   // Last, and in child processes of their own: full-size models (issue 13).
   await realBench(record);

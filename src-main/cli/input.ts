@@ -24,8 +24,19 @@ export async function readModelInput(model: ModelSession, image: string | undefi
   });
   const npy = readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
   const dims = npy.dims.length === 4 && npy.dims[0] === 1 ? npy.dims.slice(1) : npy.dims;
-  if (dims.length !== 3 || dims[0] !== channels || dims[1] !== height || dims[2] !== width) {
-    throw new AppError('INPUT_MISMATCH', `${path.basename(file)} has shape [${npy.dims.join(', ')}] but ${model.info.name} takes 1×${channels}×${height}×${width} (or ${channels}×${height}×${width})`, { file });
+  // A tensor is given in the model's own layout; its session takes C×H×W (core/onnx/layout.ts).
+  const nhwc = model.info.input.layout === 'NHWC';
+  const want = nhwc ? [height, width, channels] : [channels, height, width];
+  if (dims.length !== 3 || dims.some((d, i) => d !== want[i])) {
+    const layout = nhwc ? ', the model\'s own layout N×H×W×C' : '';
+    throw new AppError('INPUT_MISMATCH', `${path.basename(file)} has shape [${npy.dims.join(', ')}] but ${model.info.name} takes 1×${want.join('×')} (or ${want.join('×')}${layout})`, { file });
   }
-  return { tensor: npy.data, source: { tensor: file } };
+  return { tensor: nhwc ? channelsFirst(npy.data, height * width, channels) : npy.data, source: { tensor: file } };
+}
+
+/** H×W×C values as C×H×W. */
+function channelsFirst(hwc: Float32Array, pixels: number, channels: number): Float32Array {
+  const chw = new Float32Array(hwc.length);
+  for (let p = 0; p < pixels; p++) for (let c = 0; c < channels; c++) chw[c * pixels + p] = hwc[p * channels + c];
+  return chw;
 }

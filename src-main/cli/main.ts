@@ -9,10 +9,12 @@ import { parse, required, UsageError } from './args.ts';
 import { common, print, withModel, type Command, type CommandGroup } from './common.ts';
 import type { OpenOptions } from '../core/model/model-session.ts';
 import { benchGroup } from './bench.ts';
+import { correspondenceGroup } from './correspondence.ts';
 import { invarianceGroup } from './invariance.ts';
 import { occlusionGroup } from './occlusion.ts';
 import { spectraGroup } from './spectra.ts';
 import { topkGroup } from './topk.ts';
+import { probeGroup } from './probe.ts';
 import { readModelInput } from './input.ts';
 
 const BASE_HELP = `convscope — debug convolutional networks (ONNX)
@@ -27,7 +29,8 @@ Usage:
             op, output shape, parameters and receptive field; the preprocessing in use.
   predict   class probabilities for one image (preprocessed per the model's sidecar
             <model>.convscope.json) or for a preprocessed float32 .npy tensor
-            (1×C×H×W or C×H×W), exactly what your own pipeline feeds the model.
+            (1×C×H×W or C×H×W; 1×H×W×C or H×W×C for a channels-last Keras/tf2onnx
+            model), exactly what your own pipeline feeds the model.
   project   deconvnet projection (Zeiler & Fergus) of one activation (single: default the
             argmax of map C, or --position) or a whole map (map) of layer L back to input
             pixels; writes the raw float32 C×H×W projection as .npy (and --png its display).
@@ -58,7 +61,7 @@ async function info(argv: string[]): Promise<void> {
         `${i.name}  (${(i.sizeBytes / 1e6).toFixed(2)} MB, opset ${i.opset}, ${i.producer || 'unknown producer'})`,
         `provider: ${i.provider} — ${i.providerReason}`,
         `projections: ${BACKENDS[i.deconvBackend]} (CONVSCOPE_DECONV=engine|compiled chooses)`,
-        `input: ${i.input.name} [${i.input.dims.join('×')}], ${i.numClasses} classes`,
+        `input: ${i.input.name} [${i.input.dims.join('×')}]${i.input.layout === 'NHWC' ? ' (NHWC: --tensor takes H×W×C; projections are C×H×W)' : ''}, ${i.numClasses} classes`,
         `preprocessing: ${JSON.stringify(i.preprocessing)} (${i.preprocessingAssumed ? `assumed defaults: no ${path.basename(i.sidecarPath)} yet` : i.sidecarPath})`,
         ...i.preprocessingHints.map((h) => `  check: ${h}`),
         'layers:',
@@ -145,7 +148,7 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, benchGroup];
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, correspondenceGroup, probeGroup, benchGroup];
 const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
 const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 

@@ -1,9 +1,11 @@
 // Jobs a page can re-attach to: a reload (or a second page) asks which analyses are running or just
 // finished on the server, and takes the result of one by its id as if it had started it.
+import type { CorrespondenceArg, CorrespondenceResult } from './api-correspondence.ts';
 import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
 import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
+import type { ProbeArg, ProbeResult } from './api-probe.ts';
 import type { TopkScanResult } from './api-topk.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
@@ -11,6 +13,8 @@ export interface TopkJobArgs { layers: string[]; k?: number }
 export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
 /** Spectra with a firing scan: of the open model (no `model`) or of the compared model file. */
 export interface SpectraJobArgs { model?: string; layer?: string }
+export type CorrespondenceJobArgs = Omit<CorrespondenceArg, 'jobId'>;
+export type ProbeJobArgs = Omit<ProbeArg, 'jobId'>;
 
 /**
  * A kind of job a view can be restored from, with the arguments that restore it, its result, and the
@@ -23,6 +27,8 @@ export interface JobKinds {
   spectra: { args: SpectraJobArgs; result: FilterSpectraResult; part: never };
   /** Its parts: each batch of maps as it is done. */
   projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
+  correspondence: { args: CorrespondenceJobArgs; result: CorrespondenceResult; part: never };
+  probe: { args: ProbeJobArgs; result: ProbeResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

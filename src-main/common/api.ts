@@ -3,9 +3,11 @@
 import type { ImageEntry, LayerInfo, ModelInputImage, PixelBox, Preprocessing, SkippedFile, TensorSpec } from './types.ts';
 
 export type { ModelInputImage, PixelBox };
+import type { CorrespondenceCalls } from './api-correspondence.ts';
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
+import type { ProbeCalls } from './api-probe.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
 
@@ -26,7 +28,11 @@ export interface ModelInfo {
    * 'auto' on CPU: per layer, compiled where the reverse path is large (each projection says which).
    */
   deconvBackend: 'engine' | 'compiled' | 'auto';
-  input: { name: string; dims: (number | string)[]; channels: 1 | 3; height: number; width: number };
+  /**
+   * The image input. `dims` in the model's own `layout`: N×H×W×C for a channels-last (Keras,
+   * tf2onnx) model, whose tensors Convscope still gives and returns as C×H×W (DESIGN §3).
+   */
+  input: { name: string; dims: (number | string)[]; layout: 'NCHW' | 'NHWC'; channels: 1 | 3; height: number; width: number };
   outputs: TensorSpec[];
   numClasses: number;
   layers: LayerInfo[];
@@ -188,7 +194,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, JobCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, ProbeCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

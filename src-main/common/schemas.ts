@@ -4,8 +4,10 @@
 import { z } from 'zod';
 import type { Method } from './api.ts';
 import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks.ts';
+import { correspondenceSchemas } from './schemas-correspondence.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
+import { probeSchemas } from './schemas-probe.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
 import { topkSchemas } from './schemas-topk.ts';
 
@@ -21,6 +23,7 @@ export const preprocessingSchema = z.object({
   mean: listArg(numberArg(-1e6, 1e6), 1, 3),
   std: listArg(numberArg(0, 1e6, { aboveLo: true }), 1, 3),
   resize: oneOf(['shorter-side+center-crop', 'stretch']),
+  layout: oneOf(['NCHW', 'NHWC']).optional(),
   labels: z.union([textArg(LIMITS.path), listArg(textArg(LIMITS.layer, 0), 1, 100_000)], { error: 'must be a label file name or a list of labels' }).optional(),
 });
 
@@ -57,6 +60,8 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...invarianceSchemas,
   ...topkSchemas,
   ...occlusionSchemas,
+  ...correspondenceSchemas,
+  ...probeSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

@@ -8,6 +8,11 @@ export interface Preprocessing {
   mean: number[];
   std: number[];
   resize: 'shorter-side+center-crop' | 'stretch';
+  /**
+   * The model's input layout, as the model has it (absent: NCHW). NHWC for Keras and tf2onnx
+   * models; the preprocessed tensor is C×H×W all the same, which their session takes (onnx/layout.ts).
+   */
+  layout?: 'NCHW' | 'NHWC';
   /** A label file relative to the sidecar's folder, or the labels themselves. */
   labels?: string | string[];
 }

@@ -6,10 +6,12 @@ import { getApi } from '../lib/api-client.ts';
 import { jobsToReattach } from '../lib/job-reattach.ts';
 import { startedJobs } from '../lib/started-jobs.ts';
 import { selected } from './images-service.ts';
+import { reattachCorrespondence } from './correspondence-service.ts';
 import { reattachFiring } from './filters-service.ts';
 import { reattachSweeps } from './invariance-service.ts';
 import { reattachProjectAll } from './layers-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
+import { reattachProbe } from './probe-service.ts';
 import { reattachScan } from './topk-service.ts';
 
 export async function reattachJobs(): Promise<void> {
@@ -20,5 +22,7 @@ export async function reattachJobs(): Promise<void> {
     else if (j.kind === 'invariance') void reattachSweeps(j);
     else if (j.kind === 'spectra') void reattachFiring(j);
     else if (j.kind === 'projectAll') void reattachProjectAll(j);
+    else if (j.kind === 'correspondence') void reattachCorrespondence(j);
+    else if (j.kind === 'probe') void reattachProbe(j);
   }
 }

@@ -4,6 +4,7 @@
 import type { TaskMap } from '../jobs/compute-pool.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
 import { reduceMaps, type LayerMaxima } from './reduce-maps.ts';
+import { fitProbe, type ProbeFit, type ProbeFitInput } from './probe/fit.ts';
 import { computeSpectra, type ConvFilters, type Firing, type LayerSpectra } from './spectra/spectra.ts';
 
 export const analysisTasks = {
@@ -17,6 +18,11 @@ export const analysisTasks = {
   /** A conv layer's filter spectra (spectraReport). */
   spectra({ conv, firing }: { conv: ConvFilters; firing?: Firing }): LayerSpectra {
     return computeSpectra(conv, firing);
+  },
+
+  /** One layer's k-fold linear probe (DESIGN §3 "Linear probe"). */
+  probeFit(input: ProbeFitInput): ProbeFit {
+    return fitProbe(input);
   },
 } satisfies TaskMap;
 

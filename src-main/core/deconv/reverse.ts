@@ -146,6 +146,14 @@ export class ReverseRun {
         this.give(step.to[0], sig.data, same ? sig.box : null);
         return;
       }
+      case 'transposeBackward': {
+        const toDims = this.env.dims(step.to[0]);
+        if (step.perm.length !== fromDims.length || toDims.length !== fromDims.length || step.perm.some((p, a) => toDims[p] !== fromDims[a])) {
+          this.mismatch(step, `perm [0, ${step.perm.map((p) => p + 1).join(', ')}] and shapes [${toDims.join(', ')}] → [${fromDims.join(', ')}]`);
+        }
+        k.transposeBackward(sig.data, fromDims, step.perm, this.target(step.to[0], null));
+        return;
+      }
       case 'convTranspose': {
         const dy = this.dims3(step, step.from);
         const x = this.dims3(step, step.to[0]);

@@ -30,6 +30,8 @@ export type ReverseStep = StepBase &
     | { kind: 'relu' }
     | { kind: 'identity' }
     | { kind: 'reshape' }
+    /** Transpose; `perm` per sample (the batch axis stays first). Reverses as the inverse permutation. */
+    | { kind: 'transposeBackward'; perm: number[] }
     | { kind: 'batchNormalizationScale'; scale: Float32Array }
     /** A squeeze-excitation gate Mul(x, g): the signal to x times g's forward value per channel; `gate` is g, N×C×1×1. */
     | { kind: 'gateScale'; gate: string }

@@ -69,6 +69,13 @@ export function reverseStep(n: NodeDesc, needed: string[], ctx: PlanContext): Re
     case 'Flatten':
     case 'Reshape':
       return { ...firstOnly(), kind: 'reshape' };
+    case 'Transpose': {
+      // tf2onnx puts one back to N×H×W×C before a Keras Flatten; the signal goes back through its inverse.
+      const step = firstOnly();
+      const perm = n.attrs.perm;
+      if (!Array.isArray(perm) || perm[0] !== 0) throw fail('only a Transpose that keeps the batch axis first (perm [0, …]) is supported');
+      return { ...step, kind: 'transposeBackward', perm: (perm as number[]).slice(1).map((a) => a - 1) };
+    }
     case 'GlobalAveragePool':
       return { ...firstOnly(), kind: 'globalAveragePoolBackward' };
     case 'Conv': {

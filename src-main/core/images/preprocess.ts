@@ -19,12 +19,18 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225];
  *   images the two modes agree anyway.
  * Either way the sidecar is the place to correct it; these are guesses, not knowledge.
  */
-export function defaultPreprocessing(channels: 1 | 3, inputSize: [number, number]): Preprocessing {
+export function defaultPreprocessing(channels: 1 | 3, inputSize: [number, number], layout: InputLayout = 'NCHW'): Preprocessing {
   const size: [number, number] = [inputSize[0], inputSize[1]];
-  return channels === 3
+  const p: Preprocessing = channels === 3
     ? { inputSize: size, channels: 'RGB', scale: 255, mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], resize: 'shorter-side+center-crop' }
     : { inputSize: size, channels: 'gray', scale: 255, mean: [0.5], std: [0.5], resize: 'stretch' };
+  // Said only where it is not the default, so channels-first sidecars read as they always did.
+  if (layout === 'NHWC') p.layout = layout;
+  return p;
 }
+
+/** A model's input layout as Preprocessing states it (DESIGN §3; onnx/layout.ts). */
+export type InputLayout = NonNullable<Preprocessing['layout']>;
 
 /** Tensor channels of a preprocessing: what to ask `decodeImage` for. */
 export function channelCount(p: Pick<Preprocessing, 'channels'>): 1 | 3 {

@@ -163,6 +163,33 @@ describe('validatePreprocessing', () => {
   });
 });
 
+describe('the layout of a channels-last model', () => {
+  const rgb = defaultPreprocessing(3, [32, 32]);
+
+  it('is stated by the defaults and by any sidecar read for it; a sidecar stating another layout is refused', async () => {
+    expect(defaultPreprocessing(3, [32, 32], 'NHWC')).toEqual({ ...rgb, layout: 'NHWC' });
+    expect(rgb.layout).toBeUndefined();
+    const file = '/models/keras.convscope.json';
+    expect(validatePreprocessing({ channels: 'RGB' }, 3, [32, 32], file, 'NHWC').layout).toBe('NHWC');
+    expect(validatePreprocessing({ channels: 'RGB', layout: 'NCHW' }, 3, [32, 32], file).layout).toBe('NCHW');
+    expect(() => validatePreprocessing({ layout: 'NCHW' }, 3, [32, 32], file, 'NHWC')).toThrow(
+      'keras.convscope.json: layout "NCHW" does not match the model, whose input is N×H×W×C (NHWC)',
+    );
+    expect(() => validatePreprocessing({ layout: 'NHWC' }, 3, [32, 32], file)).toThrow(/layout "NHWC" does not match the model, whose input is N×C×H×W \(NCHW\)/);
+    expect(() => validatePreprocessing({ layout: 'HWC' }, 3, [32, 32], file, 'NHWC')).toThrow(/layout must be "NCHW" or "NHWC", got "HWC"/);
+    const missing = await loadSidecar(await modelIn(), 3, [32, 32], { sidecarDir, layout: 'NHWC' });
+    expect(missing).toMatchObject({ assumed: true, preprocessing: { layout: 'NHWC' } });
+  });
+
+  it('is written by a save for the model, even when the preprocessing saved leaves it out', async () => {
+    const model = await modelIn(undefined, 'keras.onnx');
+    const written = await saveModelSidecar(model, sidecarPath(model), rgb, { channels: 3, inputSize: [32, 32], layout: 'NHWC' }, { sidecarDir });
+    expect(JSON.parse(await readFile(written, 'utf8'))).toMatchObject({ layout: 'NHWC' });
+    expect((await loadSidecar(model, 3, [32, 32], { sidecarDir, layout: 'NHWC' })).preprocessing).toEqual({ ...rgb, layout: 'NHWC' });
+    await expect(loadSidecar(model, 3, [32, 32], { sidecarDir })).rejects.toMatchObject({ code: 'SIDECAR_INVALID', details: { field: 'layout' } });
+  });
+});
+
 describe('saveSidecar', () => {
   it('writes pretty JSON atomically, keeping unknown keys and their place', async () => {
     const model = await modelIn({ comment: 'trained by me', inputSize: [64, 64], channels: 'gray', labels: 'old.txt', future: { x: [1, 2] } });

@@ -10,7 +10,7 @@ import type { Preprocessing } from '../../common/types.ts';
 import { cacheDir } from './app-dirs.ts';
 import { ImageError, errnoCode, errorMessage } from './errors.ts';
 import { resolveLabels } from './labels.ts';
-import { channelCount, defaultPreprocessing } from './preprocess.ts';
+import { channelCount, defaultPreprocessing, type InputLayout } from './preprocess.ts';
 
 export function sidecarPath(modelPath: string): string {
   const dir = path.dirname(modelPath);
@@ -28,6 +28,15 @@ export function cachedSidecarPath(modelPath: string, dir = path.join(cacheDir(),
 export interface SidecarOptions {
   /** The folder of sidecars kept for models whose folder is read-only; default <cacheDir>/sidecars. */
   sidecarDir?: string;
+  /** The model's input layout (default NCHW): the sidecar states it, and must agree. */
+  layout?: InputLayout;
+}
+
+/** What a sidecar is checked against: the model's channels, input size (null: dynamic) and layout (default NCHW). */
+export interface SidecarModel {
+  channels: 1 | 3;
+  inputSize: [number, number] | null;
+  layout?: InputLayout;
 }
 
 export interface LoadedSidecar {
@@ -42,14 +51,14 @@ export interface LoadedSidecar {
 
 export async function loadSidecar(modelPath: string, channels: 1 | 3, inputSize: [number, number], opts: SidecarOptions = {}): Promise<LoadedSidecar> {
   for (const file of [sidecarPath(modelPath), cachedSidecarPath(modelPath, opts.sidecarDir)]) {
-    const loaded = await readSidecarFile(file, modelPath, channels, inputSize);
+    const loaded = await readSidecarFile(file, modelPath, channels, inputSize, opts.layout);
     if (loaded) return loaded;
   }
-  return { preprocessing: defaultPreprocessing(channels, inputSize), path: sidecarPath(modelPath), assumed: true, labels: null };
+  return { preprocessing: defaultPreprocessing(channels, inputSize, opts.layout), path: sidecarPath(modelPath), assumed: true, labels: null };
 }
 
 /** Reads and checks one sidecar file of `modelPath`; null when it does not exist. */
-export async function readSidecarFile(file: string, modelPath: string, channels: 1 | 3, inputSize: [number, number]): Promise<LoadedSidecar | null> {
+export async function readSidecarFile(file: string, modelPath: string, channels: 1 | 3, inputSize: [number, number], layout: InputLayout = 'NCHW'): Promise<LoadedSidecar | null> {
   const name = path.basename(file);
   let text: string;
   try {
@@ -65,7 +74,7 @@ export async function readSidecarFile(file: string, modelPath: string, channels:
   } catch (err) {
     throw new ImageError('SIDECAR_INVALID', `${name} is not valid JSON: ${errorMessage(err)}`, file);
   }
-  const preprocessing = validatePreprocessing(value, channels, inputSize, file);
+  const preprocessing = validatePreprocessing(value, channels, inputSize, file, layout);
   // A label file named in a sidecar is beside the model, wherever the sidecar itself is kept.
   const labels = await resolveLabels(preprocessing.labels, path.join(path.dirname(modelPath), name));
   return { preprocessing, path: file, assumed: false, labels };
@@ -79,7 +88,7 @@ export async function saveModelSidecar(
   modelPath: string,
   file: string,
   p: Preprocessing,
-  model: { channels: 1 | 3; inputSize: [number, number] | null },
+  model: SidecarModel,
   opts: SidecarOptions = {},
 ): Promise<string> {
   try {
@@ -104,9 +113,10 @@ export async function saveModelSidecar(
  * dropped; they stay in the file, see saveSidecar). A missing field takes its default, so a
  * hand-written `{ "labels": "labels.txt" }` is a valid sidecar; a field that is present must be
  * right. `inputSize` null means the model's spatial size is dynamic: any positive size is accepted
- * (and the default needs one, so then inputSize is required).
+ * (and the default needs one, so then inputSize is required). `layout` is the model's: a sidecar
+ * that states another is refused, and an NHWC model's preprocessing says NHWC.
  */
-export function validatePreprocessing(value: unknown, channels: 1 | 3, inputSize: [number, number] | null, file: string): Preprocessing {
+export function validatePreprocessing(value: unknown, channels: 1 | 3, inputSize: [number, number] | null, file: string, layout: InputLayout = 'NCHW'): Preprocessing {
   const name = path.basename(file);
   const fail = (field: string, msg: string): never => {
     throw new ImageError('SIDECAR_INVALID', `${name}: ${msg}`, file, { field });
@@ -164,6 +174,11 @@ export function validatePreprocessing(value: unknown, channels: 1 | 3, inputSize
   }
 
   const out: Preprocessing = { inputSize: size, channels: chans, scale: scale as number, mean, std, resize: resize as Preprocessing['resize'] };
+  if (v.layout !== undefined && v.layout !== 'NCHW' && v.layout !== 'NHWC') fail('layout', `layout must be "NCHW" or "NHWC", got ${JSON.stringify(v.layout)}`);
+  if (v.layout !== undefined && v.layout !== layout) {
+    fail('layout', `layout "${v.layout as string}" does not match the model, whose input is ${layout === 'NHWC' ? 'N×H×W×C (NHWC)' : 'N×C×H×W (NCHW)'}`);
+  }
+  if (v.layout !== undefined || layout === 'NHWC') out.layout = layout;
   const labels = v.labels;
   if (labels !== undefined) {
     if (typeof labels === 'string') {
@@ -183,8 +198,8 @@ export function validatePreprocessing(value: unknown, channels: 1 | 3, inputSize
  * atomically: a crash mid-write leaves the old file, never half a file. Keys of the existing file
  * that Preprocessing does not know (notes, settings of later versions) are kept.
  */
-export async function saveSidecar(file: string, p: Preprocessing, model?: { channels: 1 | 3; inputSize: [number, number] | null }): Promise<void> {
-  const checked = validatePreprocessing(p, model?.channels ?? channelCount(p), model ? model.inputSize : p.inputSize, file);
+export async function saveSidecar(file: string, p: Preprocessing, model?: SidecarModel): Promise<void> {
+  const checked = validatePreprocessing(p, model?.channels ?? channelCount(p), model ? model.inputSize : p.inputSize, file, model ? model.layout : p.layout);
   let existing: Record<string, unknown> = {};
   try {
     const old: unknown = JSON.parse(await readFile(file, 'utf8'));
@@ -199,7 +214,7 @@ export async function saveSidecar(file: string, p: Preprocessing, model?: { chan
   }
 }
 
-const KNOWN_KEYS = ['inputSize', 'channels', 'scale', 'mean', 'std', 'resize', 'labels'] as const;
+const KNOWN_KEYS = ['inputSize', 'channels', 'scale', 'mean', 'std', 'resize', 'layout', 'labels'] as const;
 
 function toSidecarJson(p: Preprocessing, existing: Record<string, unknown>): string {
   // Existing keys keep their place; known keys come in DESIGN's order when new.

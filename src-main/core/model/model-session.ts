@@ -114,8 +114,8 @@ export class ModelSession {
     options.progress?.('measuring the layers', total - 1, total);
     const graph = described ?? loaded.graph!;
 
-    const { channels, height, width, name: inputName } = graph.input;
-    const sidecar = await loadSidecar(abs, channels, [height, width]);
+    const { channels, height, width, name: inputName, layout } = graph.input;
+    const sidecar = await loadSidecar(abs, channels, [height, width], { layout });
 
     // One zero forward pass measures every layer's shape: exact, whatever the op mix.
     const b0 = graph.input.dims[0];

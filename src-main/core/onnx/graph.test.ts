@@ -81,7 +81,7 @@ describe('analyzeGraph on real PyTorch exports', () => {
 describe('analyzeGraph on built models', () => {
   it('ZF-like test model: native LRN, kinds, params, topological order', () => {
     const g = analyzeGraph(parseModel(zfTestModel(), 'zf.onnx'), 'zf.onnx');
-    expect(g.input).toEqual({ name: 'input', dims: ['N', 3, 224, 224], channels: 3, height: 224, width: 224 });
+    expect(g.input).toEqual({ name: 'input', dims: ['N', 3, 224, 224], layout: 'NCHW', channels: 3, height: 224, width: 224 });
     expect(g.layers.map((l) => l.id)).toEqual([
       'conv1', 'relu1', 'pool1', 'norm1', 'conv2', 'relu2', 'pool2', 'norm2', 'conv3', 'relu3', 'conv4', 'relu4',
       'conv5', 'relu5', 'pool5', 'flatten', 'fc6', 'relu6', 'logits',
@@ -188,6 +188,6 @@ describe('image input', () => {
     const b = new GraphBuilder();
     b.output(b.relu(b.input('gray', ['batch', 1, 28, 28])));
     const dims: Dim[] = ['batch', 1, 28, 28];
-    expect(analyzeGraph(parseModel(b.build(), 'g.onnx'), 'g.onnx').input).toEqual({ name: 'gray', dims, channels: 1, height: 28, width: 28 });
+    expect(analyzeGraph(parseModel(b.build(), 'g.onnx'), 'g.onnx').input).toEqual({ name: 'gray', dims, layout: 'NCHW', channels: 1, height: 28, width: 28 });
   });
 });

@@ -4,6 +4,7 @@ import { TensorProto_DataType } from 'onnx-buf';
 import type { Dim, LayerKind, ReceptiveField, TensorSpec } from '../../common/types.ts';
 import { ModelError, displayName } from './errors.ts';
 import { type ActivationMatch, type ReverseRule, findActivations, findGates } from './activations.ts';
+import { type InputLayout, channelsLastHint, inputLayout, ownDims } from './layout.ts';
 import { type GraphIndex, type LrnFold, findTorchLrns, indexGraph } from './lrn.ts';
 import { type NodeDesc, constantTensors, describeNodes } from './nodes.ts';
 import { type Field, inputField, nodeField, toReceptiveField } from './receptive-field.ts';
@@ -11,7 +12,9 @@ import { dataTypeName, elementCount } from './tensor.ts';
 
 export interface ImageInput {
   name: string;
+  /** In the model's own layout: N×H×W×C for NHWC (its session takes N×C×H×W all the same, layout.ts). */
   dims: Dim[];
+  layout: InputLayout;
   channels: 1 | 3;
   height: number;
   width: number;
@@ -77,7 +80,7 @@ export function analyzeGraph(model: ModelProto, file: string): GraphSummary {
   const graph = model.graph;
   const name = displayName(file);
   if (!graph || graph.node.length === 0) throw new ModelError('MODEL_NOT_ONNX', `${name} is not an ONNX model (no graph)`, file);
-  const input = findImageInput(graph, file);
+  const input = findImageInput(graph, file, inputLayout(model));
   const nodes = describeNodes(graph, file);
   const outputs = graph.output.map((v) => ({ name: v.name, dims: valueDims(v) ?? [] }));
   if (outputs.length === 0) throw new ModelError('MODEL_UNSUPPORTED', `${name} has no outputs`, file);
@@ -115,7 +118,7 @@ function describeValue(v: ValueInfoProto): string {
 }
 
 /** The one float N×C×H×W input with C ∈ {1, 3} and fixed H, W; weights listed as inputs don't count. */
-function findImageInput(graph: GraphProto, file: string): ImageInput {
+function findImageInput(graph: GraphProto, file: string, layout: InputLayout): ImageInput {
   const weights = new Set(graph.initializer.map((t) => t.name));
   const real = graph.input.filter((v) => !weights.has(v.name));
   const name = displayName(file);
@@ -130,14 +133,15 @@ function findImageInput(graph: GraphProto, file: string): ImageInput {
   const v = real[0];
   const t = v.type?.value.case === 'tensorType' ? v.type.value.value : null;
   const dims = valueDims(v);
-  const what = describeValue(v);
+  // A rewritten channels-last input is named as the model declares it.
+  const what = dims && layout === 'NHWC' ? `"${v.name}" ${dataTypeName(t!.elemType).toLowerCase()} [${ownDims(dims, layout).join(', ')}] (NHWC)` : describeValue(v);
   if (!t || !dims) return fail(`input ${what}`);
   if (t.elemType !== TensorProto_DataType.FLOAT) fail(`input ${what} is not float32`);
   if (dims.length !== 4) fail(`input ${what} is ${dims.length}-D, not 4-D`);
   const [, c, h, w] = dims;
-  if (c !== 1 && c !== 3) fail(`input ${what} has ${typeof c === 'number' ? c : `"${c}"`} channels`);
+  if (c !== 1 && c !== 3) fail(`input ${what} has ${typeof c === 'number' ? c : `"${c}"`} channels${channelsLastHint(graph, v.name, dims)}`);
   if (typeof h !== 'number' || typeof w !== 'number' || h <= 0 || w <= 0) fail(`input ${what} has no fixed height and width`);
-  return { name: v.name, dims, channels: c as 1 | 3, height: h as number, width: w as number };
+  return { name: v.name, dims: ownDims(dims, layout), layout, channels: c as 1 | 3, height: h as number, width: w as number };
 }
 
 /**

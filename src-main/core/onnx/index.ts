@@ -1,11 +1,13 @@
 // core/onnx: parse and rewrite ONNX models, find their layers, receptive fields and switches.
-export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel } from './model.ts';
+export { ModelError, type ModelErrorCode, type ParseOptions, parseModel, loadModelFile, serializeModel, channelsFirstBytes } from './model.ts';
+export { channelsFirst, inputLayout, type InputLayout } from './layout.ts';
 export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from './graph.ts';
 export { describeRule, type ReverseRule } from './activations.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
 export { detachFromFile, WeightsOnDisk, type ReadFile } from './weights-on-disk.ts';
 export { findSwitches, tapModel, serveTapped, switchesModel, withOutputs, defaultOpset, type TappedModel, type ServingTaps, type Switches } from './tap.ts';
 export { withDistances, distanceOutputs } from './with-distances.ts';
+export { withMeans, meanOutputs } from './with-means.ts';
 export { inferElementTypes, nodeOutputTypes, declaredElementType, NOT_A_TENSOR } from './element-types.ts';
 export {
   tensorToFloat32,
@@ -33,3 +35,4 @@ export {
 } from './builder.ts';
 export { seededRandom } from './seeded-random.ts';
 export { zfTestModel, zfFullWidthModel, mixedTypesTestModel, type ZfTestModelOptions } from './test-models.ts';
+export { nhwcTestModels, type NhwcTestModelOptions } from './nhwc-test-model.ts';

@@ -8,6 +8,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ModelProto, ModelProtoSchema } from 'onnx-buf';
 import { displayName, ModelError } from './errors.ts';
 import { inlineExternalData } from './external-data.ts';
+import { channelsFirst, inputLayout } from './layout.ts';
 import { isLfsPointer } from './lfs-pointer.ts';
 
 export { ModelError, type ModelErrorCode, displayName } from './errors.ts';
@@ -22,7 +23,8 @@ export interface ParseOptions {
 
 /**
  * Decodes and sanity-checks an ONNX model; tensors stored in external files are read from
- * `opts.baseDir` and inlined, so the result is self-contained.
+ * `opts.baseDir` and inlined, so the result is self-contained. A channels-last (Keras, tf2onnx)
+ * model comes back taking N×C×H×W, its own layout in its metadata (layout.ts).
  */
 export function parseModel(bytes: Uint8Array, file: string, opts: ParseOptions = {}): ModelProto {
   const name = displayName(file);
@@ -43,10 +45,16 @@ export function parseModel(bytes: Uint8Array, file: string, opts: ParseOptions =
   }
   checkShape(model, bytes, name, file);
   if (inlineExternalData(model, file, opts.baseDir)) inlined.add(model);
+  channelsFirst(model);
   return model;
 }
 
-/** Reads a model file; external data beside it is inlined. `bytes` is then a self-contained serialization. */
+/**
+ * Reads a model file; external data beside it is inlined. `bytes` is what the model's tensors are
+ * views of: the file's bytes, or with external data a self-contained serialization. (A
+ * channels-last model differs from its file in its input and leading Transposes, layout.ts:
+ * serialize the model, not these bytes, to run it.)
+ */
 export async function loadModelFile(path: string): Promise<{ model: ModelProto; bytes: Uint8Array }> {
   let bytes: Uint8Array;
   try {
@@ -64,6 +72,12 @@ export async function loadModelFile(path: string): Promise<{ model: ModelProto; 
 
 export function serializeModel(m: ModelProto): Uint8Array {
   return toBinary(ModelProtoSchema, m);
+}
+
+/** A model's bytes as a session should run them: a channels-last model's rewritten (layout.ts), others as they are. */
+export function channelsFirstBytes(bytes: Uint8Array, file: string): Uint8Array {
+  const model = parseModel(bytes, file);
+  return inputLayout(model) === 'NHWC' ? serializeModel(model) : bytes;
 }
 
 /** Random bytes often decode without error; a model needs at least these to be worth opening. */

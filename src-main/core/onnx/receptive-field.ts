@@ -162,7 +162,7 @@ export function nodeWindow(n: NodeDesc, constants: Map<string, TensorProto>): Wi
 /** Field of a node's outputs given the fields of its spine inputs (inputs not on the spine are constants). */
 export function nodeField(n: NodeDesc, inputs: Field[], constants: Map<string, TensorProto>): Field {
   if (inputs.length === 0 || inputs.some((f) => f === null)) return null;
-  const known = WINDOWS.has(n.op) || PASS_THROUGH.has(n.op) || JOINS.has(n.op) || GLOBAL.has(n.op) || GLOBAL_ONLY_IF_GLOBAL.has(n.op) || n.op === 'Pad';
+  const known = WINDOWS.has(n.op) || PASS_THROUGH.has(n.op) || JOINS.has(n.op) || GLOBAL.has(n.op) || GLOBAL_ONLY_IF_GLOBAL.has(n.op) || n.op === 'Pad' || n.op === 'Transpose';
   if (!known) return null;
   // Once every value sees the whole image, anything we can follow keeps it that way (e.g. SE blocks' 1×1 convs).
   if (inputs.every((f) => f!.kind === 'global')) return { kind: 'global' };
@@ -176,12 +176,23 @@ export function nodeField(n: NodeDesc, inputs: Field[], constants: Map<string, T
     }
     case 'Pad':
       return padField(n, inputs[0], constants);
+    case 'Transpose':
+      return transposeField(n, inputs[0]);
   }
   if (PASS_THROUGH.has(n.op)) return inputs[0];
   if (JOINS.has(n.op)) return joinFields(inputs);
   if (GLOBAL.has(n.op)) return { kind: 'global' };
   return null; // Softmax, Squeeze, ... over a spatial map: positions no longer line up with the input's
 
+}
+
+/**
+ * tf2onnx's Transpose back to N×H×W×C before a Keras Flatten: each H, W position is still where
+ * it was, so its field is too. A perm that moves the batch or swaps H and W loses the positions.
+ */
+function transposeField(n: NodeDesc, f: Field): Field {
+  const perm = Array.isArray(n.attrs.perm) ? (n.attrs.perm as number[]) : null;
+  return perm?.length === 4 && perm[0] === 0 && perm.indexOf(2) < perm.indexOf(3) ? f : null;
 }
 
 /** A Pad node before a Conv (TensorFlow-style exports): shifts the field, keeps its size. */

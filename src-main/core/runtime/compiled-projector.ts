@@ -73,8 +73,20 @@ export class CompiledProjector {
     await this.compiled(layer, 1, acts);
   }
 
-  /** Projections of one layer of one image; falls back to the TypeScript engine where a step does not compile. */
+  /** Projections of one layer; falls back to the TypeScript engine where a step does not compile. */
   async projectLayer(acts: Activations, reqs: ProjectionRequest[]): Promise<Projection[]> {
+    // A compiled run shares one image's switches (compiled/feeds.ts): top-k tiles, from several
+    // images of one batch, run image by image, answered in the order asked.
+    const rows = [...new Set(reqs.map((r) => r.batchIndex ?? 0))];
+    if (rows.length > 1) {
+      const byRow: Projection[] = new Array(reqs.length);
+      for (const row of rows) {
+        const idx = reqs.flatMap((r, i) => ((r.batchIndex ?? 0) === row ? [i] : []));
+        const done = await this.projectLayer(acts, idx.map((i) => reqs[i]));
+        idx.forEach((i, k) => (byRow[i] = done[k]));
+      }
+      return byRow;
+    }
     const out: Projection[] = [];
     for (let i = 0; i < reqs.length; i += MAX_BATCH) {
       const chunk = reqs.slice(i, i + MAX_BATCH);

@@ -40,7 +40,9 @@ export type ModelRewrite =
   /** A light copy that outputs just these tensors besides its own outputs (core/model/model-variants.ts). */
   | { kind: 'outputs'; tensors: string[] }
   /** A copy that computes per-row feature distances to row 0 in-graph (invariance sweeps). */
-  | { kind: 'distances'; layers: string[] };
+  | { kind: 'distances'; layers: string[] }
+  /** A copy that outputs each layer's per-channel spatial mean, reduced in-graph (linear probes). */
+  | { kind: 'means'; layers: string[] };
 
 export interface ModelSource {
   file: string;

@@ -11,7 +11,7 @@ import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import {
-  analyzeGraph, detachFromFile, elementCount, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withOutputs,
+  analyzeGraph, channelsFirstBytes, detachFromFile, elementCount, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
   type GraphSummary, type ReadFile, type Switches,
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
@@ -164,6 +164,8 @@ function rewritten(model: ModelProto, rewrite: Exclude<ModelRewrite, { kind: 'ta
       return withOutputs(model, rewrite.tensors);
     case 'distances':
       return withDistances(model, rewrite.layers, opset);
+    case 'means':
+      return withMeans(model, rewrite.layers, opset);
   }
 }
 
@@ -385,8 +387,11 @@ async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void
       collect();
       return opened;
     }
-    case 'load':
-      return install(req.key, req.bytes, req.key, req.providers, req.providerReason, req.deconv, { bytes: req.bytes, fileKey: null });
+    case 'load': {
+      // A channels-last model's session takes N×C×H×W, as the graph the engine plans with says (onnx/layout.ts).
+      const bytes = channelsFirstBytes(req.bytes, req.key);
+      return install(req.key, bytes, req.key, req.providers, req.providerReason, req.deconv, { bytes, fileKey: null });
+    }
     case 'describe':
       return describe(req.file);
     case 'run':

@@ -74,10 +74,10 @@ export function appCalls(ctx: AppContext): Omit<AppCalls, 'modelInput' | 'layerA
 
     async savePreprocessing({ preprocessing }) {
       const model = ctx.requireModel();
-      const { channels, height, width } = model.info.input;
+      const { channels, height, width, layout } = model.info.input;
       checkPreprocessing(preprocessing, model);
-      const written = await saveModelSidecar(model.info.path, model.info.sidecarPath, preprocessing, { channels, inputSize: [height, width] });
-      const reread = (await readSidecarFile(written, model.info.path, channels, [height, width]))!;
+      const written = await saveModelSidecar(model.info.path, model.info.sidecarPath, preprocessing, { channels, inputSize: [height, width], layout });
+      const reread = (await readSidecarFile(written, model.info.path, channels, [height, width], layout))!;
       const updated = model.withPreprocessing(reread.preprocessing, reread.labels, written);
       ctx.setModel(updated);
       return updated.info;

@@ -197,6 +197,15 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, channel: 9999 }, 'channel'],
     ],
   },
+  probe: {
+    good: () => [{ layers: [CONV1, RELU1], folds: 2, lambda: 0.5, jobId: 'arg-checks-probe' }],
+    bad: () => [
+      [{ folds: 1 }, 'folds'], [{ folds: 51 }, 'folds'], [{ folds: 2.5 }, 'folds'], [{ lambda: 0 }, 'lambda'], [{ lambda: -1 }, 'lambda'],
+      [{ lambda: 2e9 }, 'lambda'], [{ layers: [] }, 'layers'], [{ layers: [long(1001)] }, 'layers[0]'],
+      // The open folder has at most 30 images of a class.
+      [{ folds: 31 }, 'folds'],
+    ],
+  },
   jobs: { good: () => [{}], bad: () => [] },
   // After the occlusion row: its first call is kept under this id.
   jobResult: { good: () => [{ jobId: 'arg-checks-occlusion' }], bad: () => [[{ jobId: '' }, 'jobId'], [{ jobId: long(201) }, 'jobId']] },
@@ -213,6 +222,24 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, layer: CONV1, channel: 0, position: [32, 0] }, 'position[0]'],
       [{ path: IMG, layer: CONV1, channel: 0, size: 65 }, 'size'],
     ],
+  },
+  correspondence: {
+    good: () => [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 8, 8] }, { image: 'bag/00030.png', box: [56, 56, 8, 8] }] }], random: 1, seed: 3 }],
+    bad: () => [
+      [{ parts: [] }, 'parts'], [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 0, 8] }] }] }, 'parts[0].boxes[0].box[2]'],
+      [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [-1, 0, 8, 8] }] }] }, 'parts[0].boxes[0].box[0]'],
+      [{ parts: [{ name: '', boxes: [{ image: IMG, box: [0, 0, 8, 8] }] }] }, 'parts[0].name'],
+      [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 8, 8] }, { image: IMG, box: [0, 0, 8, 8] }] }], random: 1001 }, 'random'],
+      [{ parts: [{ name: 'p', boxes: [{ image: IMG, box: [0, 0, 8, 8] }, { image: IMG, box: [0, 0, 8, 8] }] }], seed: -1 }, 'seed'],
+    ],
+  },
+  correspondenceInput: {
+    good: () => [{ path: IMG, box: [0, 0, 64, 64] }, { path: IMG, box: [63, 63, 1, 1] }],
+    bad: () => [[{ path: IMG, box: [0, 0, 8, 0] }, 'box[3]'], [{ path: IMG, box: [0, 0, 8, 4097] }, 'box[3]'], [{ path: '', box: [0, 0, 8, 8] }, 'path']],
+  },
+  correspondenceParts: {
+    good: () => [{}, { parts: [{ name: 'p', boxes: [{ image: `fashion-mnist/${IMG}`, box: [0, 0, 8, 8] }] }] }],
+    bad: () => [[{ parts: [{ name: 'p', boxes: [] }] }, 'parts[0].boxes']],
   },
 };
 

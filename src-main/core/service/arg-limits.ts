@@ -52,4 +52,6 @@ export function checkPreprocessing(p: Preprocessing, model: ModelSession): void 
   for (const field of ['mean', 'std'] as const) {
     if (p[field].length !== channels) throw fail(field, `must be a list of ${channels} number${channels === 1 ? '' : 's'} (${has})`, p[field]);
   }
+  const { layout } = model.info.input;
+  if (p.layout !== undefined && p.layout !== layout) throw fail('layout', `must be "${layout}" (the model's input is ${layout === 'NHWC' ? 'N×H×W×C' : 'N×C×H×W'}), or left out`, p.layout);
 }

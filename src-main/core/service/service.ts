@@ -6,9 +6,11 @@ import type { ModelSession } from '../model/model-session.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
 import { AppContext, type Listener, type ServiceOptions } from './app-context.ts';
 import { appCalls } from './app-calls.ts';
+import { correspondenceCalls } from './correspondence-calls.ts';
 import { invarianceCalls } from './invariance-calls.ts';
 import { layerCalls } from './layer-calls.ts';
 import { occlusionCalls } from './occlusion-calls.ts';
+import { probeCalls } from './probe-calls.ts';
 import { spectraCalls } from './spectra-calls.ts';
 import { topkCalls } from './topk-calls.ts';
 
@@ -26,7 +28,7 @@ export interface ConvscopeService extends ApiCalls {
 
 export function createService(options: ServiceOptions): ConvscopeService {
   const ctx = new AppContext(options);
-  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx) };
+  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx) };
   return {
     ...calls,
     on: (listener) => ctx.on(listener),

@@ -109,6 +109,13 @@ export function lowerStep(e: Emitter, step: ReverseStep, x: string): Contributio
       if (numel(to) !== numel(fromDims)) fail(`sizes [${fromDims.join(', ')}] and [${to.join(', ')}] differ`);
       return [[step.to[0], same(to, fromDims) ? x : reshape(x, [N, ...to])]];
     }
+    case 'transposeBackward': {
+      const to = e.dims(step.to[0]);
+      if (step.perm.length !== fromDims.length || to.length !== fromDims.length || step.perm.some((p, a) => to[p] !== fromDims[a])) fail('perm and shapes do not match the forward pass');
+      // The inverse permutation, the batch axis staying first.
+      const inverse = [0, ...to.map((_, a) => step.perm.indexOf(a) + 1)];
+      return [[step.to[0], e.op('Transpose', [x], { perm: inverse })[0]]];
+    }
     case 'convTranspose': {
       const dy = dims3(step.from);
       const xd = dims3(step.to[0]);

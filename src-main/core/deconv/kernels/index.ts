@@ -5,6 +5,7 @@ import { gemmTranspose } from './gemm-transpose.ts';
 import { maxUnpool } from './max-unpool.ts';
 import { relu } from './relu.ts';
 import { batchNormalizationScale, concatSplit, globalAveragePoolBackward, padBackward, reduceToShape, sum } from './small.ts';
+import { transposeBackward } from './transpose-backward.ts';
 import type { Kernels } from './types.ts';
 
 export type { Box, Dims3, Kernels, WindowGeometry } from './types.ts';
@@ -21,5 +22,6 @@ export const fastKernels: Kernels = {
   concatSplit,
   padBackward,
   reduceToShape,
+  transposeBackward,
   sum,
 };

@@ -321,6 +321,21 @@ describe.each(impls)('%s kernels', (_name, k) => {
     }
   });
 
+  it('transposeBackward undoes onnxruntime\'s Transpose exactly, adding into out (tf2onnx\'s NCHW → NHWC among the perms)', async () => {
+    for (const [t, dims] of [[3, 4, 5], [3, 4, 5], [2, 3, 4], [2, 3, 4, 5]].entries()) {
+      const perm = [[1, 2, 0], [2, 0, 1], [0, 2, 1], [3, 1, 0, 2]][t];
+      const b = new GraphBuilder();
+      b.output(b.node('Transpose', [b.input('x', [1, ...dims])], { perm: [0, ...perm.map((a) => a + 1)] }, 1, { name: 'tr' })[0]);
+      const x = randomArray(dims.reduce((m, d) => m * d, 1), 270 + t);
+      const y = (await runOrt(b.build(), x, [1, ...dims])).tr;
+      const base = randomArray(x.length, 280 + t);
+      const out = base.slice();
+      k.transposeBackward(y.data as Float32Array, y.dims.slice(1) as number[], perm, out);
+      const expected = base.map((v, i) => v + x[i]);
+      expect(firstMismatch(out, expected, 0, 0), `perm [${perm}]: ${describeMismatch(out, expected, 0, 0)}`).toBe(-1);
+    }
+  });
+
   it('relu rectifies in place inside the box', () => {
     const d: Dims3 = [2, 3, 4];
     const x = randomArray(24, 240);

@@ -51,6 +51,8 @@ export interface Kernels {
   reduceToShape(dy: Float32Array, dyDims: number[], out: Float32Array, outDims: number[]): void;
   /** Pad's input gradient (a crop): out[c, y, x] += dy[c + begin[0], y + begin[1], x + begin[2]] where that is inside dy. */
   padBackward(dy: Float32Array, dyDims: Dims3, begin: Dims3, out: Float32Array, outDims: Dims3, box: Box): void;
+  /** Transpose's input gradient: out[x] += dy[y] where the forward Transpose (per-sample `perm`) moved x to y. */
+  transposeBackward(dy: Float32Array, dyDims: number[], perm: number[], out: Float32Array): void;
   /** out += x. */
   sum(x: Float32Array, out: Float32Array): void;
 }

@@ -101,6 +101,22 @@ function padBackward(dy: Float32Array, dyDims: Dims3, begin: Dims3, out: Float32
       }
 }
 
+/** Transpose's forward reads y[i] from x at the index whose axis perm[a] is i's a-th coordinate: send dy[i] there. */
+function transposeBackward(dy: Float32Array, dyDims: number[], perm: number[], out: Float32Array): void {
+  const xDims = dyDims.map((_, a) => dyDims[perm.indexOf(a)]);
+  for (let i = 0; i < dy.length; i++) {
+    let rest = i;
+    const y = dyDims.map(() => 0);
+    for (let a = dyDims.length - 1; a >= 0; a--) {
+      y[a] = rest % dyDims[a];
+      rest = Math.floor(rest / dyDims[a]);
+    }
+    const x = xDims.map(() => 0);
+    perm.forEach((p, a) => (x[p] = y[a]));
+    out[x.reduce((o, v, b) => o * xDims[b] + v, 0)] += dy[i];
+  }
+}
+
 function sum(x: Float32Array, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) out[i] += x[i];
 }
@@ -116,5 +132,6 @@ export const referenceKernels: Kernels = {
   concatSplit,
   padBackward,
   reduceToShape,
+  transposeBackward,
   sum,
 };
