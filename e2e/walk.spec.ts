@@ -2,7 +2,7 @@
 // full-width ZF net at 224×224×3, ≈250 MB of seeded random weights) with a small folder of 224×224
 // colour images in class sub-folders, also built here. For each long job — opening the model, a
 // layer's maps, a projection, "Project all maps", the Top-9 scan, spectra and the firing scan, an
-// invariance sweep, occlusion — its progress must move within 2 s of the click that started it
+// invariance sweep, correspondence, linear probes, occlusion — its progress must move within 2 s of the click that started it
 // (its count above 0, or its result already on screen; the 2 s grow with load per core where other
 // work shares the machine, see moveLimit), and then its result shows. Jobs known to miss it for a
 // reason in the core are measured and reported, not failed on (KNOWN_LATE). A reload in the
@@ -157,6 +157,8 @@ const KNOWN_LATE: Record<string, string> = {
   'top-9 scan': FORWARD_AT,
   'invariance sweep': FORWARD_AT,
   occlusion: FORWARD_AT,
+  correspondence: FORWARD_AT,
+  probes: 'ModelSession.variantForward loads a rewritten copy of the 250 MB model (its layers’ spatial means) into onnxruntime before the first batch, and nothing counts meanwhile',
 };
 
 // One walk, a test per view, in order: the server's session (model and folder) carries from one to
@@ -406,6 +408,63 @@ test.describe('a walk through every view on a real-size model', () => {
       svg: '[data-testid="inv-export-svg"]',
     });
     await checkOtherExport(app, '[data-testid="inv-export-csv"]', 'csv');
+  });
+
+  test('Correspondence: a parts file loaded, the run counts and shows its table; its PNG export is captioned', async ({ app }, testInfo) => {
+    await app.getByTestId('view-correspondence').click();
+    await expect(app.getByTestId('CorrespondenceView')).toBeVisible();
+    // Two parts over two images each, paths relative to the open folder (boxes: y, x, h, w).
+    const parts = path.join(dir, 'parts.json');
+    writeFileSync(parts, JSON.stringify({
+      parts: [
+        { name: 'red disc', boxes: [{ image: 'disc/disc-0.png', box: [80, 80, 64, 64] }, { image: 'disc/disc-1.png', box: [108, 48, 64, 64] }] },
+        { name: 'stripe edge', boxes: [{ image: 'stripes/stripes-0.png', box: [0, 0, 56, 56] }, { image: 'stripes/stripes-1.png', box: [0, 0, 56, 56] }] },
+      ],
+    }));
+    await app.getByTestId('corr-file').setInputFiles(parts);
+    await expect(app.getByTestId('corr-part-name')).toHaveCount(2);
+    await expect(app.getByTestId('corr-part-name').first()).toHaveValue('red disc');
+    await app.getByTestId('corr-draws').fill('3');
+    await job(app, 'correspondence', {
+      click: '[data-testid="corr-run"]',
+      indicator: { selector: '[data-testid="corr-progress"] [data-done]', attr: 'data-done' },
+      ready: { selector: '[data-testid="corr-table"]' },
+    });
+    await expect(app.getByTestId('corr-row')).toHaveCount(2);
+    await expect(app.getByTestId('corr-random-row')).toContainText('random ×3');
+    await expect(app.getByTestId('corr-chart')).toBeVisible();
+    await shot(app, testInfo, '11-correspondence');
+    await checkExport(app, testInfo, '[data-testid="corr-export-png"]', 'correspondence', {
+      title: /^Correspondence of object parts across images/,
+      caption: ['red disc (2 images)', `model ${MODEL}`, / UTC/],
+      svg: '[data-testid="corr-export-svg"]',
+    });
+    const csv = await checkOtherExport(app, '[data-testid="corr-export-csv"]', 'csv');
+    expect(csv.trim().split('\n')).toHaveLength(1 + 2 + 1);
+    await checkOtherExport(app, '[data-testid="corr-export-json"]', 'json');
+  });
+
+  test('Probes: the run counts and shows accuracy by layer; its PNG export is captioned', async ({ app }, testInfo) => {
+    await app.getByTestId('view-probes').click();
+    await expect(app.getByTestId('ProbeView')).toBeVisible();
+    await app.getByTestId('probe-folds').fill('2');
+    await job(app, 'probes', {
+      click: '[data-testid="probe-run"]',
+      indicator: { selector: '[data-testid="probe-progress"] [data-done]', attr: 'data-done' },
+      ready: { selector: '[data-testid="probe-chart"]' },
+    });
+    await expect(app.getByTestId('probe-summary')).toContainText(`${imageCount} images · 3 classes · 2 folds`);
+    const rows = app.getByTestId('probe-row');
+    await expect(rows).toHaveCount(Number(await app.getByTestId('probe-chart').getAttribute('data-layers')));
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
+    await shot(app, testInfo, '12-probes');
+    await checkExport(app, testInfo, '[data-testid="probe-export-png"]', 'probes', {
+      title: new RegExp(`^Linear probe accuracy by layer: ${MODEL.replace('.', '\\.')}, ${imageCount} images, 3 classes`),
+      caption: [`model ${MODEL}`, / UTC/],
+      svg: '[data-testid="probe-export-svg"]',
+    });
+    await checkOtherExport(app, '[data-testid="probe-export-csv"]', 'csv');
+    await checkOtherExport(app, '[data-testid="probe-export-json"]', 'json');
   });
 
   test('Occlusion: counts within 2 s; a reload mid-job comes back to the place and re-attaches; its PNG export is captioned', async ({ app }, testInfo) => {
