@@ -3,6 +3,7 @@
 //  - single-image prediction latency of the demo model, through the service (runtime child process)
 //  - event-loop stall while inference runs (sessions live off the main thread, so it should be ~0)
 //  - the runtime process's pipe (tensor round trips) and opening a 251 MB model off the main thread
+//  - feature evolution per checkpoint of the demo's zf-mini checkpoints against a plain forward loop (bench-evolution.ts)
 //  - at the end, full-size ZF, AlexNet, VGG11 and ResNet18 at 224×224×3 against PyTorch (bench-real.ts)
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { invarianceBench } from './bench-invariance.ts';
 import { topkBench } from './bench-topk.ts';
 import { probeBench } from './bench-probe.ts';
+import { evolutionBench } from './bench-evolution.ts';
 import { spectraBench } from './bench-spectra.ts';
 import { runtimeBench } from './bench-runtime.ts';
 import { realBench } from './bench-real.ts';
@@ -157,6 +159,7 @@ try {
   await deconvBench();
   await invarianceBench(record);
   await topkBench(record);
+  await evolutionBench(record);
   await spectraBench(record);
   await probeBench(record);
   record('peak RSS of the main process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

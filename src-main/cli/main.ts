@@ -10,6 +10,7 @@ import { common, print, withModel, type Command, type CommandGroup } from './com
 import type { OpenOptions } from '../core/model/model-session.ts';
 import { benchGroup } from './bench.ts';
 import { correspondenceGroup } from './correspondence.ts';
+import { evolutionGroup } from './evolution.ts';
 import { invarianceGroup } from './invariance.ts';
 import { occlusionGroup } from './occlusion.ts';
 import { spectraGroup } from './spectra.ts';
@@ -148,7 +149,7 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, correspondenceGroup, probeGroup, benchGroup];
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, correspondenceGroup, probeGroup, evolutionGroup, benchGroup];
 const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
 const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 

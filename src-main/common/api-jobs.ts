@@ -1,6 +1,7 @@
 // Jobs a page can re-attach to: a reload (or a second page) asks which analyses are running or just
 // finished on the server, and takes the result of one by its id as if it had started it.
 import type { CorrespondenceArg, CorrespondenceResult } from './api-correspondence.ts';
+import type { EvolutionArg, EvolutionResult } from './api-evolution.ts';
 import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
 import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
@@ -15,6 +16,7 @@ export type InvarianceJobArgs = Omit<InvarianceSweepsArg, 'jobId'>;
 export interface SpectraJobArgs { model?: string; layer?: string }
 export type CorrespondenceJobArgs = Omit<CorrespondenceArg, 'jobId'>;
 export type ProbeJobArgs = Omit<ProbeArg, 'jobId'>;
+export type EvolutionJobArgs = Omit<EvolutionArg, 'jobId'>;
 
 /**
  * A kind of job a view can be restored from, with the arguments that restore it, its result, and the
@@ -29,6 +31,7 @@ export interface JobKinds {
   projectAll: { args: Omit<ProjectAllArg, 'jobId'>; result: ProjectAllResult; part: { maps: ProjectedMap[] } };
   correspondence: { args: CorrespondenceJobArgs; result: CorrespondenceResult; part: never };
   probe: { args: ProbeJobArgs; result: ProbeResult; part: never };
+  evolution: { args: EvolutionJobArgs; result: EvolutionResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

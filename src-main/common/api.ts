@@ -4,6 +4,7 @@ import type { ImageEntry, LayerInfo, ModelInputImage, PixelBox, Preprocessing, S
 
 export type { ModelInputImage, PixelBox };
 import type { CorrespondenceCalls } from './api-correspondence.ts';
+import type { EvolutionCalls } from './api-evolution.ts';
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
@@ -194,7 +195,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, ProbeCalls, JobCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, ProbeCalls, EvolutionCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

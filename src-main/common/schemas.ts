@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Method } from './api.ts';
 import { intArg, LIMITS, listArg, numberArg, oneOf, textArg } from './arg-checks.ts';
 import { correspondenceSchemas } from './schemas-correspondence.ts';
+import { evolutionSchemas } from './schemas-evolution.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
 import { probeSchemas } from './schemas-probe.ts';
@@ -62,6 +63,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...occlusionSchemas,
   ...correspondenceSchemas,
   ...probeSchemas,
+  ...evolutionSchemas,
 };
 
 export function isMethod(name: unknown): name is Method {

@@ -14,8 +14,14 @@ export const browser = new FileBrowser();
 let browseSeq = 0;
 
 /** Open-model / open-folder buttons land here. */
-export async function chooseAndOpen(kind: BrowseKind): Promise<void> {
+export function chooseAndOpen(kind: BrowseKind): Promise<void> {
+  return choosePath(kind, null, null);
+}
+
+/** A model file or folder for `onChoose` (opening it, when null), in a dialog titled `title`. */
+export async function choosePath(kind: BrowseKind, title: string | null, onChoose: ((path: string) => Promise<void>) | null): Promise<void> {
   const api = getApi();
+  const done = onChoose ?? ((p: string) => (kind === 'model' ? openModel(p) : openFolder(p)));
   if (api.hasNativeDialogs) {
     let picked: string | null;
     try {
@@ -24,9 +30,11 @@ export async function chooseAndOpen(kind: BrowseKind): Promise<void> {
       notices.error(e, 'Opening the file dialog');
       return;
     }
-    if (picked) await (kind === 'model' ? openModel(picked) : openFolder(picked));
+    if (picked) await done(picked);
     return;
   }
+  browser.onChoose = onChoose;
+  browser.title = title;
   browser.kind = kind;
   browser.result = null;
   browser.error = null;
@@ -79,8 +87,9 @@ export function chooseCurrent(): Promise<void> {
 
 async function finish(path: string): Promise<void> {
   const kind = browser.kind;
+  const onChoose = browser.onChoose;
   browser.open = false;
-  await (kind === 'model' ? openModel(path) : openFolder(path));
+  await (onChoose ? onChoose(path) : kind === 'model' ? openModel(path) : openFolder(path));
 }
 
 export function closeBrowser(): void {

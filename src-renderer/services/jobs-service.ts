@@ -10,6 +10,7 @@ import { reattachCorrespondence } from './correspondence-service.ts';
 import { reattachFiring } from './filters-service.ts';
 import { reattachSweeps } from './invariance-service.ts';
 import { reattachProjectAll } from './layers-service.ts';
+import { reattachEvolution } from './evolution-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
 import { reattachProbe } from './probe-service.ts';
 import { reattachScan } from './topk-service.ts';
@@ -24,5 +25,6 @@ export async function reattachJobs(): Promise<void> {
     else if (j.kind === 'projectAll') void reattachProjectAll(j);
     else if (j.kind === 'correspondence') void reattachCorrespondence(j);
     else if (j.kind === 'probe') void reattachProbe(j);
+    else if (j.kind === 'evolution') void reattachEvolution(j);
   }
 }

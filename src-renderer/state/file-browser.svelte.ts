@@ -11,6 +11,9 @@ export class FileBrowser {
   error = $state<string | null>(null);
   /** The path field; follows navigation, and can be typed into. */
   pathInput = $state('');
+  /** What choosing does, when not opening a model or folder (the Training view's checkpoints), and the dialog's title then. */
+  onChoose: ((path: string) => Promise<void>) | null = null;
+  title = $state<string | null>(null);
   /** Where each kind of dialog was last, to start there next time. */
   lastPath: Record<BrowseKind, string | undefined> = { model: undefined, folder: undefined };
 }

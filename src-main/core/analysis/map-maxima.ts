@@ -16,6 +16,8 @@ export interface MaximaBatch {
   /** Indices (into the `images` given to scanMapMaxima) of the images in this batch, in order. */
   indices: number[];
   layers: Record<string, LayerMaxima>;
+  /** The tensors of `ScanOptions.also`, as the forward pass returned them (batch first). */
+  also: Record<string, OutputTensor>;
 }
 
 export interface ScanFailure {
@@ -25,6 +27,8 @@ export interface ScanFailure {
 
 export interface ScanOptions {
   layers: string[];
+  /** Tensors fetched in the same pass and handed out whole, not reduced (the class scores, say). */
+  also?: string[];
   /** C×H×W input size of one image. */
   inputSize: number;
   /** Images per forward pass. */
@@ -51,6 +55,7 @@ export async function* scanMapMaxima<T>(
 ): AsyncGenerator<MaximaBatch> {
   const batchSize = Math.max(1, options.batchSize ?? 16);
   const { inputSize, layers, signal } = options;
+  const also = (options.also ?? []).filter((t) => !layers.includes(t));
 
   const loadBatch = async (start: number) => {
     const end = Math.min(images.length, start + batchSize);
@@ -84,13 +89,18 @@ export async function* scanMapMaxima<T>(
       });
       await before;
       if (signal?.aborted) throw new AppError('CANCELLED', 'scan cancelled');
-      return forward(batch, ok.length, layers);
+      return forward(batch, ok.length, also.length ? [...layers, ...also] : layers);
     })();
     forwarded = out.then(
       () => {},
       () => {},
     );
-    const result = out.then(async (o) => ({ indices: ok.map((r) => r.index), layers: await reduce(o, ok.length) }));
+    const result = out.then(async (o) => {
+      // Picked before the reduction moves the scanned tensors' buffers to the worker.
+      const kept = Object.fromEntries(also.map((t) => [t, o[t]]));
+      for (const t of also) if (!kept[t]) throw new AppError('NOT_FOUND', `the model did not return tensor ${quoted(t)}`, { layer: t });
+      return { indices: ok.map((r) => r.index), layers: await reduce(o, ok.length), also: kept };
+    });
     // Handled now, thrown when the batch's turn comes: a failure must not go unhandled meanwhile.
     result.catch(() => {});
     return result;

@@ -114,6 +114,14 @@ export class AppContext implements ServiceContext {
     return session;
   }
 
+  async workSession(file: string): Promise<{ session: ModelSession; owned: boolean }> {
+    const abs = path.resolve(file);
+    const st = await stat(abs).catch(() => null);
+    const cached = st ? this.sessions.get(ModelSession.cacheKey(abs, st.mtimeMs, st.size)) : undefined;
+    if (cached) return { session: cached, owned: false };
+    return { session: await ModelSession.open(abs, this.host, chooseProvider(this.options.provider ?? 'auto')), owned: true };
+  }
+
   requireFolder(): FolderListing {
     if (!this.folder) throw new AppError('NO_FOLDER', 'No image folder is open.');
     return this.folder;

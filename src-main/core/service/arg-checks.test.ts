@@ -23,6 +23,7 @@ const long = (n: number) => 'x'.repeat(n);
 const CONV1 = '/conv1/Conv_output_0';
 const RELU1 = '/relu1/Relu_output_0';
 const CONV2 = '/conv2/Conv_output_0';
+const CHECKPOINTS = path.join(packageRoot(), 'resources/models/zf-mini/checkpoints');
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'convscope-args-'));
@@ -186,6 +187,20 @@ const TABLE: Record<Method, Row> = {
   topkTiles: {
     good: () => [{ layer: CONV1, channel: 31, k: 9, projections: false }],
     bad: () => [[{ layer: CONV1, channel: -1 }, 'channel'], [{ layer: CONV1, channel: 0, k: 65 }, 'k'], [{ layer: CONV1, channel: 32, k: 9 }, 'channel']],
+  },
+  evolutionCheckpoints: {
+    good: () => [{ paths: [CHECKPOINTS, modelFile] }],
+    bad: () => [[{ paths: [] }, 'paths'], [{ paths: [''] }, 'paths[0]'], [{ paths: [long(4097)] }, 'paths[0]']],
+  },
+  evolution: {
+    good: () => [{ checkpoints: [CHECKPOINTS], layer: CONV1, maps: 2, seed: 4_294_967_295 }, { checkpoints: [modelFile], layer: CONV1, channels: [0, 31] }],
+    bad: () => [
+      [{ checkpoints: [], layer: CONV1 }, 'checkpoints'], [{ checkpoints: [CHECKPOINTS], layer: '' }, 'layer'],
+      [{ checkpoints: [CHECKPOINTS], layer: CONV1, maps: 0 }, 'maps'], [{ checkpoints: [CHECKPOINTS], layer: CONV1, maps: 65 }, 'maps'],
+      [{ checkpoints: [CHECKPOINTS], layer: CONV1, seed: -1 }, 'seed'], [{ checkpoints: [CHECKPOINTS], layer: CONV1, channels: [] }, 'channels'],
+      // conv1 has 32 maps.
+      [{ checkpoints: [CHECKPOINTS], layer: CONV1, channels: [3, 32] }, 'channels[1]'],
+    ],
   },
   occlusion: {
     good: () => [{ path: IMG, size: 16, stride: 16, jobId: 'arg-checks-occlusion' }, { path: IMG, size: 64, stride: 64, targetClass: 9, layer: CONV1, channel: 31 }],

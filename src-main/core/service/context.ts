@@ -21,6 +21,11 @@ export interface ServiceContext {
   inputTensor(rel: string): Promise<{ tensor: Float32Array; entry: ImageEntry }>;
   /** Runtime cache id of an image's kept forward pass (for ModelSession.keep/project). */
   keepId(model: ModelSession, rel: string): string;
+  /**
+   * A session of a model file for one piece of work: one the app holds already (owned: false), else
+   * a new one the caller closes (owned: true). Unlike sessionFor it never evicts a session in use.
+   */
+  workSession(file: string): Promise<{ session: ModelSession; owned: boolean }>;
   /** Opens (or reuses) a session for another model file without making it the current model. */
   sessionFor(file: string): Promise<ModelSession>;
 }

@@ -7,6 +7,7 @@ import type { RuntimeHost } from '../runtime/host.ts';
 import { AppContext, type Listener, type ServiceOptions } from './app-context.ts';
 import { appCalls } from './app-calls.ts';
 import { correspondenceCalls } from './correspondence-calls.ts';
+import { evolutionCalls } from './evolution-calls.ts';
 import { invarianceCalls } from './invariance-calls.ts';
 import { layerCalls } from './layer-calls.ts';
 import { occlusionCalls } from './occlusion-calls.ts';
@@ -28,7 +29,7 @@ export interface ConvscopeService extends ApiCalls {
 
 export function createService(options: ServiceOptions): ConvscopeService {
   const ctx = new AppContext(options);
-  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx) };
+  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx), ...evolutionCalls(ctx) };
   return {
     ...calls,
     on: (listener) => ctx.on(listener),

@@ -8,7 +8,7 @@ import type { ModelSession } from '../../model/model-session.ts';
 import { loadState, modelContentHash, saveState, type CacheKey } from './cache.ts';
 import { Checkpoints, checkpointIntervalMs } from './checkpoint.ts';
 import { resolveScanLayer, type ScanLayer } from './layers.ts';
-import { scanTopk } from './scan.ts';
+import { scanTopk, type TopkScanOptions } from './scan.ts';
 import { listSignatures } from './signature.ts';
 import { diffListing, emptyState, neverFires, pruneFailed, summarise, type LayerTopkState, type ListedImage } from './state.ts';
 
@@ -32,6 +32,11 @@ export interface TopkRun {
   onProgress?: (done: number, total: number) => void;
   /** Milliseconds between checkpoints during a scan (default $CONVSCOPE_CHECKPOINT_SECONDS, else 10 s). */
   checkpointMs?: number;
+  /** `folder.paths` with their file signatures, when the caller listed them already (several scans of one folder). */
+  listing?: readonly ListedImage[];
+  /** Tensors fetched in the scan's own passes and handed to `onAlso` (the class scores, for an accuracy). */
+  also?: string[];
+  onAlso?: TopkScanOptions['onAlso'];
   /** The first failure to write the cache (the scan goes on without it). */
   onCacheWarning?: (message: string) => void;
 }
@@ -75,7 +80,7 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
   const scanLayers: ScanLayer[] = [...new Set(r.layers)].map((id) => resolveScanLayer(info.layers, id, info.name));
   const modelHash = await modelContentHash(info.path);
   const keys: CacheKey[] = scanLayers.map((layer) => ({ modelHash, layer, k, preprocessing: info.preprocessing, folder: r.folder.root }));
-  const listing: ListedImage[] = await listSignatures(r.folder.root, r.folder.paths, r.signal);
+  const listing: readonly ListedImage[] = r.listing ?? (await listSignatures(r.folder.root, r.folder.paths, r.signal));
 
   const states: LayerTopkState[] = [];
   const rescanned: string[] = [];
@@ -123,6 +128,8 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
         batchSize: r.batchSize ?? defaultBatchSize(inputSize, listing.length),
         signal: r.signal,
         onProgress: r.onProgress,
+        also: r.also,
+        onAlso: r.onAlso,
         afterBatch: () => checkpoints.maybe(),
       });
       scanned = out.scanned;

@@ -2,6 +2,7 @@
 // reduced into each layer's state. A cancelled pass leaves every state holding what it has counted,
 // so the next scan only does the rest (resume), exactly as for images added to the folder.
 import { scanMapMaxima, type BatchForward } from '../map-maxima.ts';
+import type { OutputTensor } from '../../runtime/protocol.ts';
 import { addFailure, addImage, diffListing, type LayerTopkState, type ListedImage } from './state.ts';
 
 export interface TopkScanOptions {
@@ -11,6 +12,10 @@ export interface TopkScanOptions {
   signal?: AbortSignal;
   /** Images handled so far out of those this pass needs. */
   onProgress?: (done: number, total: number) => void;
+  /** Fetched in the same passes and handed to `onAlso` whole (ModelSession output names). */
+  also?: string[];
+  /** The `also` tensors of each batch, with the images of its rows in order. */
+  onAlso?: (images: ListedImage[], tensors: Record<string, OutputTensor>) => void;
   /** Awaited after each batch is counted into the states (the checkpoint hook: states are consistent here). */
   afterBatch?: () => Promise<void>;
 }
@@ -42,6 +47,7 @@ export async function scanTopk(
   let failed = 0;
   const stream = scanMapMaxima(todo, load, forward, {
     layers: tensors,
+    also: options.also,
     inputSize: options.inputSize,
     batchSize: options.batchSize,
     signal: options.signal,
@@ -57,6 +63,7 @@ export async function scanTopk(
       const image = todo[index];
       states.forEach((s, i) => needs[i].has(image.path) && addImage(s, batch.layers[s.tensor], j, image));
     });
+    if (options.onAlso) options.onAlso(batch.indices.map((i) => todo[i]), batch.also);
     await options.afterBatch?.();
   }
   return { scanned: todo.length, failed };
