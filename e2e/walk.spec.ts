@@ -354,11 +354,6 @@ test.describe('a walk through every view on a real-size model', () => {
   });
 
   test('Top-9: a map’s top-9 shows its projections; its PNG export is captioned', async ({ app }, testInfo) => {
-    // Known: on this model the figure's projections fail with "shared switches need every request
-    // to come from the same image (batch index)" (core/deconv/compiled/feeds.ts, thrown for the
-    // compiled reverse path that runtime/compiled-projector.ts builds with sharedSwitches, asked for
-    // entries of several images at once). Remove this line once fixed: the test then passes.
-    test.fail(true, 'Top-9 figure on the compiled deconv path: "shared switches need every request to come from the same image (batch index)"');
     await app.getByTestId('view-topk').click();
     const wall = app.getByTestId('topk-wall');
     await expect(wall.getByTestId('topk-map').first()).toBeVisible({ timeout: 60_000 });
