@@ -10,21 +10,18 @@
 // and re-attaches to the running job. Every PNG export is checked as a PNG (signature, decodes, one
 // extension) carrying its caption. Screenshots of every view are attached to the report and copied
 // to $CONVSCOPE_E2E_SHOTS (default: <tmp>/walk-shots) for a person to look at.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page, TestInfo } from '@playwright/test';
-import sharp from 'sharp';
 import { zfFullWidthModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
 import { describeWatch, firstMove, readWatch, startWatch, waitWatch, type WatchReport, type WatchSpec } from './support/job-watch.ts';
 import { browseTo, openFolderAt, openModelAt } from './support/open.ts';
-import { readTextChunks } from '../src-main/common/png-text.ts';
-import { pngChunkTypes, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
+import { checkOtherExport, checkPngExport, shot, SIZE, writeShapeFolder, type Caption } from './support/walk-checks.ts';
 
 const MODEL = 'zf.onnx';
-const SIZE = 224;
 /** Issue 14: a job's progress moves within 2 s of starting it. */
 const MOVES_WITHIN_MS = 2000;
 
@@ -39,7 +36,6 @@ function moveLimit(): { ms: number; note: string } {
   const factor = Math.max(1, load / cores);
   return { ms: MOVES_WITHIN_MS * factor, note: factor > 1 ? `limit 2 s × ${factor.toFixed(1)} (load ${load.toFixed(1)} on ${cores} cores)` : 'limit 2 s' };
 }
-const SHOTS = process.env.CONVSCOPE_E2E_SHOTS ?? path.join(tmpdir(), 'walk-shots');
 
 // The e2e tsconfig has no DOM types: what the in-page checks read.
 interface PageImage {
@@ -48,99 +44,6 @@ interface PageImage {
 }
 interface PageGlobals {
   location: { hash: string };
-}
-
-/** Three classes of two 224×224 colour images each: discs, stripes and a checkerboard, drawn from SVG. */
-async function writeShapeFolder(root: string): Promise<number> {
-  const svg = (body: string, bg: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}"><rect width="100%" height="100%" fill="${bg}"/>${body}</svg>`;
-  const classes: Record<string, string[]> = {
-    disc: [svg('<circle cx="112" cy="112" r="64" fill="#e0452b"/>', '#f3e9d2'), svg('<circle cx="80" cy="140" r="48" fill="#2b6fe0"/><circle cx="160" cy="60" r="24" fill="#111"/>', '#dfe8d0')],
-    stripes: [
-      svg(Array.from({ length: 8 }, (_, i) => `<rect x="${i * 28}" width="14" height="224" fill="#1d3557"/>`).join(''), '#f1faee'),
-      svg(Array.from({ length: 8 }, (_, i) => `<rect y="${i * 28}" width="224" height="14" fill="#2a9d8f" transform="rotate(30 112 112)"/>`).join(''), '#fefae0'),
-    ],
-    checker: [
-      svg(Array.from({ length: 64 }, (_, i) => ((i + Math.floor(i / 8)) % 2 ? `<rect x="${(i % 8) * 28}" y="${Math.floor(i / 8) * 28}" width="28" height="28" fill="#222"/>` : '')).join(''), '#eee'),
-      svg(Array.from({ length: 16 }, (_, i) => ((i + Math.floor(i / 4)) % 2 ? `<rect x="${(i % 4) * 56}" y="${Math.floor(i / 4) * 56}" width="56" height="56" fill="#8d2bd9"/>` : '')).join(''), '#f7d154'),
-    ],
-  };
-  let n = 0;
-  for (const [name, images] of Object.entries(classes)) {
-    mkdirSync(path.join(root, name), { recursive: true });
-    for (const [i, s] of images.entries()) {
-      await sharp(Buffer.from(s)).png().toFile(path.join(root, name, `${name}-${i}.png`));
-      n++;
-    }
-  }
-  return n;
-}
-
-/** A screenshot of the page, attached to the report and copied where a person looks at them. */
-async function shot(app: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await app.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  mkdirSync(SHOTS, { recursive: true });
-  copyFileSync(file, path.join(SHOTS, `${name}.png`));
-}
-
-interface Caption {
-  /** What the figure's title (PNG `Title`) says. */
-  title: RegExp;
-  /** What its caption (PNG `Description`) holds. */
-  caption: (string | RegExp)[];
-  /** The SVG button beside the PNG one, whose <title> and <desc> must match the PNG's. */
-  svg?: string;
-}
-
-/**
- * Clicks an export button and checks the download: one `.png` extension, the PNG signature and
- * chunks, that it decodes to the size its header says, and its title and caption in its text
- * chunks; then the SVG beside it says the same.
- */
-async function checkPngExport(app: Page, testInfo: TestInfo, button: string, name: string, want: Caption): Promise<string> {
-  const [download] = await Promise.all([app.waitForEvent('download'), app.locator(button).click()]);
-  const file = download.suggestedFilename();
-  expect(file, `${name}: one .png extension`).toMatch(SINGLE_PNG_EXTENSION);
-  const saved = testInfo.outputPath(`export-${name}.png`);
-  await download.saveAs(saved);
-  mkdirSync(SHOTS, { recursive: true });
-  copyFileSync(saved, path.join(SHOTS, `export-${name}.png`));
-  await testInfo.attach(`export-${name}`, { path: saved, contentType: 'image/png' });
-  const bytes = readFileSync(saved);
-  const chunks = pngChunkTypes(bytes);
-  expect(chunks[0], `${name}: IHDR first`).toBe('IHDR');
-  expect(chunks.at(-1), `${name}: IEND last`).toBe('IEND');
-  const raw = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
-  expect([raw.info.width, raw.info.height], `${name}: decodes to its header's size`).toEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]);
-  const text = readTextChunks(new Uint8Array(bytes));
-  expect(text.Title, `${name}: its title (PNG text chunk Title)`).toMatch(want.title);
-  expect(text.Description, `${name}: its caption (PNG text chunk Description)`).toBeTruthy();
-  for (const c of want.caption) {
-    if (typeof c === 'string') expect(text.Description, `${name}: caption`).toContain(c);
-    else expect(text.Description, `${name}: caption`).toMatch(c);
-  }
-  if (want.svg) {
-    const [svgDownload] = await Promise.all([app.waitForEvent('download'), app.locator(want.svg).click()]);
-    expect(svgDownload.suggestedFilename()).toBe(file.replace(/\.png$/, '.svg'));
-    const svg = await savedSvg(svgDownload);
-    expect(svg.title, `${name}: the SVG's title`).toBe(text.Title);
-    // The same caption, but for its date: the two exports may fall either side of a minute.
-    const undated = (t: string) => t.replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, '<date> UTC');
-    expect(undated(svg.desc), `${name}: the SVG's caption`).toBe(undated(text.Description));
-    await svgDownload.saveAs(testInfo.outputPath(`export-${name}.svg`));
-  }
-  return `${name} export: ${file} ${raw.info.width}×${raw.info.height} · Title "${text.Title}" · Description "${text.Description.replace(/\n/g, ' / ')}"`;
-}
-
-/** Clicks a non-PNG export and checks its file name has one extension and the file is not empty. */
-async function checkOtherExport(app: Page, button: string, ext: string): Promise<string> {
-  const [download] = await Promise.all([app.waitForEvent('download'), app.locator(button).click()]);
-  const file = download.suggestedFilename();
-  expect(file).toMatch(new RegExp(`^[^/\\\\]+\\.${ext}$`));
-  expect(file).not.toMatch(/\.(png|jpe?g|onnx|npy|csv|json)\.\w+$/i);
-  expect(readFileSync((await download.path())!).length).toBeGreaterThan(0);
-  return readFileSync((await download.path())!, 'utf8');
 }
 
 const hash = (app: Page) => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash);
