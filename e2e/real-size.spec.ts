@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { zfFullWidthModel, zfTestModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
-import { fillPath } from './support/file-browser.ts';
+import { browseTo, openFolderAt, openModelAt, openModelAttempt } from './support/open.ts';
 import { paths } from './support/env.ts';
 
 // The e2e tsconfig has no DOM types: the page's globals as far as the in-page code below needs them.
@@ -33,30 +33,6 @@ const FILE = 'zf.onnx';
 const CONV5 = 'relu5'; // conv5's ReLU: 256 maps of 13×13 at 224
 const CONV4 = 'relu4';
 const TARGET_MS = 300;
-
-async function browseTo(app: Page, kind: 'model' | 'folder', dir: string): Promise<void> {
-  await app.getByTestId(kind === 'model' ? 'open-model' : 'open-folder').click();
-  const dialog = app.getByTestId('browser');
-  await fillPath(dialog, dir);
-  await dialog.getByTestId('browser-go').click();
-  await expect(dialog.getByTestId('browser-path')).toHaveValue(dir);
-}
-
-async function openModelAttempt(app: Page, dir: string, file: string): Promise<void> {
-  await browseTo(app, 'model', dir);
-  await app.getByTestId('browser').locator(`[data-testid="browser-entry"][data-name="${file}"]`).click();
-}
-
-async function openModelAt(app: Page, dir: string, file: string): Promise<void> {
-  await openModelAttempt(app, dir, file);
-  await expect(app.getByTestId('model-name')).toHaveText(file, { timeout: 120_000 });
-}
-
-async function openFolderAt(app: Page, dir: string): Promise<void> {
-  await browseTo(app, 'folder', dir);
-  await app.getByTestId('browser').getByTestId('browser-choose').click();
-  await expect(app.getByTestId('folder-name')).toHaveText(path.basename(dir));
-}
 
 /**
  * Watches the page while a model opens: what the running-jobs strip showed for `label` (stages,

@@ -41,3 +41,21 @@ export async function savedSvg(d: Download): Promise<SavedSvg> {
 
 /** `x.png`, not `x.png.png` nor `x.jpg.png`. */
 export const SINGLE_PNG_EXTENSION = /^(?!.*\.(png|jpe?g|bmp|onnx)\.png$)[^/\\]+\.png$/i;
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The chunk types of a PNG, in file order; throws on a bad signature or a chunk running past the end. */
+export function pngChunkTypes(bytes: Buffer): string[] {
+  if (bytes.length < 8 || !bytes.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG: bad signature');
+  const types: string[] = [];
+  let at = 8;
+  while (at + 8 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    if (at + 12 + length > bytes.length) throw new Error(`PNG chunk ${type} runs past the end of the file`);
+    types.push(type);
+    at += 12 + length;
+    if (type === 'IEND') break;
+  }
+  return types;
+}

@@ -7,6 +7,7 @@ import { getApi } from '../lib/api-client.ts';
 import { pngUrl } from '../lib/blob-url.ts';
 import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { downloadBytes } from '../lib/download.ts';
+import { exportFileName } from '../lib/figure-text.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { occlusionCsv, occlusionJson } from '../lib/occlusion-maps.ts';
 import { notices } from '../state/notices.svelte.ts';
@@ -123,7 +124,7 @@ export async function runFaithfulness(): Promise<void> {
 export function exportOcclusion(kind: 'json' | 'csv'): void {
   const r = occlusion.result;
   if (!r) return;
-  const base = `occlusion-${r.path.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
   const text = kind === 'json' ? occlusionJson(r) : occlusionCsv(r);
-  downloadBytes(new TextEncoder().encode(text), `${base}.${kind}`, kind === 'json' ? 'application/json' : 'text/csv');
+  // Named as the PNG is: `occlusion-disc_disc-0.csv`, not `….png.csv`.
+  downloadBytes(new TextEncoder().encode(text), exportFileName(['occlusion', r.path], kind), kind === 'json' ? 'application/json' : 'text/csv');
 }
