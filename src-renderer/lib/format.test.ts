@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  baseName, dirName, formatActivation, formatBytes, formatCount, formatPair, formatPercent, formatReceptiveField, formatShape, joinPath,
+  baseName, dirName, formatActivation, formatBytes, formatCount, formatMs, formatPair, formatPercent, formatRangeEnds, formatReceptiveField, formatShape, joinPath,
 } from './format.ts';
 
 describe('formatShape', () => {
@@ -120,5 +120,24 @@ describe('formatActivation', () => {
     expect(formatActivation(12345)).toBe('12.3k');
     expect(formatActivation(0.00012)).toBe('1.2e-4');
     expect(formatActivation(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatRangeEnds', () => {
+  it('adds digits until the two ends differ', () => {
+    expect(formatRangeEnds(0.001412, 0.001437, 'percent')).toEqual(['0.1412%', '0.1437%']);
+    expect(formatRangeEnds(13.21, 13.24, 'activation')).toEqual(['13.21', '13.24']);
+  });
+  it('keeps the plain form when it already differs, or when the ends are equal', () => {
+    expect(formatRangeEnds(0.2, 0.9, 'percent')).toEqual([formatPercent(0.2), formatPercent(0.9)]);
+    expect(formatRangeEnds(5, 5, 'activation')).toEqual(['5', '5']);
+  });
+});
+
+describe('formatMs', () => {
+  it('milliseconds, seconds, minutes', () => {
+    expect(formatMs(850.4)).toBe('850 ms');
+    expect(formatMs(11491)).toBe('11.5 s');
+    expect(formatMs(124_000)).toBe('2 min 4 s');
   });
 });

@@ -129,3 +129,31 @@ export function formatActivation(v: number): string {
   if (a < 1e-3) return sign + a.toExponential(1);
   return sign + trimZeros(a.toPrecision(3));
 }
+
+/**
+ * The two ends of a colour scale, each written with as many significant digits as it takes for them
+ * to differ (3 to 6): a scale from 0.1412% to 0.1437% must not read "0.14% … 0.14%".
+ */
+export function formatRangeEnds(lo: number, hi: number, kind: 'percent' | 'activation'): [string, string] {
+  const plain = kind === 'percent' ? formatPercent : formatActivation;
+  const a = plain(lo);
+  const b = plain(hi);
+  if (a !== b || lo === hi || !Number.isFinite(lo) || !Number.isFinite(hi)) return [a, b];
+  const scale = kind === 'percent' ? 100 : 1;
+  const unit = kind === 'percent' ? '%' : '';
+  for (let digits = 4; digits <= 6; digits++) {
+    const x = trimZeros((lo * scale).toPrecision(digits));
+    const y = trimZeros((hi * scale).toPrecision(digits));
+    if (x !== y) return [x + unit, y + unit];
+  }
+  return [trimZeros((lo * scale).toPrecision(6)) + unit, trimZeros((hi * scale).toPrecision(6)) + unit];
+}
+
+/** A run time: `850 ms`, `11.5 s`, `2 min 4 s`. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
