@@ -15,7 +15,7 @@ import { downloadBytes } from '../lib/download.ts';
 import { imagePanel, type FigurePanel } from '../lib/figure-canvas.ts';
 import { saveFigure, type FigureFormat } from '../lib/figure-export.ts';
 import { captionLine } from '../lib/figure-text.ts';
-import { curveLegend, imageName, perClass, rangeProblem, seriesFor, sweepCsv, TRANSFORM_LABELS } from '../lib/invariance-series.ts';
+import { curveLegend, imageName, perClass, pTrueUnavailable, rangeProblem, seriesFor, sweepCsv, TRANSFORM_LABELS } from '../lib/invariance-series.ts';
 import { applyParts, endRuns, runsFor, runsFromResult } from '../lib/invariance-runs.ts';
 import { PartsFollower } from '../lib/job-parts.ts';
 import { LatestOnly } from '../lib/latest-only.ts';
@@ -314,7 +314,8 @@ export async function exportFigure(columns: ChartPanel[][], format: FigureFormat
     title: `Invariance (Fig. 5): ${inv.runs.map((r) => TRANSFORM_LABELS[r.transform]).join(', ')}`,
     rows,
     caption: [
-      'd(θ) = ‖φ_L(T_θ x) − φ_L(x)‖₂ between the layer activations of the transformed and the original image (normalised: divided by ‖φ_L(x)‖₂); P(true class | T_θ x) from the softmax.',
+      'd(θ) = ‖φ_L(T_θ x) − φ_L(x)‖₂ between the layer activations of the transformed and the original image (normalised: divided by ‖φ_L(x)‖₂); ' +
+        (first && pTrueUnavailable(first.images) ? `P(true class) ${pTrueUnavailable(first.images)}.` : 'P(true class | T_θ x) from the softmax.'),
       captionLine({ model: session.model?.name, layer: inv.layers.join(', '), image: images || null, date: new Date() }),
     ],
   }, ['invariance', ...inv.runs.map((r) => r.transform)], format);
