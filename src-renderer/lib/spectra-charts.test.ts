@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FilterSpectraResult } from '../../src-main/common/api-spectra.ts';
-import { centroidChart, histogramTickLabels, profileChart, profileRadii, spectraCaption, spectraLines } from './spectra-charts.ts';
+import { centroidChart, histogramTickLabels, midBandTitle, profileChart, profileRadii, spectraCaption, spectraLines } from './spectra-charts.ts';
 
 function result(stride: [number, number], name = 'a.onnx'): FilterSpectraResult {
   const B = 3;
@@ -61,5 +61,13 @@ describe('spectra charts', () => {
     expect(c).toContain('32 filters of 11×11');
     expect(c).toContain('N = 64 is the FFT size');
     expect(c).toContain('max(32, 4·11)');
+  });
+});
+
+describe('midBandTitle', () => {
+  it('says when no centroid falls in the mid band, so "in green" does not promise bars that are not there', () => {
+    expect(midBandTitle(true, false)).toBe('centroid (cycles/pixel); mid band [1/8, 1/4) bars in green');
+    expect(midBandTitle(false, false)).toContain('(no centroid of this layer falls in it)');
+    expect(midBandTitle(true, true)).toContain('outlined in green');
   });
 });

@@ -101,6 +101,12 @@ export function histogramTickLabels(edges: ArrayLike<number>, count = 6): string
 
 const MID_BORDER = '#3fb468';
 
+/** The histogram's axis title: which bars are the mid band, and that there are none when none of the open model's centroids fall in it. */
+export function midBandTitle(anyInMid: boolean, compared: boolean): string {
+  const base = `centroid (cycles/pixel); mid band [1/8, 1/4) ${compared ? 'outlined' : 'bars'} in green`;
+  return anyInMid ? base : `${base} (no centroid of this layer falls in it)`;
+}
+
 /**
  * Centroids of the live filters in bins of 1/32; bins of the mid band [1/8, 1/4) are outlined in
  * green for every model (and filled green for the open model); with `other`, its counts beside.
@@ -132,7 +138,7 @@ export function centroidChart(r: FilterSpectraResult, other: FilterSpectraResult
     options: {
       scales: {
         x: {
-          title: { display: true, text: other ? 'centroid (cycles/pixel); mid band [1/8, 1/4) outlined in green' : 'centroid (cycles/pixel); mid band [1/8, 1/4) in green' },
+          title: { display: true, text: midBandTitle(counts.some((c, i) => c > 0 && inMid(i)), other !== null) },
           ticks: { autoSkip: false, maxRotation: 0, callback: (_v: unknown, i: number) => tickLabels[i] ?? '' },
         },
         y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'filters' } },
