@@ -59,7 +59,7 @@ test.describe('the Top-9 view', () => {
     expect(png.width).toBeGreaterThan(608);
     expect(png.height).toBeGreaterThan(296 + 60);
     expect(png.text.Title).toContain(`map ${channel}`);
-    expect(png.text.Description).toMatch(/model zf-mini\.onnx · layer \S*conv5\S* · image folder /);
+    expect(png.text.Description).toMatch(/model zf-mini\.onnx · layer \S*conv5[^·]* · image folder /);
     const json = app.waitForEvent('download');
     await app.getByTestId('topk-export-json').click();
     const saved = JSON.parse(await readFile((await (await json).path())!, 'utf8'));
