@@ -18,6 +18,8 @@ export default defineConfig({
           // The analyses' compute worker, started by core/analysis/compute.ts as a worker thread. That
           // file resolves it beside its own chunk, so it must stay in index.js (only the main side imports it).
           'compute-worker': resolve(here, 'src-main/core/analysis/compute-worker.ts'),
+          // The compute process (the probe fit on onnxruntime), forked by compute.ts, resolved likewise.
+          'compute-process': resolve(here, 'src-main/core/analysis/compute-process.ts'),
         },
         external,
         output: { format: 'es', entryFileNames: '[name].js' },

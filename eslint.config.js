@@ -44,26 +44,40 @@ const parseOffMain = {
   message: 'models are parsed in the runtime process: use RuntimeHost.open/describe (core/runtime)',
 };
 
+// onnxruntime loads only in processes of its own (README, "Security"): the runtime process, and the
+// compute process of the probe fit, whose Gemm (runtime/gemm.ts) is reached only through the compute
+// process's task table. Anything else importing these would load onnxruntime in the app's own
+// process or its worker threads (src-main/ort-isolation.test.ts checks the whole import graph).
+const PROCESS_ONLY = ['**/runtime/gemm.ts', './gemm.ts', '**/probe/fit.ts', '**/probe/cholesky.ts', './fit.ts', './cholesky.ts', '**/compute-process-tasks.ts', './compute-process-tasks.ts'];
+const processOnly = {
+  group: PROCESS_ONLY,
+  allowTypeImports: true,
+  message: 'loads onnxruntime: only the compute process imports it (analysis/compute-process.ts → compute-process-tasks.ts → probe/fit.ts, cholesky.ts → runtime/gemm.ts); run it through analysisProcessPool()',
+};
+/** The files of that chain, each allowed its next link. */
+const PROCESS_CHAIN = ['src-main/core/analysis/compute-process.ts', 'src-main/core/analysis/compute-process-tasks.ts', 'src-main/core/analysis/probe/fit.ts', 'src-main/core/analysis/probe/cholesky.ts'];
+
 /** The folders of core/ that `layer` must not import: every one not listed for it. */
 function above(layer) {
   const banned = CORE.filter((f) => f !== layer && !MAY_IMPORT[layer].includes(f));
   return banned.length ? [restrict(banned.map((f) => `**/${f}/**`), `core/${layer} may import only ${['common', ...MAY_IMPORT[layer]].join(', ')} (eslint.config.js: the layer table)`)] : [];
 }
 
-const layerBlocks = CORE.map((layer) => ({
-  files: [`src-main/core/${layer}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': ['error', {
-      patterns: [
-        noElectron,
-        ...(layer === 'runtime' ? [] : [noOrt]),
-        noShells,
-        ...above(layer),
-        ...(layer === 'runtime' || layer === 'onnx' ? [] : [parseOffMain]),
-      ],
-    }],
-  },
-}));
+const layerPatterns = (layer) => [
+  noElectron,
+  ...(layer === 'runtime' ? [] : [noOrt]),
+  noShells,
+  ...above(layer),
+  ...(layer === 'runtime' || layer === 'onnx' ? [] : [parseOffMain]),
+];
+
+const layerBlocks = [
+  ...CORE.map((layer) => ({
+    files: [`src-main/core/${layer}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...layerPatterns(layer), processOnly] }] },
+  })),
+  { files: PROCESS_CHAIN, rules: { 'no-restricted-imports': ['error', { patterns: layerPatterns('analysis') }] } },
+];
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/fixtures/**'] },

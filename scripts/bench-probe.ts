@@ -4,7 +4,7 @@
 // demo model; then the k-fold fit time on synthetic features of 10,000 images × 512 and × 4,096.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { analysisPool } from '../src-main/core/analysis/compute.ts';
+import { analysisProcessPool } from '../src-main/core/analysis/compute.ts';
 import { gatherFeatures } from '../src-main/core/analysis/probe/features.ts';
 import { probePlan } from '../src-main/core/analysis/probe/run.ts';
 import { decodeImage, preprocess } from '../src-main/core/images/index.ts';
@@ -82,7 +82,7 @@ export async function fitBench(record: BenchRecord, F: number, targetS: number, 
   const d = synthetic(10_000, F, 10, 5);
   const t0 = performance.now();
   try {
-    await analysisPool().run('probeFit', d, { signal: AbortSignal.timeout(stopS * 1000), transfer: [d.features.buffer] });
+    await analysisProcessPool().run('probeFit', d, { signal: AbortSignal.timeout(stopS * 1000) });
     const s = (performance.now() - t0) / 1000;
     record(`probe fit, 5 folds, 10,000 images × ${F} features`, `${s.toFixed(1)} s`, `target ≤ ${targetS} s${s <= targetS ? '' : ', not met'}`);
   } catch (e) {

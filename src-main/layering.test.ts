@@ -43,4 +43,23 @@ describe('the layer table', () => {
     expect(await lint('src-main/common/probe.ts', "import { x } from '../core/model/thing.ts';\nexport const y = x;\n")).toHaveLength(1);
     expect(await lint('src-main/cli/probe.ts', "import { x } from '../core/service/thing.ts';\nexport const y = x;\n")).toHaveLength(0);
   });
+
+  it('lets only the compute process reach the probe fit\'s Gemm (it loads onnxruntime)', async () => {
+    const refused = [
+      ['src-main/core/analysis/probe/run.ts', "import { fitProbe } from './fit.ts';\nexport const y = fitProbe;\n"],
+      ['src-main/core/analysis/compute-tasks.ts', "import { fitProbe } from './probe/fit.ts';\nexport const y = fitProbe;\n"],
+      ['src-main/core/analysis/compute-worker.ts', "import { processTasks } from './compute-process-tasks.ts';\nexport const y = processTasks;\n"],
+      ['src-main/core/model/probe.ts', "import { gemm } from '../runtime/gemm.ts';\nexport const y = gemm;\n"],
+      ['src-main/core/runtime/probe.ts', "import { gemm } from './gemm.ts';\nexport const y = gemm;\n"],
+    ];
+    for (const [file, code] of refused) expect(await lint(file, code), file).toEqual([expect.stringMatching(/loads onnxruntime: only the compute process imports it/)]);
+    const allowed = [
+      ['src-main/core/analysis/probe/run.ts', "import type { ProbeFit } from './fit.ts';\nexport type Y = ProbeFit;\n"],
+      ['src-main/core/analysis/compute-process.ts', "import { processTasks } from './compute-process-tasks.ts';\nexport const y = processTasks;\n"],
+      ['src-main/core/analysis/compute-process-tasks.ts', "import { fitProbe } from './probe/fit.ts';\nexport const y = fitProbe;\n"],
+      ['src-main/core/analysis/probe/cholesky.ts', "import { choleskyStep } from '../../runtime/gemm.ts';\nexport const y = choleskyStep;\n"],
+      ['src-main/core/analysis/probe/fit.test.ts', "import { fitProbe } from './fit.ts';\nexport const y = fitProbe;\n"],
+    ];
+    for (const [file, code] of allowed) expect(await lint(file, code), file).toEqual([]);
+  });
 });

@@ -1,10 +1,11 @@
 // The analyses' kernels that run in compute workers (compute.ts), by task name. Each is the very
 // function a direct call would run, so results are the same bit for bit. A new analysis adds its
-// kernel here and calls analysisPool().run('<name>', args) where it used to call the kernel.
+// kernel here and calls analysisPool().run('<name>', args) where it used to call the kernel. These run
+// in threads of the app's own process: nothing here may load native code (onnxruntime); such tasks
+// go to the compute process (compute-process-tasks.ts).
 import type { TaskMap } from '../jobs/compute-pool.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
 import { reduceMaps, type LayerMaxima } from './reduce-maps.ts';
-import { fitProbe, type ProbeFit, type ProbeFitInput } from './probe/fit.ts';
 import { computeSpectra, type ConvFilters, type Firing, type LayerSpectra } from './spectra/spectra.ts';
 
 export const analysisTasks = {
@@ -18,11 +19,6 @@ export const analysisTasks = {
   /** A conv layer's filter spectra (spectraReport). */
   spectra({ conv, firing }: { conv: ConvFilters; firing?: Firing }): LayerSpectra {
     return computeSpectra(conv, firing);
-  },
-
-  /** One layer's k-fold linear probe (DESIGN §3 "Linear probe"). */
-  probeFit(input: ProbeFitInput): Promise<ProbeFit> {
-    return fitProbe(input);
   },
 } satisfies TaskMap;
 

@@ -9,9 +9,11 @@
 //   every typed array of a result moves back (the worker keeps nothing it returns).
 // - Cancelling drops the task's result at once; a task still running `terminateAfterMs` later ends
 //   its worker, which is replaced on the next task. A worker that dies fails only its own task.
+// - Workers are threads, or with `isolation: 'process'` child processes (compute-endpoints.ts): for
+//   tasks that load native code, whose faults must not reach the app's own process.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { AppError } from '../../common/errors.ts';
+import { startProcess, startThread, type Endpoint, type ProcessOptions } from './compute-endpoints.ts';
 import type { TaskError, TaskMap, TaskReply, TaskRequest } from './compute-protocol.ts';
 
 export type { TaskMap };
@@ -23,12 +25,18 @@ export interface ComputePoolOptions {
   size?: number;
   /** How long a cancelled task may keep running before its worker is terminated (default 50 ms). */
   terminateAfterMs?: number;
+  /** Worker threads (default) or child processes. */
+  isolation?: 'thread' | 'process';
+  /** Child processes only: environment and memory limit. */
+  process?: ProcessOptions;
 }
 
 export interface RunOptions {
   signal?: AbortSignal;
   /** Buffers of the arguments to move to the worker (they are detached here afterwards). */
   transfer?: ArrayBuffer[];
+  /** What the task does, for messages ("fitting the probe of conv1"); default: running "<name>". */
+  doing?: string;
 }
 
 interface Task {
@@ -36,6 +44,7 @@ interface Task {
   name: string;
   args: unknown;
   transfer: ArrayBuffer[];
+  doing: string;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Removes the abort listener; called once the task settles. */
@@ -43,7 +52,7 @@ interface Task {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: Endpoint;
   task: Task | null;
 }
 
@@ -72,7 +81,8 @@ export class ComputePool<Tasks extends TaskMap> {
     if (this.closed) return Promise.reject(new AppError('INTERNAL', `compute pool is closed (task "${name}")`));
     if (signal?.aborted) return Promise.reject(cancelled(name));
     return new Promise((resolve, reject) => {
-      const task: Task = { id: this.nextId++, name, args, transfer: options.transfer ?? [], resolve: resolve as (v: unknown) => void, reject, detach: () => {} };
+      const doing = options.doing ?? `running "${name}"`;
+      const task: Task = { id: this.nextId++, name, args, transfer: options.transfer ?? [], doing, resolve: resolve as (v: unknown) => void, reject, detach: () => {} };
       if (signal) {
         const onAbort = () => this.cancel(task);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -88,13 +98,21 @@ export class ComputePool<Tasks extends TaskMap> {
     return this.slots.length;
   }
 
+  /** Process ids of the running workers and their tasks (processes only; tests, diagnostics). */
+  get running(): { pid: number | undefined; task: string | null }[] {
+    return this.slots.map((s) => ({ pid: s.worker.pid, task: s.task?.name ?? null }));
+  }
+
+  /** Called each time a task is sent to a worker (tests stop the worker right there, mid-task). */
+  onDispatch: ((task: string, pid: number | undefined) => void) | null = null;
+
   /** Ends every worker; queued and running tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) this.settle(t, null, new AppError('CANCELLED', `${t.name}: the compute pool closed`));
     const slots = this.slots.splice(0);
     for (const s of slots) if (s.task) this.settle(s.task, null, new AppError('CANCELLED', `${s.task.name}: the compute pool closed`));
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(slots.map((s) => s.worker.end()));
   }
 
   private dispatch(): void {
@@ -103,44 +121,50 @@ export class ComputePool<Tasks extends TaskMap> {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.worker.ref();
+      slot.worker.ref(true);
       const message: TaskRequest = { id: task.id, name: task.name, args: task.args };
       try {
-        slot.worker.postMessage(message, task.transfer);
+        slot.worker.post(message, task.transfer);
       } catch (e) {
-        // Some buffers cannot move (Node's Buffer pool, for one): copy them instead.
-        if ((e as Error).name !== 'DataCloneError') throw e;
-        slot.worker.postMessage(message);
+        slot.task = null;
+        this.settle(task, null, new AppError('INTERNAL', `could not send "${task.name}" to the compute ${this.kind}: ${(e as Error).message}`));
+        continue;
       }
+      this.onDispatch?.(task.name, slot.worker.pid);
     }
   }
 
+  private get kind(): string {
+    return this.options.isolation === 'process' ? 'process' : 'worker';
+  }
+
   private start(): Slot {
-    const { file, workerData } = bootSpec(this.options.entry);
-    // Not the parent's flags: from sources the boot file registers tsx itself.
-    const worker = new Worker(file, { workerData, execArgv: [] });
-    const slot: Slot = { worker, task: null };
-    worker.unref();
-    worker.on('message', (reply: TaskReply) => {
-      const task = slot.task;
-      if (!task || task.id !== reply.id) return;
-      slot.task = null;
-      worker.unref();
-      if (reply.ok) this.settle(task, reply.value, null);
-      else this.settle(task, null, fromTaskError(reply.error));
-      this.dispatch();
-    });
-    const gone = (why: string) => {
-      const i = this.slots.indexOf(slot);
-      if (i < 0) return;
-      this.slots.splice(i, 1);
-      const task = slot.task;
-      slot.task = null;
-      if (task) this.settle(task, null, new AppError('INTERNAL', `the compute worker ${why} while running "${task.name}"`));
-      if (!this.closed) this.dispatch();
+    const slot: Slot = { worker: null as unknown as Endpoint, task: null };
+    const events = {
+      onMessage: (reply: TaskReply) => {
+        const task = slot.task;
+        if (!task || task.id !== reply.id) return;
+        slot.task = null;
+        slot.worker.ref(false);
+        if (reply.ok) this.settle(task, reply.value, null);
+        else this.settle(task, null, fromTaskError(reply.error));
+        this.dispatch();
+      },
+      onGone: (why: string, details: Record<string, unknown>) => {
+        const i = this.slots.indexOf(slot);
+        if (i < 0) return;
+        this.slots.splice(i, 1);
+        const task = slot.task;
+        slot.task = null;
+        if (task) {
+          const isProcess = this.options.isolation === 'process';
+          // A process's end is the app's runtime failing (a fault in native code, memory); a thread's, a bug.
+          this.settle(task, null, new AppError(isProcess ? 'RUNTIME_FAILED' : 'INTERNAL', `the compute ${why} while ${task.doing}${isProcess ? '; a fresh one starts on the next task' : ''}`, isProcess ? details : undefined));
+        }
+        if (!this.closed) this.dispatch();
+      },
     };
-    worker.on('error', (e) => gone(`failed (${e.message})`));
-    worker.on('exit', (code) => gone(`exited (code ${code})`));
+    slot.worker = this.options.isolation === 'process' ? startProcess(this.options.entry, this.options.process ?? {}, events) : startThread(this.options.entry, events);
     this.slots.push(slot);
     return slot;
   }
@@ -162,7 +186,7 @@ export class ComputePool<Tasks extends TaskMap> {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       slot.task = null;
-      void slot.worker.terminate();
+      void slot.worker.end();
       this.dispatch();
     }, this.terminateAfterMs).unref();
   }
@@ -175,12 +199,6 @@ export class ComputePool<Tasks extends TaskMap> {
     if (error) reject(error);
     else resolve(value);
   }
-}
-
-/** How to start a worker on `entry`: sources go through a boot file that registers tsx first. */
-function bootSpec(entry: URL): { file: URL; workerData: unknown } {
-  if (entry.pathname.endsWith('.ts')) return { file: new URL('./worker-boot.mjs', import.meta.url), workerData: { entry: entry.href } };
-  return { file: entry, workerData: null };
 }
 
 function fromTaskError(e: TaskError): Error {

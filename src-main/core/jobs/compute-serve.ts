@@ -1,13 +1,35 @@
 // The worker side of compute-pool.ts: a worker entry calls serveTasks with its task table, and each
 // request runs one task; its result goes back with its typed arrays moved (not copied), its error
-// with the code, message and details the caller would have seen from a direct call.
+// with the code, message and details the caller would have seen from a direct call. The same in a
+// child process (compute-endpoints.ts), over Node's IPC channel with structured clone: there the
+// values are copied, not moved.
 import { parentPort } from 'node:worker_threads';
 import type { ErrorCode } from '../../common/errors.ts';
 import type { TaskError, TaskMap, TaskReply, TaskRequest } from './compute-protocol.ts';
 
+interface Port {
+  on(event: 'message', listener: (request: TaskRequest) => void): void;
+  postMessage(reply: TaskReply, transfer?: ArrayBuffer[]): void;
+}
+
+/** The parent as a port: the worker thread's own, or a forked process's IPC channel. */
+function parent(): Port {
+  if (parentPort) return parentPort as unknown as Port;
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('serveTasks: neither in a worker thread nor in a forked process');
+  // The app is gone: nothing is left to answer. A Ctrl-C reaches the whole process group; the app decides what it means.
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGINT', () => {});
+  return {
+    on: (_event, listener) => process.on('message', listener as (m: unknown) => void),
+    postMessage: (reply) => {
+      send(reply);
+    },
+  };
+}
+
 export function serveTasks(tasks: TaskMap): void {
-  const port = parentPort;
-  if (!port) throw new Error('serveTasks: not in a worker thread');
+  const port = parent();
   port.on('message', async ({ id, name, args }: TaskRequest) => {
     let reply: TaskReply;
     try {

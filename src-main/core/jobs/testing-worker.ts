@@ -1,4 +1,5 @@
-// A compute worker for compute-pool.test.ts: tasks that answer, fail, spin and die on demand.
+// A compute worker for compute-pool.test.ts and compute-process.test.ts (as a thread or a process):
+// tasks that answer, fail, spin, hold memory and die on demand.
 import { threadId } from 'node:worker_threads';
 import { AppError } from '../../common/errors.ts';
 import { serveTasks } from './compute-serve.ts';
@@ -22,6 +23,16 @@ export const testTasks = {
   },
   exit({ code }: { code: number }): never {
     process.exit(code);
+  },
+  /** Dies as native code does when it aborts. */
+  abort(): never {
+    process.abort();
+  },
+  /** Holds `mb` MB (touched, so resident) for `ms`, then says which process it was. */
+  async hold({ mb, ms }: { mb: number; ms: number }) {
+    const kept = Buffer.alloc(mb * 2 ** 20, 1);
+    await new Promise((r) => setTimeout(r, ms));
+    return { pid: process.pid, bytes: kept.length };
   },
 };
 

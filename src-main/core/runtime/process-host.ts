@@ -73,7 +73,7 @@ export function defaultTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** Resident set size of a process in MB, or null where /proc cannot tell. */
-async function residentMb(pid: number): Promise<number | null> {
+export async function residentMb(pid: number): Promise<number | null> {
   if (process.platform !== 'linux') return null;
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
   const kb = status && /^VmRSS:\s+(\d+)\s+kB/m.exec(status);

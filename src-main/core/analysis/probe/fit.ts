@@ -1,6 +1,6 @@
 // The probe fit of DESIGN §3 "Linear probe" for one layer: k-fold cross-validation of a ridge
 // classifier on standardised features, exactly as scikit-learn's StandardScaler + RidgeClassifier
-// (solver "cholesky") compute it. Runs in a compute worker (compute-tasks.ts).
+// (solver "cholesky") compute it. Runs in the compute process (compute-process-tasks.ts): it loads onnxruntime.
 //
 // One Gram matrix XᵀX serves every fold: a fold's training Gram is the whole one less the fold's
 // own rows, and centring and scaling by the training mean and standard deviation are applied to

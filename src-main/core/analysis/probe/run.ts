@@ -1,5 +1,5 @@
 // Linear probes of one model on a labelled folder (DESIGN §3 "Linear probe"): features of every
-// chosen layer in one pass, then each layer's k-fold ridge fit in a compute worker. A checkpoint
+// chosen layer in one pass, then each layer's k-fold ridge fit in the compute process. A checkpoint
 // set probes each of its models with this same function.
 import type { ProbeLayerResult, ProbeResult } from '../../../common/api-probe.ts';
 import { AppError } from '../../../common/errors.ts';
@@ -8,7 +8,7 @@ import { quoted } from '../../../common/text.ts';
 import type { ImageEntry, LayerInfo } from '../../../common/types.ts';
 import { matchClassToLabel } from '../../images/index.ts';
 import type { ModelSession } from '../../model/model-session.ts';
-import { analysisPool } from '../compute.ts';
+import { analysisProcessPool } from '../compute.ts';
 import { gatherFeatures } from './features.ts';
 import { DEFAULT_FOLDS, DEFAULT_LAMBDA, majorityShare, probeImages, type ProbeImages } from './folds.ts';
 
@@ -132,7 +132,7 @@ export async function gatherProbe(model: ModelSession, folder: ProbeFolder, opti
   };
 }
 
-/** Each layer's k-fold fit in a compute worker; progress counts layers × folds. */
+/** Each layer's k-fold fit in the compute process; progress counts layers × folds. */
 export async function fitProbes(g: GatheredProbe, progress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<ProbeResult> {
   const { k, lambda, images, layerIds, tensorOf, tensors } = g;
   const results: ProbeLayerResult[] = [];
@@ -146,11 +146,11 @@ export async function fitProbes(g: GatheredProbe, progress?: (done: number, tota
     if (!fit) {
       const t = tensors.indexOf(tensorOf[li]);
       const F = g.widths[t];
-      // Moved to the worker: each tensor is fitted once, so its features are not needed after.
+      // In the compute process (onnxruntime's Gemm, kept out of this process); copied there.
       const X = g.features[t];
-      const f = await analysisPool().run('probeFit', {
+      const f = await analysisProcessPool().run('probeFit', {
         features: X, n: images.paths.length, F, labels: images.labels, classes: images.classes.length, folds: images.folds, k, lambda, layer,
-      }, { signal, transfer: [X.buffer] });
+      }, { signal, doing: `fitting the probe of ${layer}` });
       fit = { layer, tensor: tensorOf[li], features: F, accuracy: f.accuracy, std: f.std, foldAccuracies: f.foldAccuracies };
       fits.set(tensorOf[li], fit);
     }
