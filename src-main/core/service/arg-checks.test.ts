@@ -212,6 +212,10 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, channel: 9999 }, 'channel'],
     ],
   },
+  layerMetrics: {
+    good: () => [{}, { transform: 'rotate', theta: 90 }],
+    bad: () => [[{ transform: 'skew' }, 'transform'], [{ theta: 'x' }, 'theta'], [{ theta: 1e7 }, 'theta'], [{ extra: 1 }, 'extra']],
+  },
   probe: {
     good: () => [{ layers: [CONV1, RELU1], folds: 2, lambda: 0.5, jobId: 'arg-checks-probe' }],
     bad: () => [

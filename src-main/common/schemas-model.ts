@@ -1,0 +1,12 @@
+// Argument schemas for the Model overview calls (core/service/model-calls.ts).
+import { z } from 'zod';
+import type { ModelCalls } from './api-model.ts';
+import { TRANSFORM_KINDS, type TransformKind } from './api-invariance.ts';
+import { numberArg, oneOf } from './arg-checks.ts';
+
+export const modelSchemas: Record<keyof ModelCalls, z.ZodType> = {
+  layerMetrics: z.object({
+    transform: oneOf(TRANSFORM_KINDS as readonly TransformKind[] as [TransformKind, ...TransformKind[]]).optional(),
+    theta: numberArg(-1e6, 1e6).optional(),
+  }).strict(),
+};
