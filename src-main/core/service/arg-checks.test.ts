@@ -214,7 +214,7 @@ const TABLE: Record<Method, Row> = {
   },
   layerMetrics: {
     good: () => [{}, { transform: 'rotate', theta: 90 }],
-    bad: () => [[{ transform: 'skew' }, 'transform'], [{ theta: 1e7 }, 'theta'], [{ extra: 1 }, 'extra']],
+    bad: () => [[{ transform: 'skew' }, 'transform'], [{ theta: 1e7 }, 'theta']],
   },
   probe: {
     good: () => [{ layers: [CONV1, RELU1], folds: 2, lambda: 0.5, jobId: 'arg-checks-probe' }],
