@@ -16,6 +16,7 @@ import { occlusionGroup } from './occlusion.ts';
 import { spectraGroup } from './spectra.ts';
 import { topkGroup } from './topk.ts';
 import { probeGroup } from './probe.ts';
+import { reportGroup } from './report.ts';
 import { readModelInput } from './input.ts';
 
 const BASE_HELP = `convscope — debug convolutional networks (ONNX)
@@ -149,7 +150,7 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, correspondenceGroup, probeGroup, evolutionGroup, benchGroup];
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, occlusionGroup, correspondenceGroup, probeGroup, evolutionGroup, reportGroup, benchGroup];
 const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
 const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 

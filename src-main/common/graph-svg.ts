@@ -22,6 +22,8 @@ export interface GraphSvgOptions {
   selected?: string | null;
   /** Accessible name of the whole figure. */
   title?: string;
+  /** Prefix of the SVG's own ids, unique per figure when a page holds several. */
+  idPrefix?: string;
 }
 
 export function escapeXml(s: string): string {
@@ -37,13 +39,14 @@ function fit(s: string, chars: number): string {
 
 export function graphSvg(layout: GraphLayout, labels: ReadonlyMap<string, GraphNodeLabel>, o: GraphSvgOptions = {}): string {
   const parts: string[] = [];
+  const arrow = `${o.idPrefix ?? 'lg'}-arrow`;
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="layer-graph" width="${fmt(layout.width)}" height="${fmt(layout.height)}" viewBox="0 0 ${fmt(layout.width)} ${fmt(layout.height)}" role="img" aria-label="${escapeXml(o.title ?? 'Layer graph')}">`,
-    '<defs><marker id="lg-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#666"/></marker></defs>',
+    `<defs><marker id="${arrow}" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#666"/></marker></defs>`,
     '<g class="edges" fill="none" stroke="#777" stroke-width="1.3">',
   );
   for (const e of layout.edges) {
-    parts.push(`<polyline data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}" points="${e.points.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(' ')}" marker-end="url(#lg-arrow)"/>`);
+    parts.push(`<polyline data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}" points="${e.points.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(' ')}" marker-end="url(#${arrow})"/>`);
   }
   parts.push('</g><g class="nodes" font-family="system-ui, sans-serif">');
   for (const n of layout.nodes) {
