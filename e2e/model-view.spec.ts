@@ -54,4 +54,40 @@ test.describe('the Model view', () => {
     await expect(app.getByTestId('view-layers')).toHaveAttribute('aria-selected', 'true');
     await expect(app.locator('[data-testid="layer-option"][aria-selected="true"]')).toHaveAttribute('data-id', '/conv2/Conv_output_0');
   });
+
+  test('exports the report, which opens from disk with every section and every image', async ({ app }, testInfo) => {
+    test.setTimeout(240_000);
+    await app.getByRole('tab').first().click();
+    await expect(app.getByTestId('model-graph')).toBeVisible();
+    const download = app.waitForEvent('download', { timeout: 200_000 });
+    await app.getByTestId('export-report').click();
+    await expect(app.getByTestId('export-report')).toHaveText(/Building the report/);
+    const dl = await download;
+    expect(dl.suggestedFilename()).toBe('zf-mini-report.html');
+    const file = testInfo.outputPath('zf-mini-report.html');
+    await dl.saveAs(file);
+
+    // Opened from disk (no server), in a page that records every request it makes.
+    const page = await app.context().newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`file://${file}`);
+    for (const s of ['summary', 'graph', 'spectra', 'never-fires', 'topk', 'invariance', 'occlusion', 'probe', 'provenance']) {
+      await expect(page.locator(`section[data-section="${s}"]`), s).toHaveCount(1);
+    }
+    const images = page.locator('img');
+    expect(await images.count()).toBeGreaterThan(50);
+    const widths = await images.evaluateAll((els) => Promise.all(els.map(async (e) => {
+      const img = e as HTMLImageElement;
+      await img.decode().catch(() => {});
+      return img.naturalWidth;
+    })));
+    expect(widths.filter((w) => !(w > 0))).toEqual([]);
+    // Nothing but the file itself and its data URLs was requested.
+    expect(requests.filter((u) => !u.startsWith('data:') && !u.startsWith('file://'))).toEqual([]);
+    await page.screenshot({ path: testInfo.outputPath('report.png'), fullPage: false });
+    await page.locator('#invariance').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: testInfo.outputPath('report-invariance.png') });
+    await page.close();
+  });
 });

@@ -1,12 +1,11 @@
 // `convscope report`: the whole diagnosis of a model on a folder as one self-contained HTML file (or
 // as JSON), and a CI gate over it.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../core/analysis/topk/cache.ts';
-import { gatherReport, REPORT_SECTIONS, type ReportData, type ReportSection } from '../core/analysis/report/gather.ts';
+import { convscopeVersion, gatherReport, REPORT_SECTIONS, type ReportData, type ReportSection } from '../core/analysis/report/gather.ts';
 import { reportHtml, reportJson } from '../core/analysis/report/html.ts';
 import { decodeImage, preprocess } from '../core/images/index.ts';
-import { packageRoot } from '../core/model/resources.ts';
 import { parse, required, UsageError } from './args.ts';
 import { common, withModel, type CommandGroup } from './common.ts';
 import { readableFolder } from './folder.ts';
@@ -72,11 +71,6 @@ function parseSections(text: string | undefined): ReportSection[] {
   for (const p of parts) if (!(REPORT_SECTIONS as readonly string[]).includes(p)) throw new UsageError(`--sections: unknown section "${p}"; use ${REPORT_SECTIONS.join(', ')}`);
   // Always in the report's own order, so the same sections give the same file.
   return REPORT_SECTIONS.filter((s) => parts.includes(s));
-}
-
-export async function convscopeVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
 }
 
 async function report(argv: string[]): Promise<number | void> {

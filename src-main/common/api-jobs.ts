@@ -8,6 +8,7 @@ import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
 import type { ProbeArg, ProbeResult } from './api-probe.ts';
 import type { TopkScanResult } from './api-topk.ts';
+import type { ModelReportArg, ModelReportResult } from './api-model.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
 export interface TopkJobArgs { layers: string[]; k?: number }
@@ -32,6 +33,7 @@ export interface JobKinds {
   correspondence: { args: CorrespondenceJobArgs; result: CorrespondenceResult; part: never };
   probe: { args: ProbeJobArgs; result: ProbeResult; part: never };
   evolution: { args: EvolutionJobArgs; result: EvolutionResult; part: never };
+  report: { args: Omit<ModelReportArg, 'jobId'>; result: ModelReportResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

@@ -45,7 +45,27 @@ export interface LayerMetricsResult {
   ms: number;
 }
 
+/** The report's analysis sections, in the order the report shows them. */
+export const REPORT_SECTIONS = ['spectra', 'topk', 'invariance', 'occlusion', 'probe'] as const;
+export type ReportSection = (typeof REPORT_SECTIONS)[number];
+
+export interface ModelReportArg {
+  /** Default: all of them. */
+  sections?: ReportSection[];
+  jobId?: string;
+}
+
+export interface ModelReportResult {
+  /** A file name for it: `<model>-report.html`. */
+  fileName: string;
+  /** The self-contained HTML page (as `convscope report` writes it). */
+  html: string;
+  sections: ReportSection[];
+}
+
 export interface ModelCalls {
   /** The per-layer metrics for the open model: from the caches and the analyses run this session, nothing new computed but filter spectra (weights only). */
   layerMetrics(arg: LayerMetricsArg): Promise<LayerMetricsResult>;
+  /** The report of the open model on the open folder, as a kept job with progress by section (cancel by `jobId`). */
+  modelReport(arg: ModelReportArg): Promise<ModelReportResult>;
 }

@@ -3,7 +3,10 @@
 // opening a layer in another view.
 import type { LayerMetric, LayerMetricName } from '../../src-main/common/api-model.ts';
 import { defaultInvarianceRange, thetaRange } from '../../src-main/common/api-invariance.ts';
+import type { JobInfo } from '../../src-main/common/api-jobs.ts';
+import type { ModelReportResult } from '../../src-main/common/api-model.ts';
 import { getApi } from '../lib/api-client.ts';
+import { downloadBytes } from '../lib/download.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { ModelOverviewState } from '../state/model-overview.svelte.ts';
@@ -106,4 +109,42 @@ export function openIn(target: 'layers' | 'filters' | 'topk', id: string): void 
   topk.layerId = id;
   view.current = 'topk';
   void loadCached();
+}
+
+function saveReport(r: ModelReportResult): void {
+  downloadBytes(new TextEncoder().encode(r.html), r.fileName, 'text/html');
+}
+
+/** Builds the report of the open model on the open folder (a kept job: progress in the job bar) and downloads it. */
+export async function exportReport(): Promise<void> {
+  if (overview.exporting || !session.model) return;
+  if (!session.folder) {
+    notices.error('Open an image folder first: the report is measured on its images.');
+    return;
+  }
+  const jobId = `report-${Date.now()}-${++seq}`;
+  rememberStartedJob(jobId);
+  overview.exporting = true;
+  try {
+    saveReport(await getApi().call('modelReport', { jobId }));
+  } catch (e) {
+    if (!isCancelled(e)) notices.error(e, 'Building the report');
+  } finally {
+    overview.exporting = false;
+    void loadMetrics();
+  }
+}
+
+/** Takes up a report another page started (this page before a reload), and downloads it when done. */
+export async function reattachReport(job: JobInfo & { kind: 'report' }): Promise<void> {
+  if (overview.exporting) return;
+  overview.exporting = true;
+  try {
+    const r = await getApi().call('jobResult', { jobId: job.jobId });
+    if (r.kind === 'report') saveReport(r.value);
+  } catch (e) {
+    if (!isCancelled(e)) notices.error(e, 'Building the report');
+  } finally {
+    overview.exporting = false;
+  }
 }

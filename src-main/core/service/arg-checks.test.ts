@@ -212,6 +212,10 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, channel: 9999 }, 'channel'],
     ],
   },
+  modelReport: {
+    good: () => [{ sections: ['spectra'] }],
+    bad: () => [[{ sections: [] }, 'sections'], [{ sections: ['colour'] }, 'sections[0]'], [{ jobId: long(1001) }, 'jobId']],
+  },
   layerMetrics: {
     good: () => [{}, { transform: 'rotate', theta: 90 }],
     bad: () => [[{ transform: 'skew' }, 'transform'], [{ theta: 1e7 }, 'theta']],

@@ -99,3 +99,23 @@ describe('layerMetrics', () => {
     expect(mean(0)).toBe(0);
   });
 });
+
+describe('modelReport', () => {
+  it('builds the report as a kept job with progress by section, and gives the same result by job id', async () => {
+    const stages = new Set<string>();
+    const off = service.on((e, p) => e === 'progress' && (p as { jobId: string }).jobId === 'report-1' && stages.add((p as { stage?: string }).stage ?? ''));
+    const r = await call('modelReport', { sections: ['spectra', 'topk'], jobId: 'report-1' });
+    off();
+    expect(r.ok).toBe(true);
+    const v = (r as { value: { fileName: string; html: string; sections: string[] } }).value;
+    expect(v.fileName).toBe('zf-mini-report.html');
+    expect(v.sections).toEqual(['spectra', 'topk']);
+    expect(v.html).toContain('data-section="spectra"');
+    expect(v.html).toContain('data-section="topk"');
+    expect(v.html).not.toContain('data-section="probe"');
+    expect([...stages]).toEqual(expect.arrayContaining(['spectra', 'top-k scan']));
+    const again = (await call('jobResult', { jobId: 'report-1' })) as { ok: true; value: { kind: string; value: { html: string } } };
+    expect(again.value.kind).toBe('report');
+    expect(again.value.value.html).toBe(v.html);
+  }, 60_000);
+});

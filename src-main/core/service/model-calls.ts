@@ -3,7 +3,10 @@
 // plus filter spectra, which need only the weights.
 import type { FaithfulnessResult } from '../../common/api-occlusion.ts';
 import type { InvarianceSweepResult } from '../../common/api-invariance.ts';
-import type { LayerMetricsResult, ModelCalls } from '../../common/api-model.ts';
+import { REPORT_SECTIONS, type LayerMetricsResult, type ModelCalls, type ModelReportResult } from '../../common/api-model.ts';
+import { convscopeVersion, gatherReport } from '../analysis/report/gather.ts';
+import { reportHtml } from '../analysis/report/html.ts';
+import { cacheDir } from '../analysis/topk/cache.ts';
 import type { ProbeResult } from '../../common/api-probe.ts';
 import type { SpectraSummary } from '../../common/api-spectra.ts';
 import type { TopkLayerResult } from '../../common/api-topk.ts';
@@ -121,6 +124,22 @@ export function modelCalls(ctx: ServiceContext, calls: Pick<ApiCalls, 'topkCache
         ],
         ms: performance.now() - t0,
       };
+    },
+
+    async modelReport({ sections, jobId }): Promise<ModelReportResult> {
+      const model = ctx.requireModel();
+      const folder = ctx.requireFolder();
+      const chosen = REPORT_SECTIONS.filter((s) => !sections || sections.includes(s));
+      const version = await convscopeVersion();
+      const label = `Report of ${model.info.name} on ${folder.entries.length} images`;
+      // Kept by id: a page reloaded while the report builds takes up its result (jobs, jobResult).
+      return ctx.jobs.runKept('report', sections ? { sections } : {}, label, 1, async (job) => {
+        const data = await gatherReport(model, { root: folder.root, entries: folder.entries, load: async (p) => (await ctx.inputTensor(p)).tensor }, {
+          sections: chosen, cacheDir: cacheDir(), version, date: new Date().toISOString(), signal: job.signal,
+          onProgress: (section, done, total) => job.progress(done, total, section),
+        });
+        return { fileName: `${model.info.name.replace(/\.onnx$/i, '')}-report.html`, html: reportHtml(data), sections: chosen };
+      }, jobId, 'steps');
     },
   };
 }

@@ -4,9 +4,12 @@
 // html.ts embeds them.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { packageRoot } from '../../model/resources.ts';
 import type { InvarianceSweepResult, TransformKind } from '../../../common/api-invariance.ts';
 import { defaultInvarianceLayers, defaultInvarianceRange, thetaRange } from '../../../common/api-invariance.ts';
-import type { LayerMetric } from '../../../common/api-model.ts';
+import type { LayerMetric, ReportSection } from '../../../common/api-model.ts';
 import type { FaithfulnessResult, OcclusionResult } from '../../../common/api-occlusion.ts';
 import type { ProbeResult } from '../../../common/api-probe.ts';
 import type { SpectraSummary } from '../../../common/api-spectra.ts';
@@ -26,8 +29,13 @@ import { runTopk } from '../topk/run.ts';
 import { topkTiles } from '../topk/tiles.ts';
 import { enlargedPng, filterGridPng, heatmapPng } from './figures.ts';
 
-export const REPORT_SECTIONS = ['spectra', 'topk', 'invariance', 'occlusion', 'probe'] as const;
-export type ReportSection = (typeof REPORT_SECTIONS)[number];
+export { REPORT_SECTIONS, type ReportSection } from '../../../common/api-model.ts';
+
+/** Convscope's version, from its package.json. */
+export async function convscopeVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
 
 export interface ReportFolder {
   root: string;
