@@ -77,8 +77,8 @@ test.describe('the Model view', () => {
     }
     const images = page.locator('img');
     expect(await images.count()).toBeGreaterThan(50);
-    const widths = await images.evaluateAll((els) => Promise.all(els.map(async (e) => {
-      const img = e as HTMLImageElement;
+    const widths: number[] = await images.evaluateAll((els) => Promise.all(els.map(async (e) => {
+      const img = e as unknown as { decode(): Promise<void>; naturalWidth: number };
       await img.decode().catch(() => {});
       return img.naturalWidth;
     })));
