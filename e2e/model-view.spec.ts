@@ -5,7 +5,7 @@ import { expect, test } from './fixtures.ts';
 const METRICS = ['neverFires', 'flagged', 'probe', 'invariance', 'faithfulness'] as const;
 
 test.describe('the Model view', () => {
-  test('draws the graph, colours it by each metric and opens a layer elsewhere', async ({ app }) => {
+  test('draws the graph, colours it by each metric and opens a layer elsewhere', async ({ app }, testInfo) => {
     test.setTimeout(240_000);
     const rows = app.getByTestId('layer-table').getByTestId('layer-row');
     await expect(rows.first()).toBeVisible();
@@ -40,6 +40,8 @@ test.describe('the Model view', () => {
       const coloured = await graph.locator('g.node rect[fill^="hsl("]').count();
       expect(coloured, name).toBeGreaterThan(0);
     }
+
+    await app.screenshot({ path: testInfo.outputPath('model-view.png') });
 
     // Click a node: it is selected, and opens in Filters, Top-9 and Layers.
     await graph.locator('g.node[data-layer="/conv2/Conv_output_0"]').click();
