@@ -44,7 +44,7 @@ Options:
   -h, --help    this text
 
 Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error (an option missing or
-out of range, also for the model at hand), 3 a --fail-on condition of spectra holds, 130 / 143
+out of range, also for the model at hand), 3 a --fail-on condition of spectra or report holds, 130 / 143
 interrupted by Ctrl-C / SIGTERM (a scan keeps what it did).`;
 
 const BACKENDS = {
