@@ -64,16 +64,20 @@ test.describe('the view tabs', () => {
     await expect(layersTab).toHaveAttribute('aria-selected', 'true');
     await expect(layersTab).toBeFocused();
     await expect(imageTab).toHaveAttribute('tabindex', '-1');
-    // End: the last tab, whichever view that is; arrows wrap around both ways.
+    // End: the last tab, whichever view that is; arrows wrap around both ways to the first (Model).
     const lastTab = app.getByRole('tab').last();
+    const firstTab = app.getByRole('tab').first();
+    await expect(firstTab).toHaveAttribute('data-testid', 'view-model');
     await app.keyboard.press('End');
     await expect(lastTab).toHaveAttribute('aria-selected', 'true');
     await app.keyboard.press('ArrowRight');
-    await expect(imageTab).toHaveAttribute('aria-selected', 'true');
-    await expect(imageTab).toBeFocused();
+    await expect(firstTab).toHaveAttribute('aria-selected', 'true');
+    await expect(firstTab).toBeFocused();
     await app.keyboard.press('ArrowLeft');
     await expect(lastTab).toHaveAttribute('aria-selected', 'true');
     await app.keyboard.press('Home');
+    await expect(firstTab).toHaveAttribute('aria-selected', 'true');
+    await app.keyboard.press('ArrowRight');
     await expect(imageTab).toHaveAttribute('aria-selected', 'true');
     // The image selection did not move.
     await expect(third).toHaveAttribute('aria-selected', 'true');

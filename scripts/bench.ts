@@ -4,6 +4,7 @@
 //  - event-loop stall while inference runs (sessions live off the main thread, so it should be ~0)
 //  - the runtime process's pipe (tensor round trips) and opening a 251 MB model off the main thread
 //  - feature evolution per checkpoint of the demo's zf-mini checkpoints against a plain forward loop (bench-evolution.ts)
+//  - the report of a full-size ZF (249 MB) on 1,000 images against its slowest section alone (bench-report.ts)
 //  - at the end, full-size ZF, AlexNet, VGG11 and ResNet18 at 224×224×3 against PyTorch (bench-real.ts)
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { invarianceBench } from './bench-invariance.ts';
 import { topkBench } from './bench-topk.ts';
 import { probeBench } from './bench-probe.ts';
+import { reportBench } from './bench-report.ts';
 import { evolutionBench } from './bench-evolution.ts';
 import { spectraBench } from './bench-spectra.ts';
 import { runtimeBench } from './bench-runtime.ts';
@@ -162,6 +164,7 @@ try {
   await evolutionBench(record);
   await spectraBench(record);
   await probeBench(record);
+  await reportBench(record);
   record('peak RSS of the main process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   // Last, and in child processes of their own: full-size models (issue 13).
   await realBench(record);

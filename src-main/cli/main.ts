@@ -17,6 +17,7 @@ import { spectraGroup } from './spectra.ts';
 import { topkGroup } from './topk.ts';
 import { probeGroup } from './probe.ts';
 import { workerGroup } from './worker.ts';
+import { reportGroup } from './report.ts';
 import { readModelInput } from './input.ts';
 
 const BASE_HELP = `convscope — debug convolutional networks (ONNX)
@@ -44,7 +45,7 @@ Options:
   -h, --help    this text
 
 Exit codes: 0 ok, 1 the command failed (message on stderr), 2 usage error (an option missing or
-out of range, also for the model at hand), 3 a --fail-on condition of spectra holds, 130 / 143
+out of range, also for the model at hand), 3 a --fail-on condition of spectra or report holds, 130 / 143
 interrupted by Ctrl-C / SIGTERM (a scan keeps what it did).`;
 
 const BACKENDS = {
@@ -150,7 +151,7 @@ async function project(argv: string[]): Promise<void> {
   });
 }
 
-const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, workerGroup, occlusionGroup, correspondenceGroup, probeGroup, evolutionGroup, benchGroup];
+const groups: CommandGroup[] = [spectraGroup, invarianceGroup, topkGroup, workerGroup, occlusionGroup, correspondenceGroup, probeGroup, evolutionGroup, reportGroup, benchGroup];
 const HELP = [BASE_HELP, ...groups.map((g) => g.usage).filter(Boolean)].join('\n\n');
 const commands: Record<string, Command> = { info, predict, project, ...Object.assign({}, ...groups.map((g) => g.commands)) };
 

@@ -35,12 +35,12 @@ read, or --strict and a file was skipped), 2 usage error.`;
 const FLAG_METRICS = ['dead', 'dominant', 'aliasing'] as const;
 const SHARE_METRICS = ['meanAliasingFraction', 'midCoverage'] as const;
 type Metric = (typeof FLAG_METRICS)[number] | (typeof SHARE_METRICS)[number];
-const OPS = { '>': (a: number, b: number) => a > b, '>=': (a: number, b: number) => a >= b, '<': (a: number, b: number) => a < b, '<=': (a: number, b: number) => a <= b, '=': (a: number, b: number) => a === b } as const;
-type Op = keyof typeof OPS;
+export const OPS = { '>': (a: number, b: number) => a > b, '>=': (a: number, b: number) => a >= b, '<': (a: number, b: number) => a < b, '<=': (a: number, b: number) => a <= b, '=': (a: number, b: number) => a === b } as const;
+export type Op = keyof typeof OPS;
 
-export interface FailCondition {
+export interface FailCondition<M extends string = Metric> {
   text: string;
-  metric: Metric;
+  metric: M;
   op: Op;
   threshold: number;
   /** Compare against the share of filters (flag metrics) rather than the count. */
@@ -52,20 +52,25 @@ export interface FailOutcome extends FailCondition {
   holds: boolean;
 }
 
-export function parseFailOn(text: string): FailCondition[] {
+/**
+ * Reads METRIC OP VALUE[,…]. `metrics` names what a command accepts: flag metrics are counts, or
+ * shares with a % or a fraction below 1; share metrics are always shares (the report adds its own).
+ */
+export function parseFailOn<M extends string = Metric>(text: string, metrics: { flags: readonly M[]; shares: readonly M[] } = { flags: FLAG_METRICS, shares: SHARE_METRICS } as never): FailCondition<M>[] {
+  const all: readonly string[] = [...metrics.flags, ...metrics.shares];
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw new UsageError('--fail-on needs at least one condition, e.g. "dead>0,aliasing>0.25"');
   return parts.map((part) => {
     const m = /^([A-Za-z]+)\s*(>=|<=|==|=|>|<)\s*([0-9]*\.?[0-9]+)\s*(%?)$/.exec(part);
     if (!m) throw new UsageError(`--fail-on: cannot read "${part}"; write METRIC OP VALUE, e.g. dead>0 or aliasing>0.25`);
-    const metric = m[1] as Metric;
-    if (![...FLAG_METRICS, ...SHARE_METRICS].includes(metric)) {
-      throw new UsageError(`--fail-on: unknown metric "${m[1]}" in "${part}"; use ${[...FLAG_METRICS, ...SHARE_METRICS].join(', ')}`);
+    const metric = m[1] as M;
+    if (!all.includes(metric)) {
+      throw new UsageError(`--fail-on: unknown metric "${m[1]}" in "${part}"; use ${all.join(', ')}`);
     }
     const op = (m[2] === '==' ? '=' : m[2]) as Op;
     const raw = Number(m[3]);
     const percent = m[4] === '%';
-    const isFlag = (FLAG_METRICS as readonly string[]).includes(metric);
+    const isFlag = (metrics.flags as readonly string[]).includes(metric);
     const share = !isFlag || percent || (raw < 1 && !Number.isInteger(raw));
     return { text: part, metric, op, threshold: percent ? raw / 100 : raw, share };
   });

@@ -8,6 +8,7 @@ import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
 import type { ProbeArg, ProbeCheckpointsArg, ProbeCheckpointsResult, ProbeResult } from './api-probe.ts';
 import type { TopkScanResult } from './api-topk.ts';
+import type { ModelReportArg, ModelReportResult } from './api-model.ts';
 
 export interface OcclusionJobArgs { path: string; size?: number; stride?: number; targetClass?: number; layer?: string; channel?: number }
 export interface TopkJobArgs { layers: string[]; k?: number }
@@ -34,6 +35,7 @@ export interface JobKinds {
   probe: { args: ProbeJobArgs; result: ProbeResult; part: never };
   probeCheckpoints: { args: ProbeCheckpointsJobArgs; result: ProbeCheckpointsResult; part: never };
   evolution: { args: EvolutionJobArgs; result: EvolutionResult; part: never };
+  report: { args: Omit<ModelReportArg, 'jobId'>; result: ModelReportResult; part: never };
 }
 export type JobKind = keyof JobKinds;
 

@@ -9,6 +9,7 @@ import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
 import type { ProbeCalls } from './api-probe.ts';
+import type { ModelCalls } from './api-model.ts';
 import type { SpectraCalls } from './api-spectra.ts';
 import type { TopkCalls } from './api-topk.ts';
 
@@ -195,7 +196,7 @@ export interface AppCalls {
 }
 
 /** Every call; each analysis keeps its entries in its own file (api-*.ts). */
-export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, ProbeCalls, EvolutionCalls, JobCalls {}
+export interface ApiCalls extends AppCalls, SpectraCalls, InvarianceCalls, TopkCalls, OcclusionCalls, CorrespondenceCalls, ProbeCalls, EvolutionCalls, ModelCalls, JobCalls {}
 
 export interface ApiEvents {
   progress: ProgressEvent;

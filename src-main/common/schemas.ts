@@ -9,6 +9,7 @@ import { evolutionSchemas } from './schemas-evolution.ts';
 import { invarianceSchemas } from './schemas-invariance.ts';
 import { occlusionSchemas } from './schemas-occlusion.ts';
 import { probeSchemas } from './schemas-probe.ts';
+import { modelSchemas } from './schemas-model.ts';
 import { spectraSchemas } from './schemas-spectra.ts';
 import { topkSchemas } from './schemas-topk.ts';
 
@@ -63,6 +64,7 @@ export const argSchemas: Record<Method, z.ZodType> = {
   ...occlusionSchemas,
   ...correspondenceSchemas,
   ...probeSchemas,
+  ...modelSchemas,
   ...evolutionSchemas,
 };
 

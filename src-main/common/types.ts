@@ -37,6 +37,8 @@ export interface LayerInfo {
   shape: number[];
   params: number;
   receptiveField: ReceptiveField | null;
+  /** Ids of the layers (or the image input's name) this layer reads: the edges of the layer graph. */
+  inputs?: string[];
   /**
    * For a recognised modern activation (ReLU6, HardSwish, SiLU, GELU, ...) or squeeze-excitation
    * gate: the rule deconvnet projections reverse it by (DESIGN §3), and what was recognised, in words.

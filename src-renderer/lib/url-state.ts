@@ -5,7 +5,7 @@
 // go here too, where they differ from the defaults (url-service.ts leaves defaults out).
 import { TRANSFORM_KINDS, type ThetaRangeSpec, type TransformKind } from '../../src-main/common/api-invariance.ts';
 
-export const VIEWS = ['image', 'layers', 'filters', 'invariance', 'topk', 'occlusion', 'correspondence', 'training', 'probes'] as const;
+export const VIEWS = ['model', 'image', 'layers', 'filters', 'invariance', 'topk', 'occlusion', 'correspondence', 'training', 'probes'] as const;
 export type UrlView = (typeof VIEWS)[number];
 
 export interface UrlState {

@@ -13,6 +13,7 @@ import { reattachProjectAll } from './layers-service.ts';
 import { reattachEvolution } from './evolution-service.ts';
 import { reattachOcclusion } from './occlusion-service.ts';
 import { reattachCheckpointProbe, reattachProbe } from './probe-service.ts';
+import { reattachReport } from './model-service.ts';
 import { reattachScan } from './topk-service.ts';
 
 export async function reattachJobs(): Promise<void> {
@@ -27,5 +28,6 @@ export async function reattachJobs(): Promise<void> {
     else if (j.kind === 'probe') void reattachProbe(j);
     else if (j.kind === 'evolution') void reattachEvolution(j);
     else if (j.kind === 'probeCheckpoints') void reattachCheckpointProbe(j);
+    else if (j.kind === 'report') void reattachReport(j);
   }
 }

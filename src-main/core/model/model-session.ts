@@ -129,6 +129,7 @@ export class ModelSession {
       kind: l.kind,
       params: l.params,
       receptiveField: l.receptiveField,
+      inputs: l.inputs,
       shape: outputs[l.id] ? [...outputs[l.id].dims] : [],
       ...(l.reverse ? { reverse: { rule: l.reverse.rule, description: describeRule(l.reverse) } } : {}),
     }));

@@ -9,6 +9,7 @@ import { type GraphIndex, type LrnFold, findTorchLrns, indexGraph } from './lrn.
 import { type NodeDesc, constantTensors, describeNodes } from './nodes.ts';
 import { type Field, inputField, nodeField, toReceptiveField } from './receptive-field.ts';
 import { dataTypeName, elementCount } from './tensor.ts';
+import { layerInputs } from './layer-inputs.ts';
 
 export interface ImageInput {
   name: string;
@@ -29,6 +30,8 @@ export interface LayerDesc {
   kind: LayerKind;
   params: number;
   receptiveField: ReceptiveField | null;
+  /** Ids of the layers (or the image input's name) this layer reads, in input order (layer-inputs.ts). */
+  inputs: string[];
   /** Names of the nodes this layer stands for: one, or all nodes of a folded subgraph (LRN, MatMul+Add). */
   nodes: string[];
   /** For a folded PyTorch LocalResponseNorm: its hyper-parameters as an ONNX LRN node would hold them. */
@@ -97,10 +100,15 @@ export function analyzeGraph(model: ModelProto, file: string): GraphSummary {
     opset: opset ? Number(opset.version) : 0,
     irVersion: Number(model.irVersion),
     producer: `${model.producerName} ${model.producerVersion}`.trim(),
-    layers: spineLayers(g, spine, input),
+    layers: linked(g, spine, spineLayers(g, spine, input), input.name),
     nodes,
     initializers,
   };
+}
+
+function linked(g: GraphIndex, spine: Set<string>, layers: Omit<LayerDesc, 'inputs'>[], input: string): LayerDesc[] {
+  const inputs = layerInputs(g, spine, layers, input);
+  return layers.map((l, i) => ({ ...l, inputs: inputs[i] }));
 }
 
 function valueDims(v: ValueInfoProto): Dim[] | null {
@@ -179,7 +187,7 @@ function matMulBias(g: GraphIndex, n: NodeDesc): NodeDesc | null {
   return add && add.inputs.some((i) => i !== n.outputs[0] && g.constants.has(i)) ? add : null;
 }
 
-function spineLayers(g: GraphIndex, spine: Set<string>, input: ImageInput): LayerDesc[] {
+function spineLayers(g: GraphIndex, spine: Set<string>, input: ImageInput): Omit<LayerDesc, 'inputs'>[] {
   const lrnByDiv = new Map<NodeDesc, LrnFold>();
   const folded = new Set<NodeDesc>();
   for (const m of findTorchLrns(g)) {
@@ -195,7 +203,7 @@ function spineLayers(g: GraphIndex, spine: Set<string>, input: ImageInput): Laye
   }
   const biasOf = new Map<NodeDesc, NodeDesc>(); // Add → its MatMul
   const fields = new Map<string, Field>([[input.name, inputField(input.height, input.width)]]);
-  const layers: LayerDesc[] = [];
+  const layers: Omit<LayerDesc, 'inputs'>[] = [];
   const rf = (t: string) => toReceptiveField(fields.get(t) ?? null, input.height, input.width);
 
   for (const n of g.nodes) {

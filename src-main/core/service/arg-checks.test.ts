@@ -213,6 +213,14 @@ const TABLE: Record<Method, Row> = {
       [{ path: IMG, layer: CONV1, channel: 32 }, 'channel'], [{ path: IMG, channel: 9999 }, 'channel'],
     ],
   },
+  modelReport: {
+    good: () => [{ sections: ['spectra'] }],
+    bad: () => [[{ sections: [] }, 'sections'], [{ sections: ['colour'] }, 'sections[0]'], [{ jobId: long(1001) }, 'jobId']],
+  },
+  layerMetrics: {
+    good: () => [{}, { transform: 'rotate', theta: 90 }],
+    bad: () => [[{ transform: 'skew' }, 'transform'], [{ theta: 1e7 }, 'theta']],
+  },
   probe: {
     good: () => [{ layers: [CONV1, RELU1], folds: 2, lambda: 0.5, jobId: 'arg-checks-probe' }],
     bad: () => [

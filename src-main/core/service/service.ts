@@ -14,6 +14,7 @@ import { occlusionCalls } from './occlusion-calls.ts';
 import { probeCalls } from './probe-calls.ts';
 import { spectraCalls } from './spectra-calls.ts';
 import { topkCalls } from './topk-calls.ts';
+import { AnalysisMemory, modelCalls, rememberingCalls } from './model-calls.ts';
 
 export type { ServiceOptions };
 
@@ -29,7 +30,10 @@ export interface ConvscopeService extends ApiCalls {
 
 export function createService(options: ServiceOptions): ConvscopeService {
   const ctx = new AppContext(options);
-  const calls: ApiCalls = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx, options.redis), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx), ...evolutionCalls(ctx) };
+  const own = { ...appCalls(ctx), ...layerCalls(ctx), ...spectraCalls(ctx), ...invarianceCalls(ctx), ...topkCalls(ctx, options.redis), ...occlusionCalls(ctx), ...correspondenceCalls(ctx), ...probeCalls(ctx), ...evolutionCalls(ctx) };
+  // The Model overview reads what the analyses returned for the open model and folder.
+  const memory = new AnalysisMemory();
+  const calls: ApiCalls = { ...own, ...rememberingCalls(ctx, own, memory), ...modelCalls(ctx, own, memory) };
   return {
     ...calls,
     on: (listener) => ctx.on(listener),
