@@ -3,7 +3,7 @@
 import type { CorrespondenceArg, CorrespondenceResult } from './api-correspondence.ts';
 import type { EvolutionArg, EvolutionResult } from './api-evolution.ts';
 import type { InvariancePart, InvarianceSweepsArg, InvarianceSweepsResult } from './api-invariance.ts';
-import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api.ts';
+import type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api-project-all.ts';
 import type { OcclusionResult } from './api-occlusion.ts';
 import type { FilterSpectraResult } from './api-spectra.ts';
 import type { ProbeArg, ProbeCheckpointsArg, ProbeCheckpointsResult, ProbeResult } from './api-probe.ts';

@@ -7,6 +7,8 @@ import type { CorrespondenceCalls } from './api-correspondence.ts';
 import type { EvolutionCalls } from './api-evolution.ts';
 import type { InvarianceCalls } from './api-invariance.ts';
 import type { JobCalls } from './api-jobs.ts';
+import type { ProjectAllArg, ProjectAllResult } from './api-project-all.ts';
+export type { ProjectAllArg, ProjectAllResult, ProjectedMap } from './api-project-all.ts';
 import type { OcclusionCalls } from './api-occlusion.ts';
 import type { ProbeCalls } from './api-probe.ts';
 import type { ModelCalls } from './api-model.ts';
@@ -112,33 +114,6 @@ export interface ProjectionResult {
   ms: number;
   /** What computed it: the TypeScript engine, or the reverse path compiled to ONNX. */
   backend: 'engine' | 'compiled';
-}
-
-/**
- * One map of "project all maps": its projection's display PNG (as `project` gives it) and where it
- * was projected from. No float data: a layer's worth would be hundreds of megabytes.
- */
-export interface ProjectedMap {
-  channel: number;
-  position: [number, number] | null;
-  value: number;
-  png: Uint8Array;
-}
-
-export interface ProjectAllArg {
-  path: string;
-  layer: string;
-  mode: 'single' | 'map';
-  /** The maps, in the order they are projected (the grid's). */
-  channels: number[];
-  jobId?: string;
-}
-
-export interface ProjectAllResult {
-  path: string;
-  layer: string;
-  mode: 'single' | 'map';
-  maps: ProjectedMap[];
 }
 
 /** The image as the model sees it: preprocessed, then mapped back to 8-bit for display. */

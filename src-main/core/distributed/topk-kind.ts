@@ -8,7 +8,7 @@ import type { ScanLayer } from '../analysis/topk/layers.ts';
 import { emptyPart, mergeParts, partOf, type TopkPart } from '../analysis/topk/merge.ts';
 import { scanTopk } from '../analysis/topk/scan.ts';
 import { emptyState } from '../analysis/topk/state.ts';
-import type { ScanKind, ShardContext } from './kinds.ts';
+import type { ScanKind, ShardContext } from './kind-types.ts';
 
 export interface TopkShard {
   /** Index of the shard in its scan. */
