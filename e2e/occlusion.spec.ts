@@ -45,7 +45,7 @@ test.describe('the Occlusion view', () => {
     expect(png.width).toBeGreaterThan(3 * 240);
     expect(png.height).toBeGreaterThan(240 + 100);
     expect(png.text.Title).toMatch(/^Occlusion sensitivity of /);
-    expect(png.text.Description).toMatch(/^model zf-mini\.onnx · layer \S+ · image \S+ · \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(png.text.Description).toMatch(/^model zf-mini\.onnx · layer [^·]+ · image \S+ · \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     // The same figure as SVG: title and caption as text, the three maps embedded.
     const [svgDl] = await Promise.all([app.waitForEvent('download'), app.getByTestId('occlusion-export-svg').click()]);
     await svgDl.saveAs(testInfo.outputPath('occlusion-export.svg'));
