@@ -126,6 +126,9 @@ test.describe('a walk through every view on a real-size model', () => {
 
   /** Starts a job by a click, waits for its result, and checks that it moved within 2 s. */
   async function job(app: Page, name: string, spec: WatchSpec, timeout = 120_000): Promise<WatchReport> {
+    // The watch clicks inside the page, at once: what it clicks must be there first (a listing that
+    // is still being written would otherwise make it miss).
+    if (spec.click) await app.locator(spec.click).first().waitFor({ state: 'visible', timeout: 30_000 });
     const limit = moveLimit();
     await startWatch(app, name, spec);
     const r = await waitWatch(app, name, timeout);

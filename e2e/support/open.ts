@@ -10,6 +10,8 @@ export async function browseTo(app: Page, kind: 'model' | 'folder', dir: string)
   await fillPath(dialog, dir);
   await dialog.getByTestId('browser-go').click();
   await expect(dialog.getByTestId('browser-path')).toHaveValue(dir);
+  // The listing of `dir`, not the one before it, is on screen.
+  await expect(dialog).toHaveAttribute('data-loading', 'false');
 }
 
 /** Clicks `file` in the browser at `dir`, without waiting for the model to open. */
