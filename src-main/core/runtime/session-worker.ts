@@ -5,16 +5,16 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { create } from '@bufbuild/protobuf';
-import { type ModelProto, type TensorProto, TensorProtoSchema } from 'onnx-buf';
+import type { ModelProto, TensorProto } from 'onnx-buf';
 import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import {
-  analyzeGraph, channelsFirstBytes, detachFromFile, elementCount, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
+  analyzeGraph, channelsFirstBytes, detachFromFile, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
   type GraphSummary, type ReadFile, type Switches,
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
+import { outline } from './outline.ts';
 import {
   activationsOf, engineFor, ensureTensors, evictKept, projectionTensors, runSession, switchSources, toOutput, type Kept, type Loaded,
 } from './loaded-model.ts';
@@ -112,38 +112,6 @@ async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fil
   if (described?.fileKey === fileKey) return { model: described.model, fileKey, read: described.read };
   const { model, bytes } = await loadModelFile(source.file);
   return { model, fileKey, read: { file: source.file, bytes, mtimeMs: st.mtimeMs, size: st.size } };
-}
-
-/**
- * The summary without the constants the main thread never reads: only the spine's Conv weights stay
- * (for spectra), read with `get` (a WeightsOnDisk reads them back from the file). With `firstOnly`
- * (an opened model, whose session can read the rest later) the other Conv weights go as their
- * shapes alone: ResNet18's are nearly all of its 47 MB, which cost the open their way to the main
- * process and stayed there. Constants of at most SMALL_CONSTANT elements go along.
- */
-const SMALL_CONSTANT = 64;
-
-function outline(graph: GraphSummary, firstOnly = false): GraphOutline {
-  const keep: string[] = [];
-  for (const l of graph.layers) {
-    if (l.op !== 'Conv') continue;
-    const node = graph.nodes.find((n) => n.name === l.node);
-    if (node?.inputs[1] && !keep.includes(node.inputs[1])) keep.push(node.inputs[1]);
-  }
-  const initializers = new Map<string, TensorProto>();
-  keep.forEach((name, i) => {
-    const t = graph.initializers.get(name);
-    if (t) initializers.set(name, firstOnly && i > 0 ? withoutValues(t) : t);
-  });
-  // Small constants cost nothing to send and say how the model treats its input (a mean it subtracts
-  // itself, a rescale): what the preprocessing checks read.
-  for (const [name, t] of graph.initializers) if (!initializers.has(name) && elementCount(t) <= SMALL_CONSTANT) initializers.set(name, t);
-  return { ...graph, initializers };
-}
-
-/** A tensor's name, type and dims, no values. */
-function withoutValues(t: TensorProto): TensorProto {
-  return create(TensorProtoSchema, { name: t.name, dims: t.dims, dataType: t.dataType });
 }
 
 function weights(key: string, names: string[]): Record<string, TensorProto> {
