@@ -51,18 +51,10 @@ const hash = (app: Page) => app.evaluate(() => (globalThis as unknown as PageGlo
 /**
  * Jobs whose first count comes later than 2 s because of how the core starts them: measured and
  * reported (console, the report's annotations) but not failed on; their progress must still show
- * within 2 s. Remove an entry once its cause is fixed, and the 2 s check applies to it too.
+ * within 2 s. Empty since the copies analyses run of a model read its weights from the file by
+ * reference (onnx/weights-by-reference.ts); an entry added here must say why and be removed with its cause.
  */
-const FORWARD_AT =
-  'ModelSession.forwardAt loads a rewritten copy of the 250 MB model into onnxruntime (variants.load) before the first batch, and nothing counts meanwhile';
-const KNOWN_LATE: Record<string, string> = {
-  'firing scan': `${FORWARD_AT}; then core/service/spectra-calls.ts counts per batch of 16 images (scanMapMaxima's default), so a folder of up to 16 counts once, at its end`,
-  'top-9 scan': FORWARD_AT,
-  'invariance sweep': FORWARD_AT,
-  occlusion: FORWARD_AT,
-  correspondence: FORWARD_AT,
-  probes: 'ModelSession.variantForward loads a rewritten copy of the 250 MB model (its layers’ spatial means) into onnxruntime before the first batch, and nothing counts meanwhile',
-};
+const KNOWN_LATE: Record<string, string> = {};
 
 // One walk, a test per view, in order: the server's session (model and folder) carries from one to
 // the next; each test has a fresh page, as after opening the app again.

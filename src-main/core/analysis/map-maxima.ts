@@ -47,13 +47,21 @@ export interface ScanOptions {
  * at a time, in order. Their outputs are the scan's: their buffers move to the worker. Cancelling
  * stops after the batch in flight.
  */
+/**
+ * Images per forward pass: at most 16 and about 4 M input values, and for a small folder few enough
+ * that the scan takes some 10 passes, so its progress moves (AlexNet, 40 images: 4 a pass, not 16).
+ */
+export function defaultBatchSize(inputSize: number, images = Infinity): number {
+  return Math.max(1, Math.min(16, Math.floor(4_000_000 / inputSize), Math.ceil(images / 10)));
+}
+
 export async function* scanMapMaxima<T>(
   images: readonly T[],
   load: (image: T) => Promise<Float32Array>,
   forward: BatchForward,
   options: ScanOptions,
 ): AsyncGenerator<MaximaBatch> {
-  const batchSize = Math.max(1, options.batchSize ?? 16);
+  const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize(options.inputSize, images.length));
   const { inputSize, layers, signal } = options;
   const also = (options.also ?? []).filter((t) => !layers.includes(t));
 

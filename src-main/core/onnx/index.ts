@@ -5,6 +5,7 @@ export { analyzeGraph, type GraphSummary, type ImageInput, type LayerDesc } from
 export { describeRule, type ReverseRule } from './activations.ts';
 export { type NodeDesc, type AttrValue } from './nodes.ts';
 export { detachFromFile, WeightsOnDisk, type ReadFile } from './weights-on-disk.ts';
+export { referencingFile, EXTERNAL_FOLDER_OPTION, type ModelByReference } from './weights-by-reference.ts';
 export { findSwitches, tapModel, serveTapped, switchesModel, withOutputs, defaultOpset, type TappedModel, type ServingTaps, type Switches } from './tap.ts';
 export { withDistances, distanceOutputs } from './with-distances.ts';
 export { withMeans, meanOutputs } from './with-means.ts';

@@ -1,4 +1,5 @@
 // How the runtime process creates onnxruntime sessions.
+import { EXTERNAL_FOLDER_OPTION } from '../onnx/index.ts';
 
 /** Its warnings are ANSI-coloured lines on stderr; errors reach the user as messages instead. */
 const SESSION_LOG = { logSeverityLevel: 3 as const, logVerbosityLevel: 0 };
@@ -13,8 +14,11 @@ const NO_SPIN = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allo
  * 33 → 19 ms. A session alone does lose by it (VGG11's pass alone: about 15% slower), so
  * CONVSCOPE_ORT_SPIN=model lets the model's session spin, =all every session.
  */
-export function sessionOptions(role: 'model' | 'helper') {
+export function sessionOptions(role: 'model' | 'helper', externalFolder?: string) {
   const spin = process.env.CONVSCOPE_ORT_SPIN;
   const spins = spin === 'all' || (spin === 'model' && role === 'model');
-  return spins ? { ...SESSION_LOG } : { ...SESSION_LOG, extra: NO_SPIN };
+  const session: Record<string, unknown> = spins ? {} : { ...NO_SPIN.session };
+  // A model given as bytes whose weights are references into its file (onnx/weights-by-reference.ts).
+  if (externalFolder !== undefined) session[EXTERNAL_FOLDER_OPTION] = externalFolder;
+  return Object.keys(session).length ? { ...SESSION_LOG, extra: { session } } : { ...SESSION_LOG };
 }

@@ -28,6 +28,8 @@ export interface LoadResult {
   deconvBackend: 'engine' | 'compiled' | 'auto';
   inputs: IoMeta[];
   outputs: IoMeta[];
+  /** Constants onnxruntime read from the model's file by reference (onnx/weights-by-reference.ts); 0 when the bytes carried them all. */
+  weightsByReference: number;
 }
 
 /**

@@ -10,16 +10,15 @@ import { toErrorInfo, AppError } from '../../common/errors.ts';
 import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import {
-  analyzeGraph, channelsFirstBytes, detachFromFile, loadModelFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
-  type GraphSummary, type ReadFile, type Switches,
+  analyzeGraph, channelsFirstBytes, detachFromFile, findSwitches, loadModelFile, referencingFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
+  type GraphSummary, type ModelByReference, type ReadFile, type Switches,
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
+import { createSessionOf, type SessionBytes } from './session-create.ts';
 import { outline } from './outline.ts';
 import {
   activationsOf, engineFor, ensureTensors, evictKept, projectionTensors, runSession, switchSources, toOutput, type Kept, type Loaded,
 } from './loaded-model.ts';
-import { explainOrtError } from './ort-errors.ts';
-import { sessionOptions } from './ort-options.ts';
 import type {
   FeedTensor, GraphOutline, IoMeta, LoadResult, ModelRewrite, ModelSource, OpenResult, OutputTensor, RuntimeProgress, RuntimeRequest, RuntimeResponse,
 } from './protocol.ts';
@@ -43,22 +42,6 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
       ? { name: m.name, type: String(m.type), shape: m.shape.map((d) => (typeof d === 'number' ? d : String(d))) }
       : { name: m.name, type: 'non-tensor', shape: [] },
   );
-}
-
-async function createSession(bytes: Uint8Array, name: string, providers: Provider[], reason: string): Promise<{ session: ort.InferenceSession; provider: Provider; providerReason: string }> {
-  if (providers[0] === 'cuda') {
-    try {
-      return { session: await ort.InferenceSession.create(bytes, { ...sessionOptions('model'), executionProviders: ['cuda', 'cpu'] }), provider: 'cuda', providerReason: reason };
-    } catch (e) {
-      reason = `the CUDA provider failed to start (${explainOrtError((e as Error).message, name).split('\n')[0]})`;
-    }
-  }
-  try {
-    return { session: await ort.InferenceSession.create(bytes, { ...sessionOptions('model'), executionProviders: ['cpu'] }), provider: 'cpu', providerReason: reason };
-  } catch (e) {
-    const why = explainOrtError((e as Error).message, name);
-    throw new AppError('MODEL_UNSUPPORTED', why.startsWith(name) ? why : `onnxruntime cannot run ${name}: ${why}`);
-  }
 }
 
 /**
@@ -88,30 +71,50 @@ interface Keeps {
   poolsBytes?: Uint8Array | null;
 }
 
-async function install(key: string, bytes: Uint8Array, name: string, providers: Provider[], reason: string, deconv: DeconvBackend, keeps: Keeps): Promise<LoadResult> {
+async function install(key: string, bytes: SessionBytes, inline: () => Promise<Uint8Array>, name: string, providers: Provider[], reason: string, deconv: DeconvBackend, keeps: Keeps): Promise<LoadResult> {
   await releaseKey(key);
-  const { session, provider, providerReason } = await createSession(bytes, name, providers, reason);
+  const { session, provider, providerReason, referenced } = await createSessionOf(bytes, inline, name, providers, reason);
   const inputs = meta(session.inputMetadata);
   const backend = deconv === 'compiled' || (deconv === 'auto' && provider === 'cuda') ? 'compiled' : deconv === 'engine' ? 'engine' : 'auto';
   sessions.set(key, {
     session, inputs, outputNames: new Set(session.outputNames), name, graph: null, switches: null, poolsBytes: null, pools: null, ...keeps,
     engine: null, kept: new Map(), provider, projector: null, backend, byLayer: new Map(),
   });
-  return { provider, providerReason, deconvBackend: backend, inputs, outputs: meta(session.outputMetadata) };
+  return { provider, providerReason, deconvBackend: backend, inputs, outputs: meta(session.outputMetadata), weightsByReference: referenced };
 }
 
-/** The file read and parsed; `describe` followed by `open` of the same file parses it once. */
-async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fileKey: string; read: ReadFile | null }> {
+/** The key naming the file's content as `source` saw it; refuses a file gone or changed since. */
+async function fileKeyOf(source: ModelSource): Promise<string> {
   const st = await stat(source.file).catch(() => null);
   const name = path.basename(source.file);
   if (!st) throw new AppError('MODEL_READ_FAILED', `${name}: the file is gone (${source.file})`, { file: source.file });
   if (st.mtimeMs !== source.mtimeMs || st.size !== source.size) {
     throw new AppError('MODEL_READ_FAILED', `${name} changed on disk since it was opened; open it again`, { file: source.file });
   }
-  const fileKey = `${source.file}|${st.mtimeMs}|${st.size}`;
+  return `${source.file}|${st.mtimeMs}|${st.size}`;
+}
+
+/** The file read and parsed; `describe` followed by `open` of the same file parses it once. */
+async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fileKey: string; read: ReadFile | null }> {
+  const fileKey = await fileKeyOf(source);
   if (described?.fileKey === fileKey) return { model: described.model, fileKey, read: described.read };
   const { model, bytes } = await loadModelFile(source.file);
-  return { model, fileKey, read: { file: source.file, bytes, mtimeMs: st.mtimeMs, size: st.size } };
+  return { model, fileKey, read: { file: source.file, bytes, mtimeMs: source.mtimeMs, size: source.size } };
+}
+
+/**
+ * Opened files' models with their weights as references into the file, by file key: the copies an
+ * analysis loads of an open model are made from it without reading the file again. A few kilobytes
+ * each (the graph and its small constants); the last few files are kept.
+ */
+const byReference = new Map<string, ModelByReference>();
+const BY_REFERENCE_KEEP = 4;
+
+function keepByReference(fileKey: string, m: ModelByReference | null): void {
+  byReference.delete(fileKey);
+  if (!m) return;
+  byReference.set(fileKey, m);
+  for (const k of byReference.keys()) if (byReference.size > BY_REFERENCE_KEEP) byReference.delete(k);
 }
 
 function weights(key: string, names: string[]): Record<string, TensorProto> {
@@ -143,31 +146,40 @@ export const OPEN_STAGES = 4;
 async function open(req: Extract<RuntimeRequest, { type: 'open' }>, progress: (p: RuntimeProgress) => void): Promise<OpenResult> {
   const { source } = req;
   const name = path.basename(source.file);
-  progress({ stage: `reading ${name} (${Math.round(source.size / 1e6)} MB)`, done: 0, total: OPEN_STAGES });
-  const { model, fileKey, read } = await parsedFile(source);
   const { rewrite } = source;
-  const tapAll = rewrite.kind === 'tap-all';
-  progress({ stage: tapAll ? 'adding the taps' : 'preparing the copy', done: 1, total: OPEN_STAGES });
-  let bytes: Uint8Array;
+  const total = OPEN_STAGES;
+  // A copy of a model already open is made from its graph by reference: the file is not read again.
+  const known = rewrite.kind === 'tap-all' ? undefined : byReference.get(await fileKeyOf(source));
+  if (!known) progress({ stage: `reading ${name} (${Math.round(source.size / 1e6)} MB)`, done: 0, total });
+  const parsed = known ? null : await parsedFile(source);
+  const fileKey = parsed?.fileKey ?? (await fileKeyOf(source));
+  const light = known ?? (parsed?.read ? referencingFile(parsed.model, parsed.read) : null);
+  if (parsed) keepByReference(fileKey, light);
+  const full = async () => parsed?.model ?? (await parsedFile(source)).model;
+  progress({ stage: rewrite.kind === 'tap-all' ? 'adding the taps' : 'preparing the copy', done: 1, total });
   const keeps: Keeps = { bytes: null, fileKey };
   let graph: GraphSummary | null = null;
+  let make: (m: ModelProto) => Uint8Array;
   if (rewrite.kind === 'tap-all') {
+    const { model, read } = parsed!;
     graph = analyzeGraph(model, source.file);
-    const served = serveTapped(model, graph.layers.map((l) => l.id));
-    bytes = served.bytes;
-    keeps.switches = served.switches;
-    keeps.poolsBytes = served.switches.length ? switchesModel(model, served.switches) : null;
+    const ids = graph.layers.map((l) => l.id);
+    make = (m) => serveTapped(m, ids).bytes;
+    keeps.switches = findSwitches(model);
+    keeps.poolsBytes = keeps.switches.length ? switchesModel(model, keeps.switches) : null;
     // The engine's graph keeps nothing of the file's buffer, nor does the outline sent back (it is
     // read from it), so the buffer goes with the parsed model.
     if (read) graph = detachFromFile(graph, read);
     keeps.graph = graph;
   } else {
-    const opset = Number(model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
-    bytes = serializeModel(rewritten(model, rewrite, opset));
+    const m = light?.model ?? parsed!.model;
+    const opset = Number(m.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0);
+    make = (x) => serializeModel(rewritten(x, rewrite, opset));
   }
+  const bytes: SessionBytes = light ? { bytes: make(light.model), externalFolder: light.folder, referenced: light.referenced } : { bytes: make(parsed!.model) };
   if (described?.fileKey === fileKey) described = null;
-  progress({ stage: 'loading into onnxruntime', done: 2, total: OPEN_STAGES });
-  const loaded = await install(req.key, bytes, name, req.providers, req.providerReason, req.deconv, keeps);
+  progress({ stage: 'loading into onnxruntime', done: 2, total });
+  const loaded = await install(req.key, bytes, async () => make(await full()), name, req.providers, req.providerReason, req.deconv, keeps);
   return { ...loaded, graph: graph ? outline(graph, true) : null };
 }
 
@@ -358,7 +370,7 @@ async function value(req: RuntimeRequest, progress: (p: RuntimeProgress) => void
     case 'load': {
       // A channels-last model's session takes N×C×H×W, as the graph the engine plans with says (onnx/layout.ts).
       const bytes = channelsFirstBytes(req.bytes, req.key);
-      return install(req.key, bytes, req.key, req.providers, req.providerReason, req.deconv, { bytes, fileKey: null });
+      return install(req.key, { bytes }, async () => bytes, req.key, req.providers, req.providerReason, req.deconv, { bytes, fileKey: null });
     }
     case 'describe':
       return describe(req.file);

@@ -8,6 +8,7 @@ import { AppError } from '../../common/errors.ts';
 import { quoted, truncateText } from '../../common/text.ts';
 import type { ImageEntry, LayerInfo } from '../../common/types.ts';
 import { decodeImage, preprocess, ThumbnailCache, type DecodedImage, type FolderListing } from '../images/index.ts';
+import { modelContentHash } from '../analysis/topk/cache.ts';
 import { Jobs } from '../jobs/jobs.ts';
 import { ModelSession } from '../model/model-session.ts';
 import type { RuntimeHost } from '../runtime/host.ts';
@@ -106,6 +107,9 @@ export class AppContext implements ServiceContext {
     const session = await this.jobs.run(`Opening ${path.basename(abs)}`, 4, (job) =>
       ModelSession.open(abs, this.host, choice, { progress: (stage, done, total) => job.progress(done, total, stage), signal: job.signal }));
     this.sessions.set(session.key, session);
+    // Scans key their cache by the file's content: hashed now, in the background, so the first scan
+    // of a 250 MB model does not spend its first second on it.
+    modelContentHash(abs).catch(() => {});
     if (this.sessions.size > SESSIONS) {
       const [oldKey, old] = this.sessions.entries().next().value as [string, ModelSession];
       if (old !== this.model) {

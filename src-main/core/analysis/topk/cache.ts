@@ -13,19 +13,26 @@ import { fromStored, toStored } from './stored.ts';
 
 export { cacheDir } from '../../images/app-dirs.ts';
 
-const hashes = new Map<string, string>();
+const hashes = new Map<string, Promise<string>>();
 
-/** sha256 of the model file; remembered per (path, mtime, size) so a big model is hashed once. */
+/**
+ * sha256 of the model file; remembered per (path, mtime, size) so a big model is hashed once (a
+ * hash under way is shared: the app starts one when a model opens, so a scan finds it done).
+ */
 export async function modelContentHash(file: string): Promise<string> {
   const st = await stat(file);
   const key = `${file}|${st.mtimeMs}|${st.size}`;
-  const known = hashes.get(key);
-  if (known) return known;
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  const hex = h.digest('hex');
-  hashes.set(key, hex);
-  return hex;
+  let known = hashes.get(key);
+  if (!known) {
+    known = (async () => {
+      const h = createHash('sha256');
+      for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+      return h.digest('hex');
+    })();
+    hashes.set(key, known);
+    known.catch(() => hashes.delete(key));
+  }
+  return known;
 }
 
 export interface CacheKey {

@@ -13,6 +13,7 @@ import { listSignatures } from './signature.ts';
 import { diffListing, emptyState, neverFires, pruneFailed, summarise, type LayerTopkState, type ListedImage } from './state.ts';
 import { addPart, type TopkPart } from './merge.ts';
 import type { Preprocessing } from '../../../common/types.ts';
+import { defaultBatchSize } from '../map-maxima.ts';
 
 export const DEFAULT_K = 9;
 
@@ -81,14 +82,7 @@ function memoryKey(key: CacheKey): string {
   return JSON.stringify([key.modelHash, key.layer.tensor, key.k, key.preprocessing, key.folder]);
 }
 
-/** Default batch: at most 16 images (as scanMapMaxima), fewer for big inputs (about 4 M floats). */
-/**
- * Images per forward pass: at most 16 and about 4 M input values, and for a small folder few enough
- * that the scan takes some 10 passes, so its progress moves (AlexNet, 40 images: 4 a pass, not 16).
- */
-export function defaultBatchSize(inputSize: number, images = Infinity): number {
-  return Math.max(1, Math.min(16, Math.floor(4_000_000 / inputSize), Math.ceil(images / 10)));
-}
+export { defaultBatchSize };
 
 /** The state of one layer as memory or the disk cache holds it, without listing the folder (for tiles). */
 export async function findState(r: Pick<TopkRun, 'model' | 'k' | 'cacheDir' | 'memory'> & { root: string; layer: string }): Promise<LayerTopkState | null> {
