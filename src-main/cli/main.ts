@@ -172,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const info = toErrorInfo(e);
     process.stderr.write(`convscope: ${info.message}\n`);
+    // CONVSCOPE_DEBUG=1: where it came from, for a bug report.
+    if (process.env.CONVSCOPE_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     // An argument out of range for this model is a usage error, as it is for any model.
     if (info.code === 'INVALID_ARGUMENT') {
       process.stderr.write('Run "convscope --help" for usage.\n');

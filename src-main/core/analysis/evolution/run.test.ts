@@ -128,6 +128,19 @@ describe('feature evolution', () => {
     expect(third.checkpoints.map((c) => c.accuracy)).toEqual(r.checkpoints.map((c) => c.accuracy));
   }, 120_000);
 
+  it('a folder whose classes do not name the model\'s gives the cells and a null accuracy (it failed reading the scores it had not asked for)', async () => {
+    for (let i = 0; i < 6; i++) await noisePng(path.join(tmp, 'named', ['cats', 'dogs'][i % 2], `n${i}.png`), i + 90, 36);
+    const other = await listImageFolder(path.join(tmp, 'named'));
+    const checkpoints = await listCheckpoints(ckptDir());
+    const r = await run(checkpoints.slice(0, 2), {
+      folder: other, channels: [0, 3], projections: false, cacheDir: null,
+      load: async (m, p) => preprocess(await decodeImage(path.join(other.root, p), { channels: 1 }), m.info.preprocessing),
+    });
+    expect(r.checkpoints.map((c) => c.accuracy)).toEqual([null, null]);
+    expect(r.maps.map((m) => m.entries.length)).toEqual([2, 2]);
+    for (const m of r.maps) for (const e of m.entries) expect(other.entries.some((x) => x.path === e.image)).toBe(true);
+  }, 60_000);
+
   it('chosen channels, and a channel out of range is refused naming the layer', async () => {
     const checkpoints = await listCheckpoints(ckptDir());
     const r = await run(checkpoints.slice(0, 1), { channels: [5, 0], projections: false, cacheDir: null });

@@ -13,7 +13,7 @@ import { checkSameArchitecture, type CheckpointFile } from '../../model/checkpoi
 import type { ModelSession } from '../../model/model-session.ts';
 import { modelContentHash } from '../topk/cache.ts';
 import { resolveScanLayer, type ScanLayer } from '../topk/layers.ts';
-import { defaultBatchSize, DEFAULT_K, runTopk } from '../topk/run.ts';
+import { defaultBatchSize, DEFAULT_K, runTopk, type TopkRun } from '../topk/run.ts';
 import { listSignatures } from '../topk/signature.ts';
 import type { LayerTopkState, ListedImage } from '../topk/state.ts';
 import { accuracyOf, addPredictions, loadPredictions, missingPredictions, savePredictions, type PredictionKey, type Predictions } from './predictions.ts';
@@ -157,13 +157,14 @@ async function checkpointPart(r: EvolutionRun, model: ModelSession, layer: ScanL
   const key: PredictionKey = { modelHash: await modelContentHash(model.info.path), preprocessing: model.info.preprocessing, folder: r.folder.root };
   const predictions: Predictions = truth.size ? await loadPredictions(r.cacheDir, key) : new Map();
   const load = (p: string) => r.load(model, p);
+  // Predictions in the scan's passes only where the folder's classes name the model's (else the accuracy is null).
+  const predicting: Pick<TopkRun, 'also' | 'onAlso'> = truth.size ? { also: [output], onAlso: (images, t) => addPredictions(predictions, images, t[output]) } : {};
   // The scan counts only what its cache lacks; progress starts where the cache left off.
   const scan = await runTopk({
     model, folder: { root: r.folder.root, paths: listing.map((l) => l.path) }, listing, layers: [r.layer], k: DEFAULT_K, load,
     cacheDir: r.cacheDir, memory: r.memory, signal: r.signal, onCacheWarning: r.onCacheWarning,
     onProgress: (d, t) => progress(N - t + d),
-    also: truth.size ? [output] : undefined,
-    onAlso: (images, t) => addPredictions(predictions, images, t[output]),
+    ...predicting,
   });
   const state = scan!.layers[0];
   let accuracy: number | null = null;
