@@ -18,6 +18,7 @@ import { zfFullWidthModel } from '../src-main/core/onnx/test-models.ts';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
 import { describeWatch, firstMove, readWatch, startWatch, waitWatch, type WatchReport, type WatchSpec } from './support/job-watch.ts';
+import { fillPath } from './support/file-browser.ts';
 import { browseTo, openFolderAt, openModelAt } from './support/open.ts';
 import { checkOtherExport, checkPngExport, shot, SIZE, writeShapeFolder, type Caption } from './support/walk-checks.ts';
 
@@ -358,6 +359,40 @@ test.describe('a walk through every view on a real-size model', () => {
     });
     await checkOtherExport(app, '[data-testid="probe-export-csv"]', 'csv');
     await checkOtherExport(app, '[data-testid="probe-export-json"]', 'json');
+  });
+
+  test('Training: two full-width checkpoints; the evolution counts within 2 s and shows its grid; its PNG export is captioned', async ({ app }, testInfo) => {
+    // The folder's classes name none of the model's: the accuracies are not available (this crashed the run once).
+    const checkpoints = path.join(dir, 'checkpoints');
+    mkdirSync(checkpoints, { recursive: true });
+    writeFileSync(path.join(checkpoints, 'zf-epoch-01.onnx'), zfFullWidthModel(SIZE, 29));
+    writeFileSync(path.join(checkpoints, 'zf-epoch-02.onnx'), zfFullWidthModel(SIZE, 31));
+    await app.getByTestId('view-training').click();
+    await expect(app.getByTestId('TrainingView')).toBeVisible();
+    const dialog = app.getByTestId('browser');
+    await app.getByTestId('training-add-folder').click();
+    await fillPath(dialog, checkpoints);
+    await dialog.getByTestId('browser-go').click();
+    await expect(dialog.getByTestId('browser-path')).toHaveValue(checkpoints);
+    await expect(dialog).toHaveAttribute('data-loading', 'false');
+    await dialog.getByTestId('browser-choose').click();
+    await expect(dialog).toBeHidden();
+    await expect(app.getByTestId('training-checkpoints')).toHaveAttribute('data-count', '2');
+    await app.getByTestId('training-layer').selectOption('conv5');
+    await app.getByTestId('training-maps').fill('4');
+    await job(app, 'training', {
+      click: '[data-testid="training-run"]',
+      indicator: { selector: '[data-testid="training-progress"]', attr: 'data-done' },
+      ready: { selector: '[data-testid="training-grid"][data-rows="4"]' },
+    }, 180_000);
+    await expect(app.getByTestId('training-grid')).toHaveAttribute('data-cols', '2');
+    await expect(app.getByTestId('training-cell')).toHaveCount(8);
+    await shot(app, testInfo, '13-training');
+    await checkExport(app, testInfo, '[data-testid="training-export-png"]', 'training', {
+      title: /^Feature evolution of conv5\b.* over 2 checkpoints$/,
+      caption: ['Accuracy on the folder: not available', 'model zf-epoch-01.onnx, zf-epoch-02.onnx', / UTC/],
+      svg: '[data-testid="training-export-svg"]',
+    });
   });
 
   test('Occlusion: counts within 2 s; a reload mid-job comes back to the place and re-attaches; its PNG export is captioned', async ({ app }, testInfo) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvolutionResult } from '../../src-main/common/api-evolution.ts';
-import { accuracyText, checkpointLabel, evolutionJson, jumpCounts, jumps } from './evolution-figure.ts';
+import { accuracyCaption, accuracyText, checkpointLabel, evolutionJson, jumpCounts, jumps } from './evolution-figure.ts';
 
 const tile = (checkpoint: number, image: string, value: number) => ({
   checkpoint, image, index: 0, position: [1, 2] as [number, number], value, box: { y0: 0, x0: 0, y1: 1, x1: 1 },
@@ -38,5 +38,14 @@ describe('evolution figure', () => {
     expect(j.checkpoints).toEqual([{ model: '/c/epoch-1.onnx', epoch: 1, accuracy: 0.5 }, { model: '/c/epoch-2.onnx', epoch: 2, accuracy: 0.8767 }, { model: '/c/final.onnx', epoch: null, accuracy: null }]);
     expect(j.layer).toBe('conv1');
     expect(j.maps[0]).toEqual({ channel: 5, changes: 1, entries: [0, 1, 2].map((i) => ({ checkpoint: i, image: ['a.png', 'b.png', 'b.png'][i], position: [1, 2], value: i + 1 })) });
+  });
+});
+
+describe('accuracyCaption', () => {
+  const c = (epoch: number | null, accuracy: number | null) => ({ name: `e${epoch}.onnx`, epoch, accuracy });
+  it('lists each checkpoint’s accuracy, and says why one shown as – is not available', () => {
+    expect(accuracyCaption([c(1, 0.5), c(2, 0.75)])).toBe('Accuracy on the folder: epoch 1 50.00 %, epoch 2 75.00 %.');
+    expect(accuracyCaption([c(1, 0.5), c(2, null)])).toMatch(/^Accuracy on the folder: epoch 1 50\.00 %, epoch 2 –\. –: not available: no class sub-folder/);
+    expect(accuracyCaption([c(1, null), c(2, null)])).toBe('Accuracy on the folder: not available: no class sub-folder of the folder names a class of the model.');
   });
 });

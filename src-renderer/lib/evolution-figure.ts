@@ -23,6 +23,14 @@ export function accuracyText(a: number | null): string {
   return a === null ? '–' : `${(a * 100).toFixed(2)} %`;
 }
 
+/** The caption's accuracy line; says why where an accuracy is not available (it is shown as –). */
+export function accuracyCaption(checkpoints: readonly { accuracy: number | null; epoch: number | null; name: string }[]): string {
+  const why = 'not available: no class sub-folder of the folder names a class of the model';
+  if (checkpoints.every((c) => c.accuracy === null)) return `Accuracy on the folder: ${why}.`;
+  const line = `Accuracy on the folder: ${checkpoints.map((c) => `${checkpointLabel(c)} ${accuracyText(c.accuracy)}`).join(', ')}.`;
+  return checkpoints.some((c) => c.accuracy === null) ? `${line} –: ${why}.` : line;
+}
+
 /** The CLI's JSON (`convscope evolution --json`, without the .npy paths), with the view's extras. */
 export function evolutionJson(r: EvolutionResult): string {
   return JSON.stringify({

@@ -45,52 +45,65 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
       const folder = ctx.requireFolder();
       const checkpoints = await listCheckpoints(args.checkpoints);
       // Checked against the first checkpoint before the job starts, as every call checks its arguments.
-      const first = await ctx.workSession(checkpoints[0].file);
+      let first: { session: ModelSession; owned: boolean } | null = await ctx.workSession(checkpoints[0].file);
       try {
         const { dims } = resolveScanLayer(first.session.info.layers, args.layer, first.session.info.name);
         args.channels?.forEach((c, i) => checkChannel('evolution', `channels[${i}]`, c, args.layer, dims));
-      } finally {
+      } catch (e) {
         if (first.owned) await first.session.close();
+        throw e;
       }
       const owned = new Set<ModelSession>();
+      // The first checkpoint, opened for the check above, is the job's first (a 250 MB model is not opened twice).
+      if (first.owned) owned.add(first.session);
       const index = new Map(folder.entries.map((e, i) => [e.path, i]));
       const tiles: EvolutionTile[][] = [];
       const label = `Feature evolution of ${truncateText(args.layer)} over ${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`;
-      return ctx.jobs.runKept('evolution', args, label, checkpoints.length * folder.entries.length, async (job) => {
-        const r = await runEvolution({
-          checkpoints,
-          open: async (c) => {
-            const { session, owned: mine } = await ctx.workSession(c.file);
-            if (mine) owned.add(session);
-            return session;
-          },
-          close: async (m) => {
-            if (owned.has(m)) await m.close();
-          },
-          folder,
-          layer: args.layer,
-          channels: args.channels,
-          maps: args.maps,
-          seed: args.seed,
-          load,
-          cacheDir: cacheDir(),
-          memory,
-          signal: job.signal,
-          onProgress: (d, t) => job.progress(d, t),
-          onCheckpoint: async (m, i, cells) => {
-            const inputs = new Map<string, Promise<Float32Array>>();
-            for (const c of cells) if (!inputs.has(c.image)) inputs.set(c.image, load(m, c.image));
-            const { tensor } = resolveScanLayer(m.info.layers, args.layer, m.info.name);
-            tiles[i] = await Promise.all(cells.map(async (c) => evolutionTile(m, tensor, c, await inputs.get(c.image)!, index.get(c.image) ?? -1)));
-          },
-        });
-        return {
-          folder: folder.root, layer: r.layer, tensor: r.tensor, dims: r.dims,
-          checkpoints: r.checkpoints.map((c) => ({ model: c.file, name: c.name, epoch: c.epoch, accuracy: c.accuracy, scanned: c.scanned })),
-          maps: r.maps.map((m, j) => ({ channel: m.channel, entries: tiles.map((row) => row[j]) })),
-          images: r.images, failed: r.failed, seed: args.seed ?? DEFAULT_SEED, ms: r.ms,
-        };
-      }, jobId, 'images');
+      try {
+        return await ctx.jobs.runKept('evolution', args, label, checkpoints.length * folder.entries.length, async (job) => {
+          const r = await runEvolution({
+            checkpoints,
+            open: async (c) => {
+              if (first && c === checkpoints[0]) {
+                const { session } = first;
+                first = null;
+                return session;
+              }
+              const { session, owned: mine } = await ctx.workSession(c.file);
+              if (mine) owned.add(session);
+              return session;
+            },
+            close: async (m) => {
+              if (owned.has(m)) await m.close();
+            },
+            folder,
+            layer: args.layer,
+            channels: args.channels,
+            maps: args.maps,
+            seed: args.seed,
+            load,
+            cacheDir: cacheDir(),
+            memory,
+            signal: job.signal,
+            onProgress: (d, t) => job.progress(d, t),
+            onCheckpoint: async (m, i, cells) => {
+              const inputs = new Map<string, Promise<Float32Array>>();
+              for (const c of cells) if (!inputs.has(c.image)) inputs.set(c.image, load(m, c.image));
+              const { tensor } = resolveScanLayer(m.info.layers, args.layer, m.info.name);
+              tiles[i] = await Promise.all(cells.map(async (c) => evolutionTile(m, tensor, c, await inputs.get(c.image)!, index.get(c.image) ?? -1)));
+            },
+          });
+          return {
+            folder: folder.root, layer: r.layer, tensor: r.tensor, dims: r.dims,
+            checkpoints: r.checkpoints.map((c) => ({ model: c.file, name: c.name, epoch: c.epoch, accuracy: c.accuracy, scanned: c.scanned })),
+            maps: r.maps.map((m, j) => ({ channel: m.channel, entries: tiles.map((row) => row[j]) })),
+            images: r.images, failed: r.failed, seed: args.seed ?? DEFAULT_SEED, ms: r.ms,
+          };
+        }, jobId, 'images');
+      } finally {
+        // Not taken by the job (a re-attach to a running one, say): closed here.
+        if (first?.owned) await first.session.close().catch(() => {});
+      }
     },
   };
 }

@@ -99,6 +99,8 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
   const t0 = performance.now();
   if (r.checkpoints.length === 0) throw new AppError('NOT_FOUND', 'no checkpoint to scan');
   const opened: ModelSession[] = [];
+  // Each checkpoint's scan cache is keyed by its file's hash: hashed here while the runtime opens them.
+  for (const c of r.checkpoints) modelContentHash(c.file).catch(() => {});
   try {
     // All opened and compared before any image is scanned: a mismatch fails at once.
     for (const c of r.checkpoints) {
