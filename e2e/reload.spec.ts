@@ -89,7 +89,15 @@ test.describe('a reload', () => {
       // The page that opened it says nothing of another window; the first page does.
       await expect(second.getByTestId('info').filter({ hasText: 'Another window' })).toHaveCount(0);
       await expect(app.getByTestId('model-name')).toHaveText('alex-mini.onnx');
-      await expect(app.getByTestId('info').filter({ hasText: 'Another window opened alex-mini.onnx' })).toBeVisible();
+      const info = app.getByTestId('info').filter({ hasText: 'Another window opened alex-mini.onnx' });
+      await expect(info).toBeVisible();
+      // The message takes its own band: it covers neither the image view nor the image strip.
+      const toast = (await info.boundingBox())!;
+      for (const id of ['image-view', 'image-strip']) {
+        const b = (await app.getByTestId(id).boundingBox())!;
+        const overlap = toast.x < b.x + b.width && b.x < toast.x + toast.width && toast.y < b.y + b.height && b.y < toast.y + toast.height;
+        expect(overlap, `the message covers ${id}`).toBe(false);
+      }
     } finally {
       await second.close();
       // Leave the server as the other specs expect it.
