@@ -2,6 +2,7 @@
 // moment, so quick ones (opening a small model) do not flash a bar.
 import type { ProgressEvent } from '../../src-main/common/api.ts';
 import { RateMeter } from '../../src-main/common/progress-text.ts';
+import { countsItems } from '../lib/job-text.ts';
 
 const SHOW_AFTER_MS = 300;
 
@@ -36,10 +37,12 @@ export class ProgressJobs {
       return;
     }
     let meter = this.meters.get(e.jobId);
-    if (!meter) this.meters.set(e.jobId, (meter = new RateMeter()));
+    // A new stage of a job counting stage by stage counts other items: its rate starts afresh.
+    if (!meter || (i >= 0 && this.jobs[i].step !== e.step)) this.meters.set(e.jobId, (meter = new RateMeter()));
     // A staged job's count is its stages: no rate.
-    if (!e.stage) meter.add(e.done, now);
-    const rate = e.stage ? null : meter.rate();
+    const counting = countsItems(e);
+    if (counting) meter.add(e.done, now);
+    const rate = counting ? meter.rate() : null;
     if (i >= 0) {
       Object.assign(this.jobs[i], e, { rate });
       return;
