@@ -43,6 +43,18 @@ test.describe('the Probes view', () => {
       expect(a).toBeLessThanOrEqual(1);
     }
     await expect(rows.first()).toHaveAttribute('data-layer', '/conv1/Conv_output_0');
+    // The table is as wide as its columns need, not the view; its numbers are right-aligned, in tabular figures.
+    const table = app.getByTestId('probe-table');
+    const tableBox = (await table.boundingBox())!;
+    const viewBox = (await table.locator('..').boundingBox())!;
+    expect(tableBox.width).toBeLessThan(0.8 * viewBox.width);
+    for (const cell of await rows.first().locator('td').all()) {
+      const style = await cell.evaluate((el) => {
+        const s = (globalThis as unknown as { getComputedStyle(e: unknown): { textAlign: string; fontVariantNumeric: string } }).getComputedStyle(el);
+        return { align: s.textAlign, figures: s.fontVariantNumeric, text: (el as unknown as { textContent: string }).textContent };
+      });
+      if (/^[\d.,]+%?$/.test(style.text)) expect(style, 'a number cell').toMatchObject({ align: 'right', figures: 'tabular-nums' });
+    }
 
     const csv = app.waitForEvent('download');
     await app.getByTestId('probe-export-csv').click();
