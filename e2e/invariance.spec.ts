@@ -1,6 +1,11 @@
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.ts';
+import { expect, SERVER_ONLY, test } from './fixtures.ts';
+import { paths } from './support/env.ts';
+import { openFolderAt } from './support/open.ts';
 import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 // zf-mini's default invariance layers: the first conv layer and the last hidden fc layer, after their ReLUs.
@@ -44,6 +49,9 @@ test.describe('the invariance view', () => {
     await expect(ptrue).toHaveAttribute('data-points', '7');
     await expect(ptrue.locator('canvas')).toBeVisible();
     await expect(distance.nth(0).locator('canvas')).toBeVisible();
+    // The folder names the image's true class, and the legend says which the P row is of.
+    const current = (await app.getByTestId('inv-current').textContent())!.trim();
+    await expect(app.getByTestId('inv-legend').locator('li')).toHaveText(new RegExp(`^\\s*${path.basename(current, '.png')} \\((?!class \\d)[^)]+\\)$`));
 
     // Hovering the P(true class) chart picks the nearest point: its transformed input and top-1.
     const box = (await ptrue.locator('canvas').boundingBox())!;
@@ -114,5 +122,26 @@ test.describe('the invariance view', () => {
     await expect(app.getByTestId('inv-consistency')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
     await expect(app.getByTestId('inv-consistency-value')).toHaveText(/^\d+(\.\d)?%$/);
     await expect(app.getByTestId('inv-consistency')).toContainText('of 300 pairs agree');
+  });
+
+  test('without class sub-folders the P row is not available, and the legend names no class', async ({ app, shell }) => {
+    test.skip(shell !== 'web', SERVER_ONLY);
+    const flat = mkdtempSync(path.join(tmpdir(), 'convscope-inv-flat-'));
+    try {
+      const boots = path.join(paths.samples, 'ankle-boot');
+      for (const f of readdirSync(boots).slice(0, 2)) copyFileSync(path.join(boots, f), path.join(flat, f));
+      await openFolderAt(app, flat);
+      await openView(app);
+      await app.getByTestId('inv-steps').fill('3');
+      await app.getByTestId('inv-run').click();
+      await expect(app.getByTestId('inv-column')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+      await expect(app.getByTestId('inv-ptrue-na')).toHaveText('P(true class): not available (the folder has no class sub-folders)');
+      // Without a true class the core measured P of each image's own top-1; that is not drawn, so not named.
+      const current = (await app.getByTestId('inv-current').textContent())!.trim();
+      await expect(app.getByTestId('inv-legend').locator('li')).toHaveText(path.basename(current, '.png'));
+    } finally {
+      await openFolderAt(app, paths.samples);
+      rmSync(flat, { recursive: true, force: true });
+    }
   });
 });

@@ -64,6 +64,11 @@ test.describe('the layer browser', () => {
     const grid = app.getByTestId('map-grid');
     await expect(grid).toHaveAttribute('data-count', String(count));
     await expect(grid.getByTestId('feature-map')).toHaveCount(count);
+    // No map chosen yet: the panel says what to do, with no empty projection tile beside it.
+    const idle = app.getByTestId('projection-panel');
+    await expect(idle.getByTestId('projection-hint')).toContainText('Click a feature map');
+    await expect(idle.getByTestId('projection-placeholder')).toHaveCount(0);
+    await expect(idle.locator('figure')).toHaveCount(0);
 
     // Strongest first, then click the strongest map.
     await app.getByTestId('sort-mode').locator('[data-value="max"]').click();

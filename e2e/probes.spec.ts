@@ -12,9 +12,27 @@ test.describe('the Probes view', () => {
     await app.getByTestId('view-probes').click();
     await expect(app.getByTestId('ProbeView')).toBeVisible();
     await app.getByTestId('probe-folds').fill('3');
+    // Every stage and count the run shows, as it shows them.
+    await app.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { __probeSeen: string[] }).__probeSeen = seen;
+      const doc = (globalThis as unknown as { document: { body: unknown; querySelector(s: string): { textContent: string | null } | null } }).document;
+      const Observer = (globalThis as unknown as { MutationObserver: new (f: () => void) => { observe(t: unknown, o: Record<string, boolean>): void } }).MutationObserver;
+      new Observer(() => {
+        const stage = doc.querySelector('[data-testid="probe-progress"] [data-testid="run-stage"]')?.textContent?.trim();
+        const count = doc.querySelector('[data-testid="probe-progress"] .text')?.textContent?.trim().split(' · ')[0];
+        const line = stage ? `${stage} | ${count}` : '';
+        if (line && seen.at(-1) !== line) seen.push(line);
+      }).observe(doc.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
     await app.getByTestId('probe-run').click();
     // zf-mini: conv1…conv5 and the hidden fc6, fc7.
     await expect(app.getByTestId('probe-chart')).toHaveAttribute('data-layers', '7', { timeout: 60_000 });
+    // Two numbered stages, each with its own count: the count going back to 0 is the next stage.
+    const seen = await app.evaluate(() => (globalThis as unknown as { __probeSeen: string[] }).__probeSeen);
+    expect(seen.some((l) => /^Stage 1\/2: features \| \d+ \/ 300 images$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.some((l) => /^Stage 2\/2: fits \(layer × fold\) \| \d+ \/ 21 fits$/.test(l)), seen.join('\n')).toBe(true);
+    expect(seen.findIndex((l) => l.startsWith('Stage 2/2'))).toBeGreaterThan(seen.findIndex((l) => l.startsWith('Stage 1/2')));
     await expect(app.getByTestId('probe-summary')).toContainText('300 images · 10 classes · 3 folds');
     await expect(app.getByTestId('probe-summary')).toContainText('chance 10.0%');
     await expect(app.getByTestId('probe-caption')).toContainText('ridge classifier');
@@ -25,6 +43,18 @@ test.describe('the Probes view', () => {
       expect(a).toBeLessThanOrEqual(1);
     }
     await expect(rows.first()).toHaveAttribute('data-layer', '/conv1/Conv_output_0');
+    // The table is as wide as its columns need, not the view; its numbers are right-aligned, in tabular figures.
+    const table = app.getByTestId('probe-table');
+    const tableBox = (await table.boundingBox())!;
+    const viewBox = (await table.locator('..').boundingBox())!;
+    expect(tableBox.width).toBeLessThan(0.8 * viewBox.width);
+    for (const cell of await rows.first().locator('td').all()) {
+      const style = await cell.evaluate((el) => {
+        const s = (globalThis as unknown as { getComputedStyle(e: unknown): { textAlign: string; fontVariantNumeric: string } }).getComputedStyle(el);
+        return { align: s.textAlign, figures: s.fontVariantNumeric, text: (el as unknown as { textContent: string }).textContent };
+      });
+      if (/^[\d.,]+%?$/.test(style.text)) expect(style, 'a number cell').toMatchObject({ align: 'right', figures: 'tabular-nums' });
+    }
 
     const csv = app.waitForEvent('download');
     await app.getByTestId('probe-export-csv').click();

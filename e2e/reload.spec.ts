@@ -89,7 +89,15 @@ test.describe('a reload', () => {
       // The page that opened it says nothing of another window; the first page does.
       await expect(second.getByTestId('info').filter({ hasText: 'Another window' })).toHaveCount(0);
       await expect(app.getByTestId('model-name')).toHaveText('alex-mini.onnx');
-      await expect(app.getByTestId('info').filter({ hasText: 'Another window opened alex-mini.onnx' })).toBeVisible();
+      const info = app.getByTestId('info').filter({ hasText: 'Another window opened alex-mini.onnx' });
+      await expect(info).toBeVisible();
+      // The message takes its own band: it covers neither the image view nor the image strip.
+      const toast = (await info.boundingBox())!;
+      for (const id of ['image-view', 'image-strip']) {
+        const b = (await app.getByTestId(id).boundingBox())!;
+        const overlap = toast.x < b.x + b.width && b.x < toast.x + toast.width && toast.y < b.y + b.height && b.y < toast.y + toast.height;
+        expect(overlap, `the message covers ${id}`).toBe(false);
+      }
     } finally {
       await second.close();
       // Leave the server as the other specs expect it.
@@ -114,12 +122,20 @@ test.describe('a reload', () => {
       const image = await app.getByTestId('occlusion-image').textContent();
       await app.getByTestId('occlusion-size').fill('28');
       await app.getByTestId('occlusion-stride').fill('3');
+      const startedAt = Date.now();
       await app.getByTestId('occlusion-run').click();
       await expect.poll(() => occlusionDone(app), { timeout: 60_000 }).toBeGreaterThan(0);
       await expect.poll(() => app.evaluate(() => (globalThis as unknown as PageGlobals).location.hash)).toMatch(/^#view=occlusion&i=0&image=.+&os=28&ot=3$/);
       const before = await occlusionDone(app);
+      // Long enough before the reload that an elapsed time restarted by the reload would show.
+      await app.waitForTimeout(Math.max(0, 4000 - (Date.now() - startedAt)));
 
       await app.reload();
+      // The running-jobs strip counts the job's time from its real start, not from the reload.
+      const elapsed = app.getByTestId('progress').getByTestId('job-elapsed');
+      await expect(elapsed).toBeVisible();
+      const shown = Number((await elapsed.textContent())!.trim().match(/^(\d+) s$/)?.[1]);
+      expect(shown, 'elapsed seconds after the reload').toBeGreaterThanOrEqual((Date.now() - startedAt) / 1000 - 2);
       await expect(app.getByTestId('OcclusionView')).toBeVisible();
       await expect(app.getByTestId('occlusion-image')).toHaveText(image!);
       await expect(app.getByTestId('occlusion-size')).toHaveValue('28');

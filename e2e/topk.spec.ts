@@ -4,8 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Locator } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { savedPng, SINGLE_PNG_EXTENSION } from './support/png.ts';
+import { savedPng, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
 // The server inherits the environment: a fresh cache, so the first scan really scans.
 process.env.CONVSCOPE_CACHE_DIR = mkdtempSync(path.join(os.tmpdir(), 'convscope-e2e-topk-'));
@@ -48,6 +49,15 @@ test.describe('the Top-9 view', () => {
     for (const img of await figure.locator('img').all()) {
       await expect.poll(() => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     }
+    // Each tile's rank and value sit under it: no label overprints a picture.
+    const labels = figure.getByTestId('topk-label');
+    await expect(labels).toHaveCount(18);
+    await expect(labels.first()).toHaveText(/^#1 · a = \S+$/);
+    const boxes = async (l: Locator) => Promise.all((await l.all()).map(async (e) => (await e.boundingBox())!));
+    const pictures = await boxes(figure.locator('img'));
+    for (const t of await boxes(labels)) {
+      for (const p of pictures) expect(t.x < p.x + p.width && p.x < t.x + t.width && t.y < p.y + p.height && p.y < t.y + t.height, 'a label on a picture').toBe(false);
+    }
 
     // Exports: the figure as PNG, the scan as JSON.
     const [dl] = await Promise.all([app.waitForEvent('download'), figure.getByTestId('topk-export-png').click()]);
@@ -60,6 +70,13 @@ test.describe('the Top-9 view', () => {
     expect(png.height).toBeGreaterThan(296 + 60);
     expect(png.text.Title).toContain(`map ${channel}`);
     expect(png.text.Description).toMatch(/model zf-mini\.onnx · layer \S*conv5[^·]* · image folder /);
+    expect(png.text.Description).toContain('1. ');
+    // The SVG twin: every tile its own picture, its label as text, and no swatches (squares) beside the ranks.
+    const [svgDl] = await Promise.all([app.waitForEvent('download'), figure.getByTestId('topk-export-svg').click()]);
+    const svgText = await readFile((await svgDl.path())!, 'utf8');
+    expect((await savedSvg(svgDl)).pictures).toBe(18);
+    expect(svgText.match(/<rect /g), 'only the background is a rectangle').toHaveLength(1);
+    expect(svgText).toContain('>#1 · a = ');
     const json = app.waitForEvent('download');
     await app.getByTestId('topk-export-json').click();
     const saved = JSON.parse(await readFile((await (await json).path())!, 'utf8'));

@@ -51,6 +51,10 @@ interface JobInfoBase {
   failed?: string;
   /** Milliseconds since the epoch (server clock). */
   startedAt: number;
+  /** The stage it is in, as its progress events say (ProgressEvent.stage, step, steps; unit above is then the stage's). */
+  stage?: string;
+  step?: number;
+  steps?: number;
 }
 export type JobInfo = { [K in JobKind]: JobInfoBase & { kind: K; args: JobKinds[K]['args'] } }[JobKind];
 export type JobResult = { [K in JobKind]: { kind: K; value: JobKinds[K]['result'] } }[JobKind];

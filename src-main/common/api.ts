@@ -146,6 +146,20 @@ export interface ProgressEvent {
   stage?: string;
   /** What `done` and `total` count, where they count items rather than stages: `positions`, `images`, `steps`, `maps`. */
   unit?: string;
+  /**
+   * Where a job counts items stage by stage (probes: the features of every image, then the fits): the
+   * stage it is in, from 1, of `steps`. `done`, `total` and `unit` are then that stage's, so a count
+   * starting again from 0 reads as the next stage, not as progress going back.
+   */
+  step?: number;
+  steps?: number;
+}
+
+/** A stage of a job that counts items stage by stage (ProgressEvent.step): its number, of how many, and what it counts. */
+export interface StageCount {
+  step: number;
+  steps: number;
+  unit: string;
 }
 
 /** The app's own calls: model, folder, images, the layer browser; each analysis adds its own (api-*.ts). */

@@ -1,7 +1,7 @@
 // chart.js, registered once with the parts the views use (tree-shaken), and the app's dark theme.
 import {
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement,
-  ScatterController, Tooltip, type Plugin,
+  ScatterController, Tooltip, type LegendItem, type Plugin,
 } from 'chart.js';
 import { labelRows } from './figure-text.ts';
 
@@ -15,6 +15,49 @@ Chart.defaults.borderColor = '#34373e';
 Chart.defaults.font.size = 11;
 Chart.defaults.animation = false;
 Chart.defaults.maintainAspectRatio = false;
+
+/** What a legend entry's sample needs to know of its dataset. */
+export interface LegendDataset {
+  borderColor?: unknown;
+  borderDash?: number[];
+  borderWidth?: unknown;
+  fill?: unknown;
+  showLine?: boolean;
+}
+
+/**
+ * How a series is sampled in its legend: a line series (a line chart's curve, not a filled band) as a
+ * short line in its colour, width and dash, so a dashed "layer mean" or "chance" reads as the dashed
+ * line it is; anything else (bars, bands, scatter points) as a box. chart.js's own sample is a box
+ * filled with the background colour and outlined with the dash, a grey blur at 11 px.
+ */
+export function legendSample(ds: LegendDataset, type: string): Pick<LegendItem, 'pointStyle' | 'lineDash' | 'lineWidth' | 'strokeStyle'> | null {
+  const line = (type === 'line' && (ds.fill === undefined || ds.fill === false)) || (type === 'scatter' && ds.showLine === true);
+  if (!line) return null;
+  return {
+    pointStyle: 'line',
+    lineDash: ds.borderDash ?? [],
+    lineWidth: typeof ds.borderWidth === 'number' ? Math.max(1.5, ds.borderWidth) : 1.5,
+    ...(typeof ds.borderColor === 'string' ? { strokeStyle: ds.borderColor } : {}),
+  };
+}
+
+const chartLegendLabels = Chart.defaults.plugins.legend.labels.generateLabels;
+
+/** Every chart's legend: line samples for line series (legendSample), boxes for the rest. */
+function seriesLegendLabels(chart: Chart): LegendItem[] {
+  return chartLegendLabels(chart).map((item) => {
+    const i = item.datasetIndex;
+    if (i === undefined) return item;
+    const sample = legendSample(chart.data.datasets[i] as LegendDataset, chart.getDatasetMeta(i).type);
+    return sample ? { ...item, ...sample } : { ...item, pointStyle: 'rect' };
+  });
+}
+
+// Samples drawn as point styles, 28 px wide: room for two dashes of a [6, 4] line.
+Chart.defaults.plugins.legend.labels.usePointStyle = true;
+Chart.defaults.plugins.legend.labels.pointStyleWidth = 28;
+Chart.defaults.plugins.legend.labels.generateLabels = seriesLegendLabels;
 
 /** A categorical palette readable on the dark panels (curve per image, model A/B, …). */
 export const PALETTE = ['#4f9dff', '#f0a04b', '#3fb468', '#e0607e', '#a884ff', '#5cc8c8', '#d6c23a', '#b0b4bc', '#ff7f50', '#7fb0ff'];

@@ -46,6 +46,17 @@ function paint(ctx: CanvasRenderingContext2D, item: FigureItem): void {
       ctx.fillStyle = item.colour;
       ctx.fillRect(item.x, item.y, item.w, item.h);
       return;
+    case 'line':
+      ctx.save();
+      ctx.strokeStyle = item.colour;
+      ctx.lineWidth = item.lineWidth;
+      ctx.setLineDash([...item.dash]);
+      ctx.beginPath();
+      ctx.moveTo(item.x, item.y + item.h / 2);
+      ctx.lineTo(item.x + item.w, item.y + item.h / 2);
+      ctx.stroke();
+      ctx.restore();
+      return;
     case 'bar': {
       const g = ctx.createLinearGradient(item.x, 0, item.x + item.w, 0);
       item.stops.forEach((s, i) => g.addColorStop(i / Math.max(1, item.stops.length - 1), s));
@@ -110,6 +121,10 @@ export function renderFigureSvg(spec: FigureSpec): string {
       }
       case 'swatch':
         return `<rect x="${n(item.x)}" y="${n(item.y)}" width="${n(item.w)}" height="${n(item.h)}" fill="${esc(item.colour)}"/>`;
+      case 'line': {
+        const dash = item.dash.length ? ` stroke-dasharray="${item.dash.map(n).join(' ')}"` : '';
+        return `<line x1="${n(item.x)}" y1="${n(item.y + item.h / 2)}" x2="${n(item.x + item.w)}" y2="${n(item.y + item.h / 2)}" stroke="${esc(item.colour)}" stroke-width="${n(item.lineWidth)}"${dash}/>`;
+      }
       case 'bar': {
         const id = `bar${defs.length}`;
         const stops = item.stops.map((s, i) => `<stop offset="${n(i / Math.max(1, item.stops.length - 1))}" stop-color="${esc(s)}"/>`).join('');

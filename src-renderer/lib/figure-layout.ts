@@ -10,7 +10,11 @@ export interface FigurePanel {
   height: number;
   draw: (ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number) => void;
   colourBar?: { stops: readonly string[]; lo: string; hi: string };
-  legend?: readonly { colour: string; label: string }[];
+  /**
+   * Entries below the picture. `colour`: a swatch of it before the label; with `dash` the swatch is
+   * a line drawn with that dash (a dashed series); without `colour` the entry is text alone.
+   */
+  legend?: readonly { colour?: string; dash?: readonly number[]; label: string }[];
   note?: string;
 }
 
@@ -18,6 +22,8 @@ export interface FigureSpec {
   title: string;
   rows: FigurePanel[][];
   caption: readonly string[];
+  /** Extra space after column c (`[0, 0, 24]`: a wider gap between the third and fourth columns). */
+  columnGaps?: readonly number[];
 }
 
 export const FIGURE_COLOURS = { background: '#1d1f24', text: '#e4e6ea', muted: '#a3a8b2' } as const;
@@ -40,6 +46,8 @@ export function cssFont(style: TextStyle): string {
 export type FigureItem =
   | { kind: 'text'; x: number; y: number; text: string; style: TextStyle; colour: string; width: number }
   | { kind: 'swatch'; x: number; y: number; w: number; h: number; colour: string }
+  /** A legend's sample of a line series: a horizontal line through the middle of its box. */
+  | { kind: 'line'; x: number; y: number; w: number; h: number; colour: string; dash: readonly number[]; lineWidth: number }
   | { kind: 'bar'; x: number; y: number; w: number; h: number; stops: readonly string[] }
   | { kind: 'picture'; x: number; y: number; w: number; h: number; panel: FigurePanel };
 
@@ -79,9 +87,15 @@ function panelItems(p: FigurePanel, measure: Measure): { items: FigureItem[]; he
   if (p.legend?.length) {
     y += 6;
     for (const l of p.legend) {
-      wrapText(l.label, w - 16, (s) => measure(s, 'small')).forEach((line, i) => {
-        if (i === 0) items.push({ kind: 'swatch', x: 0, y: y + 1, w: 10, h: 10, colour: l.colour });
-        text(line, 'small', 16, FIGURE_COLOURS.text);
+      const lineSample = l.colour !== undefined && l.dash !== undefined;
+      const indent = l.colour === undefined ? 0 : lineSample ? 28 : 16;
+      wrapText(l.label, w - indent, (s) => measure(s, 'small')).forEach((line, i) => {
+        if (i === 0 && l.colour !== undefined) {
+          items.push(lineSample
+            ? { kind: 'line', x: 0, y: y + 1, w: 22, h: 10, colour: l.colour, dash: l.dash!, lineWidth: 2 }
+            : { kind: 'swatch', x: 0, y: y + 1, w: 10, h: 10, colour: l.colour });
+        }
+        text(line, 'small', indent, FIGURE_COLOURS.text);
       });
     }
   }
@@ -101,7 +115,8 @@ export function layoutFigure(spec: FigureSpec, measure: Measure): FigureLayout {
   const ncols = Math.max(1, ...laid.map((r) => r.length));
   const colW = Array.from({ length: ncols }, (_, c) => Math.max(MIN_COL, ...laid.map((r) => (r[c] ? r[c].p.width : 0))));
   const rowH = laid.map((r) => Math.max(0, ...r.map((l) => l.height)));
-  const gridW = colW.reduce((a, w) => a + w, 0) + GAP * (ncols - 1);
+  const extra = (c: number) => (c < ncols - 1 ? (spec.columnGaps?.[c] ?? 0) : 0);
+  const gridW = colW.reduce((a, w, c) => a + w + extra(c), 0) + GAP * (ncols - 1);
   const width = Math.ceil(Math.max(gridW, 360) + 2 * PAD);
   const items: FigureItem[] = [];
   let y = PAD;
@@ -114,7 +129,7 @@ export function layoutFigure(spec: FigureSpec, measure: Measure): FigureLayout {
     let x = PAD;
     row.forEach((l, c) => {
       for (const item of l.items) items.push(shifted(item, x, y));
-      x += colW[c] + GAP;
+      x += colW[c] + GAP + extra(c);
     });
     y += rowH[r] + (r < laid.length - 1 ? GAP : 0);
   });

@@ -35,6 +35,16 @@ describe('invariance series', () => {
     expect(seriesFor({ ...run, images: run.images.slice(0, 1) }, 'pTrue')).toHaveLength(1);
   });
 
+  it('names a class in the legend only where the P row draws P of it', () => {
+    const guessed = (img: InvarianceImageResult): InvarianceImageResult => ({ ...img, trueClass: 'class 82', trueIndex: 82, trueFrom: 'prediction' });
+    // No true class anywhere: the P row says "not available", so no class index in the legend.
+    const flat = { ...run, images: [guessed(image('00018.png', [1, 0, 1], [0, 0, 0])), guessed(image('00019.png', [1, 0, 1], [0, 0, 0]))] };
+    expect(seriesFor(flat, 'pTrue').map((s) => s.label)).toEqual(['00018', '00019', 'mean']);
+    // Mixed: the P row is drawn, and the guessed image's curve is P of its own top-1 class, said so.
+    const mixed = { ...run, images: [run.images[0], guessed(run.images[1])] };
+    expect(seriesFor(mixed, 'pTrue').map((s) => s.label)).toEqual(['00018 (Bag)', 'x,y (P of its top-1 class: class 82)', 'mean']);
+  });
+
   it('meanCurve skips non-finite values', () => {
     expect(meanCurve([[1, Infinity], [3, 2]], 2)).toEqual([2, 2]);
     expect(meanCurve([[Number.NaN]], 1)[0]).toBeNaN();

@@ -85,11 +85,23 @@ export function meanCurve(rows: ArrayLike<number>[], length: number): number[] {
   });
 }
 
+/**
+ * An image's curve as the legend names it, saying what its P row draws: the true class when the
+ * folder gave one; the class of its own top-1 when some other image of the run has a true class (the
+ * P row is drawn, and this curve is P of that class); nothing when no image has one (the P row says
+ * "not available", so a class index here would name something not drawn).
+ */
+export function curveLabel(r: Pick<InvarianceImageResult, 'path' | 'trueClass' | 'trueFrom'>, noTrueClass: boolean): string {
+  if (r.trueFrom === 'folder') return `${imageName(r.path)} (${r.trueClass})`;
+  return noTrueClass ? imageName(r.path) : `${imageName(r.path)} (P of its top-1 class: ${r.trueClass})`;
+}
+
 /** The curves of one chart: each image, then the mean of all (when there is more than one image). */
 export function seriesFor(run: SweepRun, what: { layer: string; scale: DistanceScale } | 'pTrue'): Series[] {
   const rows = run.images.map((r) => valuesOf(r, what));
+  const noTrueClass = pTrueUnavailable(run.images) !== null;
   const out: Series[] = run.images.map((r, i) => ({
-    label: `${imageName(r.path)} (${r.trueClass})`,
+    label: curveLabel(r, noTrueClass),
     image: i,
     points: run.thetas.map((x, t) => ({ x, y: rows[i][t] })),
   }));

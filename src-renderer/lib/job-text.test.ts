@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averageRate, formatElapsed, isIndeterminate, jobCount, jobRate } from './job-text.ts';
+import { averageRate, formatElapsed, isIndeterminate, jobCount, jobRate, stageText } from './job-text.ts';
 
 describe('isIndeterminate', () => {
   it('slides for a single unit not yet done, fills otherwise', () => {
@@ -24,6 +24,24 @@ describe('jobCount', () => {
     // An open without stage events (older cores) is a job of one unit: just its label.
     expect(jobCount({ done: 0, total: 1, stage: undefined })).toBe('');
     expect(jobCount({ done: 0, total: 1, stage: '' })).toBe('');
+  });
+});
+
+describe('a job counting items stage by stage', () => {
+  const features = { done: 340, total: 1000, stage: 'features', unit: 'images', step: 1, steps: 2 };
+  const fits = { done: 3, total: 35, stage: 'fits (layer × fold)', unit: 'fits', step: 2, steps: 2 };
+  it('names its stage with its number, so a count from 0 again reads as the next stage', () => {
+    expect(stageText(features)).toBe('Stage 1/2: features');
+    expect(stageText(fits)).toBe('Stage 2/2: fits (layer × fold)');
+    expect(stageText({ stage: 'parsing' })).toBe('parsing');
+    expect(stageText({})).toBe('');
+  });
+  it('counts the stage’s items in its unit, with a rate', () => {
+    expect(jobCount(features)).toBe('340 / 1,000 images');
+    expect(jobCount(fits)).toBe('3 / 35 fits');
+    expect(jobRate({ ...fits, rate: 2 })).toMatch(/^2(\.0)?\/s · ETA /);
+    // A staged job without step numbers (opening a model) still counts steps, without a rate.
+    expect(jobRate({ done: 1, total: 4, stage: 'parsing', rate: 2 })).toBe('');
   });
 });
 

@@ -3,7 +3,21 @@
 import type { ProgressEvent } from '../../src-main/common/api.ts';
 import { etaSeconds, formatCount, formatEta, formatRate } from '../../src-main/common/progress-text.ts';
 
-type JobCounts = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'unit'>;
+type JobCounts = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'unit' | 'step' | 'steps'>;
+
+/** A job that counts items stage by stage (ProgressEvent.step): its counts and rate are the stage's. */
+export function countsItems(job: Pick<ProgressEvent, 'stage' | 'step'>): boolean {
+  return !job.stage || job.step !== undefined;
+}
+
+/**
+ * The stage a job is in, in words: `Stage 1/2: features` for a job counting items stage by stage (so
+ * a count starting again from 0 reads as the next stage), else its stage as it says it, or ''.
+ */
+export function stageText(job: Pick<ProgressEvent, 'stage' | 'step' | 'steps'>): string {
+  if (job.step !== undefined && job.steps !== undefined) return `Stage ${job.step}/${job.steps}${job.stage ? `: ${job.stage}` : ''}`;
+  return job.stage ?? '';
+}
 
 /** A job of one unit that has not finished it says nothing measurable: its bar slides. */
 export function isIndeterminate(job: JobCounts): boolean {
@@ -15,7 +29,7 @@ export function isIndeterminate(job: JobCounts): boolean {
  * `step 2 of 4` while the second stage runs. Other jobs count items: `1,200 / 10,000`.
  */
 export function jobCount(job: JobCounts): string {
-  if (job.stage) return job.total <= 1 ? '' : `step ${Math.min(job.done + 1, job.total)} of ${job.total}`;
+  if (!countsItems(job)) return job.total <= 1 ? '' : `step ${Math.min(job.done + 1, job.total)} of ${job.total}`;
   // A job that counts named items says so even for one: `0 / 1 images`.
   if (job.total <= 1 && !job.unit) return '';
   return formatCount(job.done, job.total, job.unit);
@@ -23,7 +37,7 @@ export function jobCount(job: JobCounts): string {
 
 /** Rate and time left beside the count, once measurable: `9.1/s · ETA 24 s`; empty for staged jobs. */
 export function jobRate(job: JobCounts & { rate: number | null }): string {
-  if (job.stage || job.rate === null) return '';
+  if (!countsItems(job) || job.rate === null) return '';
   const eta = job.done < job.total ? formatEta(etaSeconds(job.done, job.total, job.rate)) : '';
   return [formatRate(job.rate), eta].filter((p) => p !== '').join(' · ');
 }

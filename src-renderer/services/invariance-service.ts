@@ -306,7 +306,7 @@ export async function exportFigure(columns: ChartPanel[][], format: FigureFormat
   );
   const first = inv.runs.find((r) => r.images.length > 0);
   if (first) {
-    const legend = curveLegend(seriesFor(first, 'pTrue'), PALETTE).map((e) => ({ colour: e.colour, label: e.dash.length ? `${e.label} (dashed)` : e.label }));
+    const legend = curveLegend(seriesFor(first, 'pTrue'), PALETTE).map((e) => ({ colour: e.colour, dash: e.dash, label: e.label }));
     rows.push([{ title: 'Curves', width: Math.max(240, ...rows[0].map((p) => p.width)), height: 0, draw: () => {}, legend }]);
   }
   const images = first ? first.images.map((i) => imageName(i.path)).join(', ') : '';

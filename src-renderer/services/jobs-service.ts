@@ -5,6 +5,7 @@
 import { getApi } from '../lib/api-client.ts';
 import { jobsToReattach } from '../lib/job-reattach.ts';
 import { startedJobs } from '../lib/started-jobs.ts';
+import { progress } from '../state/progress.svelte.ts';
 import { selected } from './images-service.ts';
 import { reattachCorrespondence } from './correspondence-service.ts';
 import { reattachFiring } from './filters-service.ts';
@@ -18,6 +19,8 @@ import { reattachScan } from './topk-service.ts';
 
 export async function reattachJobs(): Promise<void> {
   const jobs = await getApi().call('jobs', {});
+  // Running jobs show in the strip with the time since they really started, not since this load.
+  for (const j of jobs) if (!j.finished) progress.started(j.jobId, j.startedAt);
   for (const j of jobsToReattach(jobs, selected.entry?.path ?? null, startedJobs())) {
     if (j.kind === 'occlusion') void reattachOcclusion(j);
     else if (j.kind === 'topk') void reattachScan(j);

@@ -1,10 +1,11 @@
 // The Probes view's calls: linear probes of the open model on the open folder (progress and cancel
 // by jobId, re-attached after a reload), and exports.
-import type { ArgOf } from '../../src-main/common/api.ts';
+import type { ArgOf, ProgressEvent } from '../../src-main/common/api.ts';
 import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import type { ProbeCheckpointsResult, ProbeResult } from '../../src-main/common/api-probe.ts';
 import { getApi } from '../lib/api-client.ts';
 import { downloadBytes } from '../lib/download.ts';
+import { stageText } from '../lib/job-text.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { probeCsv, probeJson } from '../lib/probe-chart.ts';
 import { probeGridCsv, probeGridJson } from '../lib/probe-heatmap.ts';
@@ -35,7 +36,7 @@ export async function runProbe(): Promise<void> {
   if (probe.folds !== null) arg.folds = probe.folds;
   if (probe.lambda !== null) arg.lambda = probe.lambda;
   rememberStartedJob(jobId);
-  await follow(jobId, 0, 0, () => getApi().call('probe', arg));
+  await follow(jobId, { done: 0, total: 0 }, () => getApi().call('probe', arg));
 }
 
 /** Takes up a probe job another page started (this page before a reload). */
@@ -43,26 +44,38 @@ export async function reattachProbe(job: JobInfo & { kind: 'probe' }): Promise<v
   if (probe.running) return;
   probe.folds = job.args.folds ?? null;
   probe.lambda = job.args.lambda ?? null;
-  await follow(job.jobId, job.done, job.total, async () => {
+  await follow(job.jobId, job, async () => {
     const r = await getApi().call('jobResult', { jobId: job.jobId });
     if (r.kind !== 'probe') throw new Error(`job ${job.jobId} is not a probe`);
     return r.value;
   });
 }
 
-async function follow(jobId: string, done: number, total: number, result: () => Promise<ProbeResult>): Promise<void> {
-  probe.running = true;
-  probe.jobId = jobId;
-  probe.done = done;
-  probe.total = total;
-  probe.stage = null;
-  probe.error = null;
-  const off = getApi().on('progress', (e) => {
-    if (e.jobId !== jobId) return;
-    probe.done = e.done;
-    probe.total = e.total;
-    if (e.stage !== undefined) probe.stage = e.stage;
-  });
+/** A progress event of job `jobId` into a run's state: its count, and the stage it is in with its unit. */
+function followStage(s: ProbeState | CheckpointProbeState, e: ProgressEvent, jobId: string): void {
+  if (e.jobId !== jobId || e.finished) return;
+  s.done = e.done;
+  s.total = e.total;
+  if (e.stage !== undefined || e.step !== undefined) s.stage = stageText(e);
+  if (e.unit !== undefined) s.unit = e.unit;
+}
+
+/** Where a run is when its page takes it up: nothing yet, or a kept job's state (a reload). */
+type RunStart = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'step' | 'steps' | 'unit'>;
+
+function startRun(s: ProbeState | CheckpointProbeState, jobId: string, start: RunStart): void {
+  s.running = true;
+  s.jobId = jobId;
+  s.done = start.done;
+  s.total = start.total;
+  s.stage = start.stage !== undefined || start.step !== undefined ? stageText(start) : null;
+  s.unit = start.unit ?? null;
+  s.error = null;
+}
+
+async function follow(jobId: string, start: RunStart, result: () => Promise<ProbeResult>): Promise<void> {
+  startRun(probe, jobId, start);
+  const off = getApi().on('progress', (e) => followStage(probe, e, jobId));
   try {
     const r = await result();
     probe.result = r;
@@ -97,33 +110,23 @@ export async function runCheckpointProbe(): Promise<void> {
   if (probe.folds !== null) arg.folds = probe.folds;
   if (probe.lambda !== null) arg.lambda = probe.lambda;
   rememberStartedJob(jobId);
-  await followCheckpoints(jobId, 0, 0, () => getApi().call('probeCheckpoints', arg));
+  await followCheckpoints(jobId, { done: 0, total: 0 }, () => getApi().call('probeCheckpoints', arg));
 }
 
 export async function reattachCheckpointProbe(job: JobInfo & { kind: 'probeCheckpoints' }): Promise<void> {
   if (checkpointProbe.running) return;
   if (training.sources.length === 0) training.sources = job.args.checkpoints;
-  await followCheckpoints(job.jobId, job.done, job.total, async () => {
+  await followCheckpoints(job.jobId, job, async () => {
     const r = await getApi().call('jobResult', { jobId: job.jobId });
     if (r.kind !== 'probeCheckpoints') throw new Error(`job ${job.jobId} is not a probe over checkpoints`);
     return r.value;
   });
 }
 
-async function followCheckpoints(jobId: string, done: number, total: number, result: () => Promise<ProbeCheckpointsResult>): Promise<void> {
+async function followCheckpoints(jobId: string, start: RunStart, result: () => Promise<ProbeCheckpointsResult>): Promise<void> {
   const s = checkpointProbe;
-  s.running = true;
-  s.jobId = jobId;
-  s.done = done;
-  s.total = total;
-  s.stage = null;
-  s.error = null;
-  const off = getApi().on('progress', (e) => {
-    if (e.jobId !== jobId) return;
-    s.done = e.done;
-    s.total = e.total;
-    if (e.stage !== undefined) s.stage = e.stage;
-  });
+  startRun(s, jobId, start);
+  const off = getApi().on('progress', (e) => followStage(s, e, jobId));
   try {
     s.result = await result();
     s.hover = null;

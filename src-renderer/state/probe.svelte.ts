@@ -14,7 +14,9 @@ export class ProbeState {
   jobId = $state<string | null>(null);
   done = $state(0);
   total = $state(0);
+  /** The stage in words (`Stage 1/2: features`) and what its count counts. */
   stage = $state<string | null>(null);
+  unit = $state<string | null>(null);
   error = $state<string | null>(null);
 
 }
@@ -27,6 +29,7 @@ export class CheckpointProbeState {
   done = $state(0);
   total = $state(0);
   stage = $state<string | null>(null);
+  unit = $state<string | null>(null);
   error = $state<string | null>(null);
   /** The cell under the pointer: [layer, checkpoint]. */
   hover = $state<[number, number] | null>(null);

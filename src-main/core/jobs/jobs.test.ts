@@ -16,6 +16,23 @@ describe('Jobs', () => {
     expect(jobs.active).toEqual([]);
   });
 
+  it('a job counting stage by stage sends each stage at once with its number and unit', async () => {
+    const events: ProgressEvent[] = [];
+    const jobs = new Jobs((e) => events.push(e), 60_000);
+    await jobs.run('probe', 10, async (ctx) => {
+      ctx.progress(0, 10, 'features', { step: 1, steps: 2, unit: 'images' });
+      ctx.progress(10, 10, 'features', { step: 1, steps: 2, unit: 'images' });
+      ctx.progress(0, 4, 'fits', { step: 2, steps: 2, unit: 'fits' });
+    }, 'j3', 'images');
+    expect(events.map((e) => [e.stage, e.step, e.steps, e.unit, e.done, e.total])).toEqual([
+      [undefined, undefined, undefined, 'images', 0, 10],
+      ['features', 1, 2, 'images', 0, 10],
+      ['features', 1, 2, 'images', 10, 10],
+      ['fits', 2, 2, 'fits', 0, 4],
+      [undefined, 2, 2, 'fits', 0, 4],
+    ]);
+  });
+
   it('cancels a running job through its signal', async () => {
     const jobs = new Jobs(() => {});
     let seen = 0;

@@ -3,6 +3,7 @@
 // newest `maxFinished` finished jobs are kept, each for `ttlMs` after it ended, and the oldest go
 // first while the kept results hold over `maxBytes` (typed arrays and strings, roughly).
 import { AppError } from '../../common/errors.ts';
+import type { StageCount } from '../../common/api.ts';
 import type { JobInfo, JobKind, JobKinds, JobParts, JobResult } from '../../common/api-jobs.ts';
 import { quoted } from '../../common/text.ts';
 
@@ -51,9 +52,11 @@ export class KeptJobs {
     return record;
   }
 
-  progress(record: KeptJob, done: number, total: number): void {
+  progress(record: KeptJob, done: number, total: number, stage?: string, count?: StageCount): void {
     record.info.done = done;
     record.info.total = total;
+    if (stage !== undefined) record.info.stage = stage;
+    if (count !== undefined) Object.assign(record.info, count);
   }
 
   settle<T extends JobKinds[JobKind]['result']>(record: KeptJob, result: Promise<T>): void {

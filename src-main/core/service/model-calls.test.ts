@@ -103,7 +103,13 @@ describe('layerMetrics', () => {
 describe('modelReport', () => {
   it('builds the report as a kept job with progress by section, and gives the same result by job id', async () => {
     const stages = new Set<string>();
-    const off = service.on((e, p) => e === 'progress' && (p as { jobId: string }).jobId === 'report-1' && stages.add((p as { stage?: string }).stage ?? ''));
+    const numbered = new Map<string, string>();
+    const off = service.on((e, p) => {
+      const q = p as { jobId: string; stage?: string; step?: number; steps?: number; unit?: string };
+      if (e !== 'progress' || q.jobId !== 'report-1') return;
+      stages.add(q.stage ?? '');
+      if (q.stage && q.step !== undefined) numbered.set(q.stage, `${q.step}/${q.steps} ${q.unit}`);
+    });
     const r = await call('modelReport', { sections: ['spectra', 'topk'], jobId: 'report-1' });
     off();
     expect(r.ok).toBe(true);
@@ -114,6 +120,8 @@ describe('modelReport', () => {
     expect(v.html).toContain('data-section="topk"');
     expect(v.html).not.toContain('data-section="probe"');
     expect([...stages]).toEqual(expect.arrayContaining(['spectra', 'top-k scan']));
+    // Numbered among the chosen sections' stages (spectra, top-k scan, top-9 tiles), each with its unit.
+    expect(Object.fromEntries(numbered)).toMatchObject({ spectra: '1/3 layers', 'top-k scan': '2/3 images', 'top-9 tiles': '3/3 layers' });
     const again = (await call('jobResult', { jobId: 'report-1' })) as { ok: true; value: { kind: string; value: { html: string } } };
     expect(again.value.kind).toBe('report');
     expect(again.value.value.html).toBe(v.html);

@@ -3,7 +3,7 @@
 // plus filter spectra, which need only the weights.
 import type { FaithfulnessResult } from '../../common/api-occlusion.ts';
 import type { InvarianceSweepResult } from '../../common/api-invariance.ts';
-import { REPORT_SECTIONS, type LayerMetricsResult, type ModelCalls, type ModelReportResult } from '../../common/api-model.ts';
+import { REPORT_SECTIONS, type LayerMetricsResult, type ReportSection, type ModelCalls, type ModelReportResult } from '../../common/api-model.ts';
 import { convscopeVersion, gatherReport } from '../analysis/report/gather.ts';
 import { reportHtml } from '../analysis/report/html.ts';
 import { cacheDir } from '../analysis/topk/cache.ts';
@@ -18,6 +18,15 @@ import type { ModelSession } from '../model/model-session.ts';
 import type { ServiceContext } from './context.ts';
 
 const MAX_FAITHFULNESS = 200;
+
+/** The stages (progress sections of analysis/report/gather.ts) each report section goes through, in order. */
+const REPORT_STAGES: Record<ReportSection, readonly string[]> = {
+  spectra: ['spectra'],
+  topk: ['top-k scan', 'top-9 tiles'],
+  invariance: ['invariance'],
+  occlusion: ['occlusion'],
+  probe: ['probe features', 'probe fits'],
+};
 
 /** What the analyses returned for one model and folder; forgotten when either changes. */
 export class AnalysisMemory {
@@ -132,11 +141,16 @@ export function modelCalls(ctx: ServiceContext, calls: Pick<ApiCalls, 'topkCache
       const chosen = REPORT_SECTIONS.filter((s) => !sections || sections.includes(s));
       const version = await convscopeVersion();
       const label = `Report of ${model.info.name} on ${folder.entries.length} images`;
+      const stages = chosen.flatMap((s) => REPORT_STAGES[s]);
       // Kept by id: a page reloaded while the report builds takes up its result (jobs, jobResult).
       return ctx.jobs.runKept('report', sections ? { sections } : {}, label, 1, async (job) => {
         const data = await gatherReport(model, { root: folder.root, entries: folder.entries, load: async (p) => (await ctx.inputTensor(p)).tensor }, {
           sections: chosen, cacheDir: cacheDir(), version, date: new Date().toISOString(), signal: job.signal,
-          onProgress: (section, done, total) => job.progress(done, total, section),
+          onProgress: (section, done, total, unit) => {
+            // Numbered among the stages the chosen sections go through; one of them may be skipped (no conv layer, one class).
+            const step = stages.indexOf(section) + 1;
+            job.progress(done, total, section, step > 0 ? { step, steps: stages.length, unit } : undefined);
+          },
         });
         return { fileName: `${model.info.name.replace(/\.onnx$/i, '')}-report.html`, html: reportHtml(data), sections: chosen };
       }, jobId, 'steps');

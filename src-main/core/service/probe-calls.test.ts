@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('probe call', () => {
   it('runs as a kept job: progress over images then layer folds, and the same result by job id', async () => {
-    const events: { done: number; total: number; stage?: string; unit?: string }[] = [];
+    const events: { done: number; total: number; stage?: string; unit?: string; step?: number; steps?: number; finished: boolean }[] = [];
     const off = service.on((e, p) => e === 'progress' && (p as { jobId: string }).jobId === 'probe-1' && events.push(p as never));
     const r = await call('probe', { layers: ['/conv1/Conv_output_0', '/fc7/Gemm_output_0'], folds: 3, jobId: 'probe-1' });
     off();
@@ -42,8 +42,11 @@ describe('probe call', () => {
       ['/conv1/Conv_output_0', '/relu1/Relu_output_0', 32], ['/fc7/Gemm_output_0', '/relu7/Relu_output_0', 256],
     ]);
     expect(events[0]).toMatchObject({ done: 0, total: 300, unit: 'images' });
-    expect(events.some((e) => e.stage === 'gathering features')).toBe(true);
-    expect(events.some((e) => e.stage === 'fitting layer × fold' && e.total === 6)).toBe(true);
+    // Two numbered stages, each counting its own items: the count going back to 0 is the next stage.
+    expect(events.some((e) => e.stage === 'features' && e.step === 1 && e.steps === 2 && e.unit === 'images' && e.total === 300)).toBe(true);
+    expect(events.some((e) => e.stage === 'fits (layer × fold)' && e.step === 2 && e.steps === 2 && e.unit === 'fits' && e.total === 6)).toBe(true);
+    const staged = events.filter((e) => e.step !== undefined && !e.finished);
+    for (let i = 1; i < staged.length; i++) expect(staged[i].step! > staged[i - 1].step! || staged[i].done >= staged[i - 1].done, 'a count goes back only with a new stage').toBe(true);
     const jobs = await call('jobs', {});
     expect(jobs.ok && (jobs.value as { jobId: string; kind: string; args: unknown }[]).find((j) => j.jobId === 'probe-1')).toMatchObject({ kind: 'probe', args: { folds: 3 } });
     const again = await call('jobResult', { jobId: 'probe-1' });
@@ -69,8 +72,8 @@ describe('probe call', () => {
     expect(r.ok, JSON.stringify(!r.ok && r.error)).toBe(true);
     const value = (r as { value: ProbeCheckpointsResult }).value;
     expect(value.checkpoints.map((c) => [c.name, c.epoch])).toEqual([['epoch-01.onnx', 1], ['epoch-02.onnx', 2], ['epoch-05.onnx', 5], ['epoch-10.onnx', 10], ['zf-mini.onnx', null]]);
-    expect(events.some((e) => e.stage === 'gathering features' && e.total === 5 * 300)).toBe(true);
-    expect(events.some((e) => e.stage === 'fitting layer × fold' && e.total === 5 * 2 * 3)).toBe(true);
+    expect(events.some((e) => e.stage === 'features' && e.total === 5 * 300)).toBe(true);
+    expect(events.some((e) => e.stage === 'fits (layer × fold)' && e.total === 5 * 2 * 3)).toBe(true);
     // The final checkpoint is the open model: its block equals the `probe` call's.
     const single = await call('probe', { layers, folds: 3 });
     expect(single.ok).toBe(true);

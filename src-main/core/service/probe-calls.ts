@@ -10,6 +10,7 @@ import { probePlan, probeModel } from '../analysis/probe/run.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import { listCheckpoints } from '../model/checkpoints.ts';
 import type { ModelSession } from '../model/model-session.ts';
+import type { JobContext } from '../jobs/jobs.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Fold k − 1 gets an image only when some class has k of them: checked before a job starts. */
@@ -20,7 +21,13 @@ function checkFolds(call: string, entries: readonly ImageEntry[], folds: number 
   if (most >= 2) checkInt(call, 'folds', folds, 2, most, `the largest class of the open folder has ${most} images`);
 }
 
-const stageText = (stage: 'images' | 'fitting') => (stage === 'images' ? 'gathering features' : 'fitting layer × fold');
+/** Probes count in two stages: the features of every image, then a fit per layer and fold. */
+const PROBE_STAGES = {
+  images: { name: 'features', count: { step: 1, steps: 2, unit: 'images' } },
+  fitting: { name: 'fits (layer × fold)', count: { step: 2, steps: 2, unit: 'fits' } },
+} as const;
+const stageProgress = (job: { progress: JobContext['progress'] }) => (stage: 'images' | 'fitting', done: number, total: number) =>
+  job.progress(done, total, PROBE_STAGES[stage].name, PROBE_STAGES[stage].count);
 
 export function probeCalls(ctx: ServiceContext): ProbeCalls {
   return {
@@ -34,7 +41,7 @@ export function probeCalls(ctx: ServiceContext): ProbeCalls {
       const label = `Linear probes of ${plan.layers.length} layer${plan.layers.length === 1 ? '' : 's'}`;
       return ctx.jobs.runKept('probe', o, label, images.paths.length, (job) =>
         probeModel(model, { root: folder.root, entries: folder.entries, load: async (p) => (await ctx.inputTensor(p)).tensor }, o,
-          (stage, done, total) => job.progress(done, total, stageText(stage)), job.signal), jobId, 'images');
+          stageProgress(job), job.signal), jobId, 'images');
     },
 
     async probeCheckpoints({ jobId, ...o }): Promise<ProbeCheckpointsResult> {
@@ -71,7 +78,7 @@ export function probeCalls(ctx: ServiceContext): ProbeCalls {
             return preprocess(await decodeImage(file, { channels: m.info.input.channels }), m.info.preprocessing);
           },
           options,
-          progress: (stage, done, total) => job.progress(done, total, stageText(stage)),
+          progress: stageProgress(job),
           signal: job.signal,
         });
         return { checkpoints: r.checkpoints, ms: r.ms };
