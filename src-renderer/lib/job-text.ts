@@ -14,6 +14,9 @@ export function countsItems(job: Pick<ProgressEvent, 'stage' | 'step'>): boolean
  * The stage a job is in, in words: `Stage 1/2: features` for a job counting items stage by stage (so
  * a count starting again from 0 reads as the next stage), else its stage as it says it, or ''.
  */
+/** Where a run is when its page takes it up: nothing yet, or a kept job's state (a reload). */
+export type RunStart = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'step' | 'steps' | 'unit'>;
+
 export function stageText(job: Pick<ProgressEvent, 'stage' | 'step' | 'steps'>): string {
   if (job.step !== undefined && job.steps !== undefined) return `Stage ${job.step}/${job.steps}${job.stage ? `: ${job.stage}` : ''}`;
   return job.stage ?? '';

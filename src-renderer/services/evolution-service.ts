@@ -8,6 +8,7 @@ import { pngUrl } from '../lib/blob-url.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { evolutionJson } from '../lib/evolution-figure.ts';
 import { exportFileName } from '../lib/figure-text.ts';
+import { stageText, type RunStart } from '../lib/job-text.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { notices } from '../state/notices.svelte.ts';
@@ -76,7 +77,7 @@ export async function runEvolution(): Promise<void> {
     arg.seed = training.seed;
   }
   rememberStartedJob(jobId);
-  await follow(jobId, 0, 0, () => getApi().call('evolution', arg));
+  await follow(jobId, { done: 0, total: 0 }, () => getApi().call('evolution', arg));
 }
 
 /** Takes up a figure this tab started before a reload: its settings, progress and result. */
@@ -89,24 +90,28 @@ export async function reattachEvolution(job: JobInfo & { kind: 'evolution' }): P
   if (a.maps !== undefined) training.maps = a.maps;
   if (a.seed !== undefined) training.seed = a.seed;
   void refreshCheckpoints();
-  await follow(job.jobId, job.done, job.total, async () => {
+  await follow(job.jobId, job, async () => {
     const r = await getApi().call('jobResult', { jobId: job.jobId });
     if (r.kind !== 'evolution') throw new Error(`job ${job.jobId} is not a feature evolution`);
     return r.value;
   });
 }
 
-async function follow(jobId: string, done: number, total: number, result: () => Promise<EvolutionResult>): Promise<void> {
+async function follow(jobId: string, start: RunStart, result: () => Promise<EvolutionResult>): Promise<void> {
   training.running = true;
   training.cancelling = false;
   training.jobId = jobId;
-  training.done = done;
-  training.total = total;
+  training.done = start.done;
+  training.total = start.total;
+  training.stage = start.stage !== undefined || start.step !== undefined ? stageText(start) : null;
+  training.unit = start.unit ?? null;
   training.error = null;
   const off = getApi().on('progress', (e) => {
-    if (e.jobId !== jobId) return;
+    if (e.jobId !== jobId || e.finished) return;
     training.done = e.done;
     training.total = e.total;
+    if (e.stage !== undefined || e.step !== undefined) training.stage = stageText(e);
+    if (e.unit !== undefined) training.unit = e.unit;
   });
   try {
     const r = await result();

@@ -5,7 +5,7 @@ import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import type { ProbeCheckpointsResult, ProbeResult } from '../../src-main/common/api-probe.ts';
 import { getApi } from '../lib/api-client.ts';
 import { downloadBytes } from '../lib/download.ts';
-import { stageText } from '../lib/job-text.ts';
+import { stageText, type RunStart } from '../lib/job-text.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { probeCsv, probeJson } from '../lib/probe-chart.ts';
 import { probeGridCsv, probeGridJson } from '../lib/probe-heatmap.ts';
@@ -60,8 +60,6 @@ function followStage(s: ProbeState | CheckpointProbeState, e: ProgressEvent, job
   if (e.unit !== undefined) s.unit = e.unit;
 }
 
-/** Where a run is when its page takes it up: nothing yet, or a kept job's state (a reload). */
-type RunStart = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'step' | 'steps' | 'unit'>;
 
 function startRun(s: ProbeState | CheckpointProbeState, jobId: string, start: RunStart): void {
   s.running = true;

@@ -27,6 +27,9 @@ export class TrainingState {
   jobId = $state<string | null>(null);
   done = $state(0);
   total = $state(0);
+  /** The stage in words (`Stage 1/2: opening checkpoints`) and what its count counts. */
+  stage = $state<string | null>(null);
+  unit = $state<string | null>(null);
   error = $state<string | null>(null);
   /** The cell under the pointer: [row, column]. */
   hover = $state<[number, number] | null>(null);

@@ -69,6 +69,14 @@ describe('evolution calls', () => {
     }
     const mine = events.filter((e) => e.jobId === 'evo-1');
     expect(mine.at(-1)).toMatchObject({ done: 30, total: 30, finished: true, unit: 'images' });
+    // Two stages: the checkpoints opened (each counted), then the images; a count never goes back within a stage.
+    const staged = mine.filter((e) => !e.finished);
+    const opening = staged.filter((e) => e.step === 1);
+    expect(opening.map((e) => [e.done, e.total, e.steps, e.unit, e.stage])).toEqual([0, 1, 2, 3].map((d) => [d, 3, 2, 'checkpoints', 'opening checkpoints']));
+    expect(staged.indexOf(opening.at(-1)!)).toBeLessThan(staged.findIndex((e) => e.step === 2));
+    const scanning = staged.filter((e) => e.step === 2);
+    expect(scanning.every((e) => e.unit === 'images' && e.total === 30 && e.stage === 'scanning')).toBe(true);
+    scanning.slice(1).forEach((e, i) => expect(e.done).toBeGreaterThanOrEqual(scanning[i].done));
     const again = await ok<JobResult>('jobResult', { jobId: 'evo-1' });
     expect(again.kind).toBe('evolution');
     expect((again.value as EvolutionResult).maps.map((m) => m.channel)).toEqual(r.maps.map((m) => m.channel));

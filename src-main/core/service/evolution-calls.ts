@@ -85,7 +85,9 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
             cacheDir: cacheDir(),
             memory,
             signal: job.signal,
-            onProgress: (d, t) => job.progress(d, t),
+            // Two stages: a 250 MB checkpoint takes a second to open, so a set of them takes several.
+            onOpened: (d, t) => job.progress(d, t, 'opening checkpoints', { step: 1, steps: 2, unit: 'checkpoints' }),
+            onProgress: (d, t) => job.progress(d, t, 'scanning', { step: 2, steps: 2, unit: 'images' }),
             onCheckpoint: async (m, i, cells) => {
               const inputs = new Map<string, Promise<Float32Array>>();
               for (const c of cells) if (!inputs.has(c.image)) inputs.set(c.image, load(m, c.image));

@@ -41,6 +41,8 @@ export interface EvolutionRun {
   projections?: boolean;
   signal?: AbortSignal;
   /** Images handled of checkpoints × images. */
+  /** Checkpoints opened so far, of all (all are opened and compared before any image is scanned). */
+  onOpened?: (opened: number, total: number) => void;
   onProgress?: (done: number, total: number) => void;
   onCacheWarning?: (message: string) => void;
   /** Called with each checkpoint's cells while its session is open (to render them, say). */
@@ -103,9 +105,11 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
   for (const c of r.checkpoints) modelContentHash(c.file).catch(() => {});
   try {
     // All opened and compared before any image is scanned: a mismatch fails at once.
+    r.onOpened?.(0, r.checkpoints.length);
     for (const c of r.checkpoints) {
       r.signal?.throwIfAborted();
       opened.push(await r.open(c));
+      r.onOpened?.(opened.length, r.checkpoints.length);
     }
     checkSameArchitecture(opened.map((m) => ({ name: m.info.name, input: m.info.input, layers: m.info.layers })));
     const layer = resolveScanLayer(opened[0].info.layers, r.layer, opened[0].info.name);
