@@ -136,7 +136,7 @@ async function probeCheckpointSet(values: Record<string, unknown>, list: string,
         if (s !== stage) {
           line?.end();
           stage = s;
-          line = progressLine(s === 'images' ? 'checkpoints × images' : 'checkpoint layer folds');
+          line = progressLine(s === 'opening' ? 'checkpoints opened' : s === 'images' ? 'checkpoints × images' : 'checkpoint layer folds');
         }
         line?.update(done, total);
       },

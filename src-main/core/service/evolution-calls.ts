@@ -12,6 +12,7 @@ import { decodeImage, preprocess } from '../images/index.ts';
 import { listCheckpoints } from '../model/checkpoints.ts';
 import type { ModelSession } from '../model/model-session.ts';
 import { checkChannel } from './arg-limits.ts';
+import { CheckpointSessions } from './checkpoint-sessions.ts';
 import type { ServiceContext } from './context.ts';
 
 export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
@@ -45,17 +46,15 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
       const folder = ctx.requireFolder();
       const checkpoints = await listCheckpoints(args.checkpoints);
       // Checked against the first checkpoint before the job starts, as every call checks its arguments.
-      let first: { session: ModelSession; owned: boolean } | null = await ctx.workSession(checkpoints[0].file);
+      const sessions = await CheckpointSessions.start(ctx, checkpoints);
       try {
-        const { dims } = resolveScanLayer(first.session.info.layers, args.layer, first.session.info.name);
+        const { info } = sessions.firstSession;
+        const { dims } = resolveScanLayer(info.layers, args.layer, info.name);
         args.channels?.forEach((c, i) => checkChannel('evolution', `channels[${i}]`, c, args.layer, dims));
       } catch (e) {
-        if (first.owned) await first.session.close();
+        await sessions.dispose();
         throw e;
       }
-      const owned = new Set<ModelSession>();
-      // The first checkpoint, opened for the check above, is the job's first (a 250 MB model is not opened twice).
-      if (first.owned) owned.add(first.session);
       const index = new Map(folder.entries.map((e, i) => [e.path, i]));
       const tiles: EvolutionTile[][] = [];
       const label = `Feature evolution of ${truncateText(args.layer)} over ${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`;
@@ -63,19 +62,8 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
         return await ctx.jobs.runKept('evolution', args, label, checkpoints.length * folder.entries.length, async (job) => {
           const r = await runEvolution({
             checkpoints,
-            open: async (c) => {
-              if (first && c === checkpoints[0]) {
-                const { session } = first;
-                first = null;
-                return session;
-              }
-              const { session, owned: mine } = await ctx.workSession(c.file);
-              if (mine) owned.add(session);
-              return session;
-            },
-            close: async (m) => {
-              if (owned.has(m)) await m.close();
-            },
+            open: sessions.open,
+            close: sessions.close,
             folder,
             layer: args.layer,
             channels: args.channels,
@@ -103,8 +91,7 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
           };
         }, jobId, 'images');
       } finally {
-        // Not taken by the job (a re-attach to a running one, say): closed here.
-        if (first?.owned) await first.session.close().catch(() => {});
+        await sessions.dispose();
       }
     },
   };

@@ -72,6 +72,12 @@ describe('probe call', () => {
     expect(r.ok, JSON.stringify(!r.ok && r.error)).toBe(true);
     const value = (r as { value: ProbeCheckpointsResult }).value;
     expect(value.checkpoints.map((c) => [c.name, c.epoch])).toEqual([['epoch-01.onnx', 1], ['epoch-02.onnx', 2], ['epoch-05.onnx', 5], ['epoch-10.onnx', 10], ['zf-mini.onnx', null]]);
+    // Three stages: the five checkpoints opened, their features, their fits.
+    const opening = events.filter((e) => e.stage === 'opening checkpoints');
+    // (throttled: the stage's first and last counts are sent, some between)
+    expect([opening[0].done, opening.at(-1)!.done, opening.at(-1)!.total]).toEqual([0, 5, 5]);
+    opening.slice(1).forEach((e, i) => expect(e.done).toBeGreaterThanOrEqual(opening[i].done));
+    expect(events.indexOf(opening.at(-1)!)).toBeLessThan(events.findIndex((e) => e.stage === 'features'));
     expect(events.some((e) => e.stage === 'features' && e.total === 5 * 300)).toBe(true);
     expect(events.some((e) => e.stage === 'fits (layer × fold)' && e.total === 5 * 2 * 3)).toBe(true);
     // The final checkpoint is the open model: its block equals the `probe` call's.
@@ -95,8 +101,8 @@ describe('probe call', () => {
 
   it('stops a probe over checkpoints when cancelled, while it gathers features', async () => {
     const off = service.on((e, p) => {
-      const ev = p as { jobId: string; done: number };
-      if (e === 'progress' && ev.jobId === 'probe-ckpt-cancel' && ev.done > 0) void call('cancel', { jobId: 'probe-ckpt-cancel' });
+      const ev = p as { jobId: string; done: number; stage?: string };
+      if (e === 'progress' && ev.jobId === 'probe-ckpt-cancel' && ev.stage === 'features' && ev.done > 0) void call('cancel', { jobId: 'probe-ckpt-cancel' });
     });
     const r = await call('probeCheckpoints', { checkpoints: [path.join(packageRoot(), 'resources/models/zf-mini/checkpoints')], jobId: 'probe-ckpt-cancel' });
     off();

@@ -9,8 +9,8 @@ import { probeImages, DEFAULT_FOLDS } from '../analysis/probe/folds.ts';
 import { probePlan, probeModel } from '../analysis/probe/run.ts';
 import { decodeImage, preprocess } from '../images/index.ts';
 import { listCheckpoints } from '../model/checkpoints.ts';
-import type { ModelSession } from '../model/model-session.ts';
 import type { JobContext } from '../jobs/jobs.ts';
+import { CheckpointSessions } from './checkpoint-sessions.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Fold k − 1 gets an image only when some class has k of them: checked before a job starts. */
@@ -28,6 +28,15 @@ const PROBE_STAGES = {
 } as const;
 const stageProgress = (job: { progress: JobContext['progress'] }) => (stage: 'images' | 'fitting', done: number, total: number) =>
   job.progress(done, total, PROBE_STAGES[stage].name, PROBE_STAGES[stage].count);
+
+/** Over checkpoints, one stage more first: the checkpoints opened (and compared) before any image is read. */
+const CHECKPOINT_STAGES = {
+  opening: { name: 'opening checkpoints', count: { step: 1, steps: 3, unit: 'checkpoints' } },
+  images: { name: PROBE_STAGES.images.name, count: { ...PROBE_STAGES.images.count, step: 2, steps: 3 } },
+  fitting: { name: PROBE_STAGES.fitting.name, count: { ...PROBE_STAGES.fitting.count, step: 3, steps: 3 } },
+} as const;
+const checkpointStageProgress = (job: { progress: JobContext['progress'] }) => (stage: keyof typeof CHECKPOINT_STAGES, done: number, total: number) =>
+  job.progress(done, total, CHECKPOINT_STAGES[stage].name, CHECKPOINT_STAGES[stage].count);
 
 export function probeCalls(ctx: ServiceContext): ProbeCalls {
   return {
@@ -51,38 +60,36 @@ export function probeCalls(ctx: ServiceContext): ProbeCalls {
       checkFolds('probeCheckpoints', folder.entries, o.folds);
       const images = probeImages(folder.entries, o.folds ?? DEFAULT_FOLDS, folder.root);
       // Layers checked against the first checkpoint before the job starts, as `probe` checks them.
-      const first = await ctx.workSession(checkpoints[0].file);
+      const sessions = await CheckpointSessions.start(ctx, checkpoints);
       try {
-        const { info } = first.session;
+        const { info } = sessions.firstSession;
         probePlan(info.layers, info.outputs.map((x) => x.name), info.name, options.layers);
-      } finally {
-        if (first.owned) await first.session.close();
+      } catch (e) {
+        await sessions.dispose();
+        throw e;
       }
-      const owned = new Set<ModelSession>();
       const label = `Linear probes over ${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`;
-      return ctx.jobs.runKept('probeCheckpoints', o, label, checkpoints.length * images.paths.length, async (job) => {
-        const r = await probeCheckpoints({
-          checkpoints,
-          // A session the app holds is reused (a second one of an open file would share, and release, its runtime key).
-          open: async (c) => {
-            const { session, owned: mine } = await ctx.workSession(c.file);
-            if (mine) owned.add(session);
-            return session;
-          },
-          close: async (m) => {
-            if (owned.has(m)) await m.close();
-          },
-          folder: { root: folder.root, entries: folder.entries },
-          load: async (m, rel) => {
-            const { file } = await ctx.imageFile(rel);
-            return preprocess(await decodeImage(file, { channels: m.info.input.channels }), m.info.preprocessing);
-          },
-          options,
-          progress: stageProgress(job),
-          signal: job.signal,
-        });
-        return { checkpoints: r.checkpoints, ms: r.ms };
-      }, jobId, 'images');
+      try {
+        return await ctx.jobs.runKept('probeCheckpoints', o, label, checkpoints.length * images.paths.length, async (job) => {
+          const r = await probeCheckpoints({
+            checkpoints,
+            // A session the app holds is reused (a second one of an open file would share, and release, its runtime key).
+            open: sessions.open,
+            close: sessions.close,
+            folder: { root: folder.root, entries: folder.entries },
+            load: async (m, rel) => {
+              const { file } = await ctx.imageFile(rel);
+              return preprocess(await decodeImage(file, { channels: m.info.input.channels }), m.info.preprocessing);
+            },
+            options,
+            progress: checkpointStageProgress(job),
+            signal: job.signal,
+          });
+          return { checkpoints: r.checkpoints, ms: r.ms };
+        }, jobId, 'images');
+      } finally {
+        await sessions.dispose();
+      }
     },
   };
 }

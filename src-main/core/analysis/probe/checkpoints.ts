@@ -20,8 +20,8 @@ export interface CheckpointProbeRun {
   /** Decoded and preprocessed input of a folder-relative path for that checkpoint (its own preprocessing). */
   load: (model: ModelSession, path: string) => Promise<Float32Array>;
   options?: ProbeOptions;
-  /** Images over checkpoints × images, then fits over checkpoints × layers × folds. */
-  progress?: (stage: 'images' | 'fitting', done: number, total: number) => void;
+  /** Checkpoints opened, then images over checkpoints × images, then fits over checkpoints × layers × folds. */
+  progress?: (stage: 'opening' | 'images' | 'fitting', done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
@@ -45,9 +45,11 @@ export async function probeCheckpoints(r: CheckpointProbeRun): Promise<{ checkpo
   };
   try {
     // All opened and compared before any image is read: a mismatch fails at once.
+    r.progress?.('opening', 0, r.checkpoints.length);
     for (const c of r.checkpoints) {
       r.signal?.throwIfAborted();
       opened.push(await r.open(c));
+      r.progress?.('opening', opened.length, r.checkpoints.length);
     }
     checkSameArchitecture(opened.map((m) => ({ name: m.info.name, input: m.info.input, layers: m.info.layers })));
     const K = opened.length;
