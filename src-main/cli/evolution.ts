@@ -76,6 +76,7 @@ async function evolution(argv: string[]): Promise<number | void> {
       // Tapped everywhere, also without projections: the zero pass that opens it measures every
       // layer's shape, which the architecture check compares (the scan itself runs a light copy).
       open: (c) => ModelSession.open(c.file, host, choice),
+      close: (m) => m.close(),
       folder: { root: folder.root, entries: folder.entries },
       layer, channels, maps, seed,
       load: async (m, p) => preprocess(await decodeImage(path.join(folder.root, p), { channels: m.info.input.channels }), m.info.preprocessing),

@@ -141,6 +141,35 @@ describe('feature evolution', () => {
     for (const m of r.maps) for (const e of m.entries) expect(other.entries.some((x) => x.path === e.image)).toBe(true);
   }, 60_000);
 
+  it('holds at most two checkpoints open at once, closes every one it opened, also when a checkpoint differs', async () => {
+    let live = 0;
+    let most = 0;
+    let opens = 0;
+    const counted = {
+      open: async (c: CheckpointFile) => {
+        const m = await ModelSession.open(c.file, host, choice);
+        opens++;
+        most = Math.max(most, ++live);
+        return m;
+      },
+      close: async (m: ModelSession) => {
+        live--;
+        await m.close();
+      },
+    };
+    const checkpoints = await listCheckpoints(ckptDir());
+    const r = await run(checkpoints, { ...counted, channels: [1], projections: false, cacheDir: null });
+    expect(r.checkpoints).toHaveLength(3);
+    // Each but the first is opened twice: once to compare, once for its scan.
+    expect([opens, most, live]).toEqual([5, 2, 0]);
+    const other = path.join(tmp, 'other-arch');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(path.join(other, 'epoch-3.onnx'), zfTestModel({ inputSize: 48, channels: 1, classes: 5, seed: 3 }));
+    [opens, most] = [0, 0];
+    await expect(run(await listCheckpoints([ckptDir(), path.join(other, 'epoch-3.onnx')]), { ...counted, cacheDir: null })).rejects.toThrow(/epoch-3\.onnx differs/);
+    expect([opens, most, live]).toEqual([3, 2, 0]);
+  }, 60_000);
+
   it('chosen channels, and a channel out of range is refused naming the layer', async () => {
     const checkpoints = await listCheckpoints(ckptDir());
     const r = await run(checkpoints.slice(0, 1), { channels: [5, 0], projections: false, cacheDir: null });

@@ -9,7 +9,7 @@ import { quoted } from '../../../common/text.ts';
 import type { ImageEntry } from '../../../common/types.ts';
 import type { Projection } from '../../deconv/index.ts';
 import { matchClassToLabel } from '../../images/index.ts';
-import { checkSameArchitecture, type CheckpointFile } from '../../model/checkpoints.ts';
+import { checkCheckpointSet, type CheckpointFile } from '../../model/checkpoints.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { modelContentHash } from '../topk/cache.ts';
 import { resolveScanLayer, type ScanLayer } from '../topk/layers.ts';
@@ -41,7 +41,7 @@ export interface EvolutionRun {
   projections?: boolean;
   signal?: AbortSignal;
   /** Images handled of checkpoints × images. */
-  /** Checkpoints opened so far, of all (all are opened and compared before any image is scanned). */
+  /** Checkpoints opened and compared so far, of all (all are, one at a time, before any image is scanned). */
   onOpened?: (opened: number, total: number) => void;
   onProgress?: (done: number, total: number) => void;
   onCacheWarning?: (message: string) => void;
@@ -100,38 +100,38 @@ export function evolutionChannels(layer: ScanLayer, o: Pick<EvolutionRun, 'chann
 export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
   const t0 = performance.now();
   if (r.checkpoints.length === 0) throw new AppError('NOT_FOUND', 'no checkpoint to scan');
-  const opened: ModelSession[] = [];
   // Each checkpoint's scan cache is keyed by its file's hash: hashed here while the runtime opens them.
   for (const c of r.checkpoints) modelContentHash(c.file).catch(() => {});
+  let open: ModelSession | null = null;
   try {
-    // All opened and compared before any image is scanned: a mismatch fails at once.
-    r.onOpened?.(0, r.checkpoints.length);
-    for (const c of r.checkpoints) {
-      r.signal?.throwIfAborted();
-      opened.push(await r.open(c));
-      r.onOpened?.(opened.length, r.checkpoints.length);
-    }
-    checkSameArchitecture(opened.map((m) => ({ name: m.info.name, input: m.info.input, layers: m.info.layers })));
-    const layer = resolveScanLayer(opened[0].info.layers, r.layer, opened[0].info.name);
+    // All compared before any image is scanned (a mismatch fails at once), one open at a time.
+    const first = await checkCheckpointSet(r.checkpoints, { open: r.open, close: r.close, onChecked: r.onOpened, signal: r.signal });
+    open = first;
+    const layer = resolveScanLayer(first.info.layers, r.layer, first.info.name);
     const channels = evolutionChannels(layer, r);
     const paths = r.folder.entries.map((e) => e.path);
     const listing = await listSignatures(r.folder.root, paths, r.signal);
     const N = listing.length;
-    const total = N * opened.length;
+    const total = N * r.checkpoints.length;
     const checkpoints: EvolutionCheckpoint[] = [];
     const cells: EvolutionCell[][] = channels.map(() => []);
     const failures = new Map<string, string>();
-    for (const [i, model] of opened.entries()) {
+    for (const [i, c] of r.checkpoints.entries()) {
+      r.signal?.throwIfAborted();
+      const model: ModelSession = i === 0 ? first : await r.open(c);
+      open = model;
       const base = i * N;
       const progress = (done: number) => r.onProgress?.(Math.min(total, base + done), total);
       const t1 = performance.now();
       const part = await checkpointPart(r, model, layer, channels, listing, progress);
       for (const f of part.failures) if (!failures.has(f.path)) failures.set(f.path, f.reason);
-      checkpoints.push({ file: r.checkpoints[i].file, name: r.checkpoints[i].name, epoch: r.checkpoints[i].epoch, accuracy: part.accuracy, scanned: part.scanned, ms: performance.now() - t1 });
+      checkpoints.push({ file: c.file, name: c.name, epoch: c.epoch, accuracy: part.accuracy, scanned: part.scanned, ms: performance.now() - t1 });
       const mine = part.cells.map((cell) => ({ ...cell, checkpoint: i }));
       mine.forEach((cell, j) => cells[j].push(cell));
       await r.onCheckpoint?.(model, i, mine);
       progress(N);
+      open = null;
+      await r.close?.(model);
     }
     return {
       layer: r.layer, tensor: layer.tensor, dims: layer.dims, checkpoints,
@@ -141,7 +141,7 @@ export async function runEvolution(r: EvolutionRun): Promise<EvolutionResult> {
   } catch (e) {
     throw r.signal?.aborted && (e as AppError).code !== 'CANCELLED' ? new AppError('CANCELLED', 'feature evolution cancelled') : e;
   } finally {
-    if (r.close) for (const m of opened) await r.close(m).catch(() => {});
+    if (open) await r.close?.(open).catch(() => {});
   }
 }
 

@@ -1,10 +1,10 @@
 // Linear probes over a set of training checkpoints (issue 16: "how separability climbs through the
-// layers as training goes on"): every checkpoint opened and compared first (one architecture), then
+// layers as training goes on"): every checkpoint compared first (one architecture; opened one at a time), then
 // each one's features gathered in one pass over the folder, then all the fits. Each checkpoint's
 // block is exactly what `probeModel` gives for that file alone.
 import type { ProbeResult } from '../../../common/api-probe.ts';
 import { AppError } from '../../../common/errors.ts';
-import { checkSameArchitecture, type CheckpointFile } from '../../model/checkpoints.ts';
+import { checkCheckpointSet, type CheckpointFile } from '../../model/checkpoints.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { probeImages, DEFAULT_FOLDS } from './folds.ts';
 import { fitProbes, gatherProbe, type GatheredProbe, type ProbeFolder, type ProbeOptions } from './run.ts';
@@ -14,7 +14,7 @@ export interface CheckpointProbeRun {
   checkpoints: readonly CheckpointFile[];
   /** A session of a checkpoint whose layers are measured (shapes known: the architecture check compares them). */
   open: (c: CheckpointFile) => Promise<ModelSession>;
-  /** Called once per opened session when its features are gathered or the run fails. */
+  /** Called once per session opened, when its features are gathered or it was compared, or the run fails. */
   close?: (m: ModelSession) => Promise<void>;
   folder: Omit<ProbeFolder, 'load'>;
   /** Decoded and preprocessed input of a folder-relative path for that checkpoint (its own preprocessing). */
@@ -36,30 +36,25 @@ export async function probeCheckpoints(r: CheckpointProbeRun): Promise<{ checkpo
   if (r.checkpoints.length === 0) throw new AppError('NOT_FOUND', 'no checkpoint to probe');
   // An unlabelled folder fails before any model is opened.
   probeImages(r.folder.entries, r.options?.folds ?? DEFAULT_FOLDS, r.folder.root);
-  const opened: ModelSession[] = [];
-  const closed = new Set<ModelSession>();
-  const close = async (m: ModelSession) => {
-    if (closed.has(m)) return;
-    closed.add(m);
-    await r.close?.(m).catch(() => {});
-  };
+  let open: ModelSession | null = null;
   try {
-    // All opened and compared before any image is read: a mismatch fails at once.
-    r.progress?.('opening', 0, r.checkpoints.length);
-    for (const c of r.checkpoints) {
-      r.signal?.throwIfAborted();
-      opened.push(await r.open(c));
-      r.progress?.('opening', opened.length, r.checkpoints.length);
-    }
-    checkSameArchitecture(opened.map((m) => ({ name: m.info.name, input: m.info.input, layers: m.info.layers })));
-    const K = opened.length;
+    // All compared before any image is read (a mismatch fails at once), one open at a time.
+    const first = await checkCheckpointSet(r.checkpoints, {
+      open: r.open, close: r.close, onChecked: (d, t) => r.progress?.('opening', d, t), signal: r.signal,
+    });
+    open = first;
+    const K = r.checkpoints.length;
     const gathered: GatheredProbe[] = [];
-    for (const [i, m] of opened.entries()) {
+    for (const [i, c] of r.checkpoints.entries()) {
+      r.signal?.throwIfAborted();
+      const m: ModelSession = i === 0 ? first : await r.open(c);
+      open = m;
       const g = await gatherProbe(m, { ...r.folder, load: (p) => r.load(m, p) }, r.options, (_, done, total) => {
         r.progress?.('images', i * total + done, K * total);
       }, r.signal);
       gathered.push(g);
-      await close(m);
+      open = null;
+      await r.close?.(m);
     }
     const results: CheckpointProbe[] = [];
     for (const [i, g] of gathered.entries()) {
@@ -71,6 +66,6 @@ export async function probeCheckpoints(r: CheckpointProbeRun): Promise<{ checkpo
   } catch (e) {
     throw r.signal?.aborted && (e as AppError).code !== 'CANCELLED' ? new AppError('CANCELLED', 'probe: cancelled') : e;
   } finally {
-    for (const m of opened) await close(m);
+    if (open) await r.close?.(open).catch(() => {});
   }
 }
