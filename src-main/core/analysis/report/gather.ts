@@ -20,7 +20,7 @@ import { matchClassToLabel } from '../../images/index.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { tensorToPixels } from '../../model/pixels.ts';
 import { sweepBatchSize, sweepForward, sweepImages, sweepSteps } from '../invariance/index.ts';
-import { runFaithfulness, runOcclusion, strongestMap } from '../occlusion/run.ts';
+import { runFaithfulness, runOcclusion, strongestMaps } from '../occlusion/run.ts';
 import { resolveScanLayer } from '../topk/layers.ts';
 import { convLayers, faithfulnessMetric, flaggedMetric, invarianceCandidates, invarianceMetric, neverFiresMetric, probeMetric } from '../overview/metrics.ts';
 import { defaultProbeLayers, fitProbes, probeModel, probeSetup, type GatheredProbe, type ProbeFolder } from '../probe/run.ts';
@@ -250,9 +250,11 @@ export async function gatherReport(model: ModelSession, folder: ReportFolder, o:
         heatPng: await heatmapPng(r.pClass, r.grid[0], r.grid[1], Math.max(4, Math.round((zoom * height) / r.grid[0]))),
         targetLabel: r.targetLabel, baseP: r.base.pClass, minP: Math.min(...pClass), grid: r.grid, size: r.size, stride: r.stride,
       });
-      for (const layer of convs) {
+      // Every layer's strongest map from one forward pass.
+      const strongest = await strongestMaps(model, x, convs.map((layer) => resolveScanLayer(info.layers, layer, info.name).tensor));
+      for (const [li, layer] of convs.entries()) {
         check();
-        const { channel } = await strongestMap(model, x, resolveScanLayer(info.layers, layer, info.name).tensor);
+        const { channel } = strongest[li];
         const f = await runFaithfulness(model, x, e.path, `report|${folder.root}|${e.path}`, { layer, channel });
         const { maskPixels: _m, ...rest } = f;
         faith.push({ ...rest, mask: new Uint8Array(0) });
