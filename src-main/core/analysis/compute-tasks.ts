@@ -9,10 +9,10 @@ import { reduceMaps, type LayerMaxima } from './reduce-maps.ts';
 import { computeSpectra, type ConvFilters, type Firing, type LayerSpectra } from './spectra/spectra.ts';
 
 export const analysisTasks = {
-  /** Per-map maxima of each layer tensor of a batch of n images (scanMapMaxima), keyed like `tensors`. */
-  reduceMaps({ tensors, n }: { tensors: Record<string, OutputTensor>; n: number }): Record<string, LayerMaxima> {
+  /** Per-map maxima of each layer tensor of a batch of n images (scanMapMaxima), keyed like `tensors`; per-map means too of the layers in `means`. */
+  reduceMaps({ tensors, n, means }: { tensors: Record<string, OutputTensor>; n: number; means?: string[] }): Record<string, LayerMaxima> {
     const out: Record<string, LayerMaxima> = {};
-    for (const [layer, t] of Object.entries(tensors)) out[layer] = reduceMaps(t, n, layer);
+    for (const [layer, t] of Object.entries(tensors)) out[layer] = reduceMaps(t, n, layer, means?.includes(layer) ?? false);
     return out;
   },
 

@@ -29,6 +29,8 @@ export interface ScanOptions {
   layers: string[];
   /** Tensors fetched in the same pass and handed out whole, not reduced (the class scores, say). */
   also?: string[];
+  /** Of `layers`, those whose per-map means the reduction adds (`LayerMaxima.mean`: a probe's features). */
+  means?: string[];
   /** C×H×W input size of one image. */
   inputSize: number;
   /** Images per forward pass. */
@@ -104,9 +106,10 @@ export async function* scanMapMaxima<T>(
       () => {},
     );
     const result = out.then(async (o) => {
-      // Picked before the reduction moves the scanned tensors' buffers to the worker.
-      const kept = Object.fromEntries(also.map((t) => [t, o[t]]));
-      for (const t of also) if (!kept[t]) throw new AppError('NOT_FOUND', `the model did not return tensor ${quoted(t)}`, { layer: t });
+      // Copied before the reduction moves the scanned tensors' buffers to the worker: the outputs of
+      // a pass arrive as views of one frame (runtime/frames.ts), so a view kept would be detached with them.
+      for (const t of also) if (!o[t]) throw new AppError('NOT_FOUND', `the model did not return tensor ${quoted(t)}`, { layer: t });
+      const kept = Object.fromEntries(also.map((t) => [t, { ...o[t], data: o[t].data.slice() } as OutputTensor]));
       return { indices: ok.map((r) => r.index), layers: await reduce(o, ok.length), also: kept };
     });
     // Handled now, thrown when the batch's turn comes: a failure must not go unhandled meanwhile.
@@ -122,7 +125,8 @@ export async function* scanMapMaxima<T>(
       tensors[l] = t;
     }
     const transfer = new Set(Object.values(tensors).flatMap((t) => (t.data.buffer instanceof ArrayBuffer ? [t.data.buffer] : [])));
-    return analysisPool().run('reduceMaps', { tensors, n }, { signal, transfer: [...transfer] });
+    const means = options.means?.filter((l) => layers.includes(l));
+    return analysisPool().run('reduceMaps', { tensors, n, ...(means?.length ? { means } : {}) }, { signal, transfer: [...transfer] });
   };
 
   // A reduction cancelled with the scan says so in the scan's words.

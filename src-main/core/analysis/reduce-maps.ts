@@ -3,6 +3,7 @@
 import { AppError } from '../../common/errors.ts';
 import { mapDims, noMapsMessage } from '../../common/layers.ts';
 import type { OutputTensor } from '../runtime/protocol.ts';
+import { reduceMean } from './reduce-mean.ts';
 
 /** Per image of a batch, per map: the maximum and its flat position (y·W + x) in the map. */
 export interface LayerMaxima {
@@ -14,10 +15,12 @@ export interface LayerMaxima {
   max: Float32Array;
   /** n × C flat argmax positions (first occurrence of the maximum). */
   argmax: Int32Array;
+  /** n × C per-map means (the probe's features), when asked for. */
+  mean?: Float32Array;
 }
 
-/** Maxima and argmax of every map of one layer tensor (N×C×H×W, N×F or N×…). */
-export function reduceMaps(t: OutputTensor, n: number, layer = 'the layer'): LayerMaxima {
+/** Maxima and argmax of every map of one layer tensor (N×C×H×W, N×F or N×…); with `means`, each map's mean too. */
+export function reduceMaps(t: OutputTensor, n: number, layer = 'the layer', means = false): LayerMaxima {
   if (t.type !== 'float32') throw new AppError('MODEL_UNSUPPORTED', 'layer tensor is not float32');
   const dims = mapDims(t.dims);
   if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(layer, t.dims), { layer });
@@ -40,5 +43,8 @@ export function reduceMaps(t: OutputTensor, n: number, layer = 'the layer'): Lay
     max[m] = best;
     argmax[m] = at;
   }
-  return { channels, height, width, max, argmax };
+  if (!means) return { channels, height, width, max, argmax };
+  const mean = new Float32Array(n * channels);
+  for (let m = 0; m < n * channels; m++) mean[m] = reduceMean(data, m * plane, plane);
+  return { channels, height, width, max, argmax, mean };
 }

@@ -12,7 +12,7 @@ import { chooseProvider } from '../../runtime/provider.ts';
 import { ModelSession, softmax } from '../../model/model-session.ts';
 import { randomSquares, topMassMask } from './faithfulness.ts';
 import { occludeInto, occlusionGeometry } from './grid.ts';
-import { runFaithfulness, runOcclusion } from './run.ts';
+import { runFaithfulness, runOcclusion, strongestMap, strongestMaps } from './run.ts';
 
 let tmp: string;
 let host: RuntimeHost;
@@ -117,6 +117,19 @@ describe('runOcclusion', () => {
 
   it('names a class outside the model’s range', async () => {
     await expect(runOcclusion(zf, image(64 * 64, 1), 'x', { targetClass: 9 })).rejects.toThrow(/class 9 is outside 0…4/);
+  });
+});
+
+describe('strongestMaps', () => {
+  it('gives each tensor\'s strongest map from one pass, as strongestMap does one tensor at a time', async () => {
+    const x = image(64 * 64, 5);
+    const tensors = ['relu1', 'relu3', 'relu5', 'relu1'];
+    const all = await strongestMaps(zf, x, tensors);
+    expect(all).toHaveLength(4);
+    for (const [i, t] of tensors.entries()) expect(all[i]).toEqual(await strongestMap(zf, x, t));
+    // A map of the layer, its maximum.
+    const relu3 = (await zf.forward(x, 1, ['relu3'])).relu3;
+    expect(all[1].value).toBe(Math.max(...(relu3.data as Float32Array)));
   });
 });
 

@@ -30,16 +30,24 @@ function inputDims(model: ModelSession): [number, number, number] {
 
 /** The map of `tensor` with the largest maximum on `image` (the paper's "strongest feature map"). */
 export async function strongestMap(model: ModelSession, image: Float32Array, tensor: string): Promise<{ channel: number; position: [number, number]; value: number }> {
-  const t = (await model.forward(image, 1, [tensor]))[tensor];
-  const dims = mapDims(t.dims);
-  if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(tensor, t.dims), { layer: tensor });
-  const [C, H, W] = dims;
-  const data = t.data as Float32Array;
-  let best = 0;
-  for (let i = 1; i < C * H * W; i++) if (data[i] > data[best]) best = i;
-  const c = Math.floor(best / (H * W));
-  const at = best % (H * W);
-  return { channel: c, position: [Math.floor(at / W), at % W], value: data[best] };
+  return (await strongestMaps(model, image, [tensor]))[0];
+}
+
+/** `strongestMap` of each of `tensors`, from one forward pass (the report's faithfulness of every conv layer). */
+export async function strongestMaps(model: ModelSession, image: Float32Array, tensors: readonly string[]): Promise<{ channel: number; position: [number, number]; value: number }[]> {
+  const out = await model.forward(image, 1, [...new Set(tensors)]);
+  return tensors.map((tensor) => {
+    const t = out[tensor];
+    const dims = mapDims(t.dims);
+    if (!dims) throw new AppError('MODEL_UNSUPPORTED', noMapsMessage(tensor, t.dims), { layer: tensor });
+    const [C, H, W] = dims;
+    const data = t.data as Float32Array;
+    let best = 0;
+    for (let i = 1; i < C * H * W; i++) if (data[i] > data[best]) best = i;
+    const c = Math.floor(best / (H * W));
+    const at = best % (H * W);
+    return { channel: c, position: [Math.floor(at / W), at % W], value: data[best] };
+  });
 }
 
 /**

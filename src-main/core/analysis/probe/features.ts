@@ -24,6 +24,14 @@ export interface GatherOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The top-1 class of row `j` of `n` rows of class scores (the first of equal scores). */
+export function topClass(scores: Float32Array, n: number, j: number): number {
+  const C = scores.length / n;
+  let best = 0;
+  for (let c = 1; c < C; c++) if (scores[j * C + c] > scores[j * C + best]) best = c;
+  return best;
+}
+
 const cancelled = () => new AppError('CANCELLED', 'probe: cancelled');
 
 /**
@@ -75,12 +83,7 @@ export async function gatherFeatures(model: ModelSession, tensors: readonly stri
         ok.forEach((l, j) => features[t].set(m.data.subarray(j * F, (j + 1) * F) as Float32Array, l.index * F));
       });
       const scores = out[output].data as Float32Array;
-      const C = scores.length / ok.length;
-      ok.forEach((l, j) => {
-        let best = 0;
-        for (let c = 1; c < C; c++) if (scores[j * C + c] > scores[j * C + best]) best = c;
-        top1[l.index] = best;
-      });
+      ok.forEach((l, j) => (top1[l.index] = topClass(scores, ok.length, j)));
     }
     o.onProgress?.(Math.min(count, start + batchSize), count);
   }

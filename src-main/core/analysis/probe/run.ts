@@ -9,7 +9,7 @@ import type { ImageEntry, LayerInfo } from '../../../common/types.ts';
 import { matchClassToLabel } from '../../images/index.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { analysisProcessPool } from '../compute.ts';
-import { gatherFeatures } from './features.ts';
+import { gatherFeatures, type GatheredFeatures } from './features.ts';
 import { DEFAULT_FOLDS, DEFAULT_LAMBDA, majorityShare, probeImages, type ProbeImages } from './folds.ts';
 
 export interface ProbeFolder {
@@ -79,25 +79,49 @@ export interface GatheredProbe {
   t0: number;
 }
 
-/** The features of every chosen layer of `model` over the labelled images of `folder`, in one pass. */
-export async function gatherProbe(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}, progress?: ProbeProgress, signal?: AbortSignal): Promise<GatheredProbe> {
+/** What a probe of `model` on `folder` reads, checked before any image is read (an unlabelled folder fails at once). */
+export interface ProbeSetup {
+  model: ModelSession;
+  folder: ProbeFolder;
+  k: number;
+  lambda: number;
+  plan: ProbePlan;
+  /** The labelled images, sorted by path: the rows features are gathered in. */
+  listed: ProbeImages;
+  t0: number;
+}
+
+export function probeSetup(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}): ProbeSetup {
   const t0 = performance.now();
   const k = options.folds ?? DEFAULT_FOLDS;
   const lambda = options.lambda ?? DEFAULT_LAMBDA;
   if (!(lambda > 0) || !Number.isFinite(lambda)) throw new AppError('INVALID_ARGUMENT', `λ must be a positive number, got ${lambda}`);
   const { info } = model;
-  const outputs = info.outputs.map((o) => o.name);
-  const { layers: layerIds, tensorOf, tensors } = probePlan(info.layers, outputs, info.name, options.layers);
-  // Checked before any image is read: an unlabelled folder fails at once.
-  const listed = probeImages(folder.entries, k, folder.root);
-  const className = new Map(folder.entries.map((e) => [e.path, e.className]));
+  const plan = probePlan(info.layers, info.outputs.map((o) => o.name), info.name, options.layers);
+  return { model, folder, k, lambda, plan, listed: probeImages(folder.entries, k, folder.root), t0 };
+}
 
-  const gathered = await gatherFeatures(model, tensors, listed.paths.length, (i) => folder.load(listed.paths[i]), {
+/** The features of every chosen layer of `model` over the labelled images of `folder`, in one pass. */
+export async function gatherProbe(model: ModelSession, folder: ProbeFolder, options: ProbeOptions = {}, progress?: ProbeProgress, signal?: AbortSignal): Promise<GatheredProbe> {
+  const setup = probeSetup(model, folder, options);
+  const { listed } = setup;
+  const gathered = await gatherFeatures(model, setup.plan.tensors, listed.paths.length, (i) => folder.load(listed.paths[i]), {
     batchSize: options.batchSize,
     signal,
     onProgress: (d, t) => progress?.('images', d, t),
   });
-  // Folds over the images that could be read, so every fold rule holds for what is fitted.
+  return assembleProbe(setup, gathered);
+}
+
+/**
+ * The probe's rows from features gathered over `setup.listed` (by the probe's own pass, or by a
+ * report's top-k scan: probe/scan-features.ts): folds over the images that could be read, so every
+ * fold rule holds for what is fitted.
+ */
+export function assembleProbe(setup: ProbeSetup, gathered: GatheredFeatures): GatheredProbe {
+  const { model: { info }, folder, k, lambda, listed, t0 } = setup;
+  const { layers: layerIds, tensorOf, tensors } = setup.plan;
+  const className = new Map(folder.entries.map((e) => [e.path, e.className]));
   const failed = new Set(gathered.failures.map((f) => f.index));
   const kept = listed.paths.flatMap((p, i) => (failed.has(i) ? [] : [i]));
   if (kept.length === 0) throw new AppError('FOLDER_EMPTY', `none of the ${listed.paths.length} labelled images of ${folder.root} could be read`, { file: folder.root });

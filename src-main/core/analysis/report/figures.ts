@@ -4,6 +4,11 @@ import { encodePng } from '../../images/index.ts';
 
 /** Filters K×C×kh×kw as one image: each filter scaled by its own max |w| around grey, 3 channels as RGB, else the channel mean. */
 export async function filterGridPng(weights: Float32Array, dims: readonly [number, number, number, number], zoom = 6): Promise<Uint8Array> {
+  return encodePng(filterGridPixels(weights, dims, zoom));
+}
+
+/** filterGridPng's pixels. Each weight's grey (or colour) is worked out once and copied zoom² times. */
+export function filterGridPixels(weights: Float32Array, dims: readonly [number, number, number, number], zoom = 6): { width: number; height: number; channels: 3; data: Uint8Array } {
   const [K, C, kh, kw] = dims;
   const cols = Math.min(K, 16);
   const rows = Math.ceil(K / cols);
@@ -14,30 +19,39 @@ export async function filterGridPng(weights: Float32Array, dims: readonly [numbe
   const height = rows * ch + pad;
   const rgb = C === 3;
   const px = new Uint8Array(width * height * 3).fill(255);
+  // One filter's kh×kw pixels, 3 bytes each.
+  const cell = new Uint8Array(kh * kw * 3);
   for (let k = 0; k < K; k++) {
     const base = k * C * kh * kw;
     let max = 1e-12;
     for (let i = 0; i < C * kh * kw; i++) max = Math.max(max, Math.abs(weights[base + i]));
-    const ox = pad + (k % cols) * cw;
-    const oy = pad + Math.floor(k / cols) * ch;
-    for (let y = 0; y < kh * zoom; y++) {
-      for (let x = 0; x < kw * zoom; x++) {
-        const wy = Math.floor(y / zoom);
-        const wx = Math.floor(x / zoom);
-        const o = ((oy + y) * width + ox + x) * 3;
+    for (let wy = 0; wy < kh; wy++) {
+      for (let wx = 0; wx < kw; wx++) {
+        let mean = 0;
+        if (!rgb) {
+          for (let ci = 0; ci < C; ci++) mean += weights[base + (ci * kh + wy) * kw + wx];
+          mean /= C;
+        }
         for (let c = 0; c < 3; c++) {
-          let v = 0;
-          if (rgb) v = weights[base + (c * kh + wy) * kw + wx];
-          else {
-            for (let ci = 0; ci < C; ci++) v += weights[base + (ci * kh + wy) * kw + wx];
-            v /= C;
-          }
-          px[o + c] = Math.max(0, Math.min(255, Math.round(128 + (127 * v) / max)));
+          const v = rgb ? weights[base + (c * kh + wy) * kw + wx] : mean;
+          cell[(wy * kw + wx) * 3 + c] = Math.max(0, Math.min(255, Math.round(128 + (127 * v) / max)));
         }
       }
     }
+    const ox = pad + (k % cols) * cw;
+    const oy = pad + Math.floor(k / cols) * ch;
+    for (let y = 0; y < kh * zoom; y++) {
+      const wy = Math.floor(y / zoom);
+      for (let x = 0; x < kw * zoom; x++) {
+        const at = (wy * kw + Math.floor(x / zoom)) * 3;
+        const o = ((oy + y) * width + ox + x) * 3;
+        px[o] = cell[at];
+        px[o + 1] = cell[at + 1];
+        px[o + 2] = cell[at + 2];
+      }
+    }
   }
-  return encodePng({ width, height, channels: 3, data: px });
+  return { width, height, channels: 3, data: px };
 }
 
 /** A colour ramp for probabilities 0…1: dark blue (0) → yellow (1), as the paper's occlusion maps. */

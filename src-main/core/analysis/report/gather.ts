@@ -20,10 +20,11 @@ import { matchClassToLabel } from '../../images/index.ts';
 import type { ModelSession } from '../../model/model-session.ts';
 import { tensorToPixels } from '../../model/pixels.ts';
 import { sweepBatchSize, sweepForward, sweepImages, sweepSteps } from '../invariance/index.ts';
-import { runFaithfulness, runOcclusion, strongestMap } from '../occlusion/run.ts';
+import { runFaithfulness, runOcclusion, strongestMaps } from '../occlusion/run.ts';
 import { resolveScanLayer } from '../topk/layers.ts';
 import { convLayers, faithfulnessMetric, flaggedMetric, invarianceCandidates, invarianceMetric, neverFiresMetric, probeMetric } from '../overview/metrics.ts';
-import { defaultProbeLayers, probeModel } from '../probe/run.ts';
+import { defaultProbeLayers, fitProbes, probeModel, probeSetup, type GatheredProbe, type ProbeFolder } from '../probe/run.ts';
+import { scanProbe } from '../probe/scan-features.ts';
 import { spectraReport } from '../spectra/report.ts';
 import { runTopk } from '../topk/run.ts';
 import { topkTiles } from '../topk/tiles.ts';
@@ -96,6 +97,16 @@ export function spreadImages(entries: readonly ImageEntry[], n: number): ImageEn
   return out;
 }
 
+/** The probe's feature collector for the top-k scan of `convs`; null when the probe cannot be set up (its own run then says why). */
+function sharedProbe(model: ModelSession, folder: ProbeFolder, convs: readonly string[]) {
+  const { info } = model;
+  try {
+    return scanProbe(probeSetup(model, folder), convs.map((id) => resolveScanLayer(info.layers, id, info.name).tensor));
+  } catch {
+    return null;
+  }
+}
+
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 export async function gatherReport(model: ModelSession, folder: ReportFolder, o: ReportOptions): Promise<ReportData> {
@@ -147,13 +158,20 @@ export async function gatherReport(model: ModelSession, folder: ReportFolder, o:
   }
 
   // Top-k: every conv layer, from the cache where it holds the folder; tiles of the most and least selective maps.
+  // With probes asked for too, the scan's passes gather the probe's features (one pass over the folder, not two).
+  const probeFolder: ProbeFolder = { root: folder.root, entries: folder.entries, load: folder.load };
+  const wantProbe = has('probe') && classes >= 2;
+  let scanned: (() => GatheredProbe | null) | null = null;
   let scans: TopkLayerResult[] = [];
   if (has('topk') && convs.length) {
     check();
+    const shared = wantProbe ? sharedProbe(model, probeFolder, convs) : null;
     const r = await runTopk({
       model, folder: { root: folder.root, paths: folder.entries.map((e) => e.path) }, layers: convs, load: folder.load, cacheDir: o.cacheDir, signal: o.signal,
       onProgress: (d, t) => progress('top-k scan', d, t, 'images'),
+      ...(shared ? { also: shared.also, means: shared.means, onAlso: shared.onAlso } : {}),
     });
+    if (shared) scanned = () => shared.finish(r!.failures);
     scans = r!.layers;
     data.topk = [];
     for (const [i, l] of scans.entries()) {
@@ -232,9 +250,11 @@ export async function gatherReport(model: ModelSession, folder: ReportFolder, o:
         heatPng: await heatmapPng(r.pClass, r.grid[0], r.grid[1], Math.max(4, Math.round((zoom * height) / r.grid[0]))),
         targetLabel: r.targetLabel, baseP: r.base.pClass, minP: Math.min(...pClass), grid: r.grid, size: r.size, stride: r.stride,
       });
-      for (const layer of convs) {
+      // Every layer's strongest map from one forward pass.
+      const strongest = await strongestMaps(model, x, convs.map((layer) => resolveScanLayer(info.layers, layer, info.name).tensor));
+      for (const [li, layer] of convs.entries()) {
         check();
-        const { channel } = await strongestMap(model, x, resolveScanLayer(info.layers, layer, info.name).tensor);
+        const { channel } = strongest[li];
         const f = await runFaithfulness(model, x, e.path, `report|${folder.root}|${e.path}`, { layer, channel });
         const { maskPixels: _m, ...rest } = f;
         faith.push({ ...rest, mask: new Uint8Array(0) });
@@ -245,10 +265,15 @@ export async function gatherReport(model: ModelSession, folder: ReportFolder, o:
   }
 
   // Probes: every conv and hidden fc layer, 5-fold (DESIGN §3), when the folder has classes.
+  // Their features come from the top-k scan's passes when it read every image, else from a pass of their own.
   let probe: ProbeResult | null = null;
-  if (has('probe') && classes >= 2) {
+  if (wantProbe) {
     check();
-    probe = await probeModel(model, { root: folder.root, entries: folder.entries, load: folder.load }, {}, (stage, d, t) => progress(stage === 'images' ? 'probe features' : 'probe fits', d, t, stage === 'images' ? 'images' : 'fits'), o.signal);
+    const gathered = scanned?.() ?? null;
+    if (gathered) progress('probe features', gathered.images.paths.length, gathered.images.paths.length, 'images');
+    probe = gathered
+      ? await fitProbes(gathered, (d, t) => progress('probe fits', d, t, 'fits'), o.signal)
+      : await probeModel(model, probeFolder, {}, (stage, d, t) => progress(stage === 'images' ? 'probe features' : 'probe fits', d, t, stage === 'images' ? 'images' : 'fits'), o.signal);
     const { ms: _ms, skipped, ...rest } = probe;
     data.probe = { ...rest, skipped: skipped.length };
   }

@@ -100,6 +100,21 @@ describe('filter spectra (DESIGN §3)', () => {
     expect(d.filters[0].centroid).toBeCloseTo(e.filters[0].centroid, 12);
   });
 
+  it('many channels (summed by autocorrelation) and a kernel too big for that (one transform per channel) both match the naive DFT', () => {
+    const rnd = seededRandom(21);
+    const deep = Float32Array.from({ length: 3 * 40 * 3 * 3 }, () => rnd() - 0.5);
+    // A zero tap and a zero channel: the autocorrelation skips them.
+    deep.fill(0, 9, 18);
+    deep[40] = 0;
+    expectMatchesNaive(deep, [3, 40, 3, 3], [1, 1]);
+    expectMatchesNaive(deep.subarray(0, 2 * 40 * 3 * 3), [2, 40, 3, 3], [2, 2], [2, 1]);
+    const big = Float32Array.from({ length: 25 * 25 }, () => rnd() - 0.5);
+    expectMatchesNaive(big, [1, 1, 25, 25], [4, 4]);
+    // A constant 2×2 filter has exact zeros of power (fx or fy = ½): none comes out negative.
+    const flat = computeSpectra({ weights: new Float32Array(2 * 4).fill(0.3), dims: [1, 2, 2, 2], stride: [1, 1] });
+    expect(Math.min(...flat.spectra)).toBe(0);
+  });
+
   it('bands sum to 1, profiles sum to their bands, and aliasing grows with the stride', () => {
     const rnd = seededRandom(2);
     const w = Float32Array.from({ length: 6 * 2 * 7 * 7 }, () => rnd() - 0.5);

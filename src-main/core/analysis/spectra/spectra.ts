@@ -70,6 +70,23 @@ function place(re: Float64Array, im: Float64Array, n: number, w: Float32Array, b
   for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) re[y * dy * n + x * dx] = w[base + y * kw + x];
 }
 
+/**
+ * Where each pair of kernel taps (i1, i2) lands in the N×N autocorrelation: the lag i1 − i2 (times
+ * the dilation), taken mod N. N ≥ 4·extent > 2·extent − 1, so no two lags share a cell (no wrap).
+ */
+function lagCells(n: number, kh: number, kw: number, dy: number, dx: number): Int32Array {
+  const taps = kh * kw;
+  const out = new Int32Array(taps * taps);
+  for (let i1 = 0; i1 < taps; i1++) {
+    for (let i2 = 0; i2 < taps; i2++) {
+      const ly = (((Math.floor(i1 / kw) - Math.floor(i2 / kw)) * dy) % n + n) % n;
+      const lx = ((((i1 % kw) - (i2 % kw)) * dx) % n + n) % n;
+      out[i1 * taps + i2] = ly * n + lx;
+    }
+  }
+  return out;
+}
+
 const fmt = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
 
 /**
@@ -102,15 +119,40 @@ export function computeSpectra(conv: ConvFilters, firing?: Firing): LayerSpectra
   const midR2 = (n / 4) ** 2;
   const raw: Omit<FilterStats, 'flags' | 'reasons'>[] = [];
 
+  // P_k = Σ_ci |DFT(w[k, ci])|² is the DFT of the filter's autocorrelation summed over its channels
+  // (Wiener–Khinchin): one transform per filter instead of one per channel, (kh·kw)² products per
+  // channel instead of a padded N×N transform (a 384×384×3×3 layer: ~40× faster). The numbers agree
+  // with the per-channel transforms to ~1e-15 relative (float64 rounding), the float32 spectra exactly.
+  // Whichever does less work: few channels of a big kernel (a first layer) keep one transform per channel.
+  const taps = kh * kw;
+  const transform = n * Math.log2(n);
+  const byLags = C * taps * taps + 2 * n * transform < C * (eh + n) * transform;
+  const cells = byLags ? lagCells(n, kh, kw, dy, dx) : null;
   for (let k = 0; k < K; k++) {
-    power.fill(0);
     let sq = 0;
-    for (let c = 0; c < C; c++) {
-      const base = (k * C + c) * kh * kw;
-      for (let i = 0; i < kh * kw; i++) sq += conv.weights[base + i] ** 2;
-      place(re, im, n, conv.weights, base, kh, kw, dy, dx);
-      fft2d(re, im, n, eh);
-      for (let i = 0; i < n * n; i++) power[i] += re[i] * re[i] + im[i] * im[i];
+    for (let i = 0; i < per; i++) sq += conv.weights[k * per + i] ** 2;
+    if (cells) {
+      re.fill(0);
+      im.fill(0);
+      for (let c = 0; c < C; c++) {
+        const base = (k * C + c) * taps;
+        for (let i1 = 0; i1 < taps; i1++) {
+          const w1 = conv.weights[base + i1];
+          if (w1 === 0) continue;
+          const row = i1 * taps;
+          for (let i2 = 0; i2 < taps; i2++) re[cells[row + i2]] += w1 * conv.weights[base + i2];
+        }
+      }
+      fft2d(re, im, n);
+      // Real and ≥ 0 in exact arithmetic; rounding leaves an imaginary part and small negatives near zero power.
+      for (let i = 0; i < n * n; i++) power[i] = Math.max(0, re[i]);
+    } else {
+      power.fill(0);
+      for (let c = 0; c < C; c++) {
+        place(re, im, n, conv.weights, (k * C + c) * taps, kh, kw, dy, dx);
+        fft2d(re, im, n, eh);
+        for (let i = 0; i < n * n; i++) power[i] += re[i] * re[i] + im[i] * im[i];
+      }
     }
     const rms = Math.sqrt(sq / per);
     rmsAll[k] = rms;

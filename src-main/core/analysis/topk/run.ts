@@ -39,6 +39,8 @@ export interface TopkRun {
   listing?: readonly ListedImage[];
   /** Tensors fetched in the scan's own passes and handed to `onAlso` (the class scores, for an accuracy). */
   also?: string[];
+  /** Scanned tensors whose per-map means are handed to `onAlso` too (a report's probe features). */
+  means?: string[];
   onAlso?: TopkScanOptions['onAlso'];
   /** The first failure to write the cache (the scan goes on without it). */
   onCacheWarning?: (message: string) => void;
@@ -142,8 +144,9 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
   if (!r.remote && r.scan !== false && needed.length > 0) {
     const { channels, height, width } = info.input;
     const inputSize = channels * height * width;
-    // The scan runs a copy of the model with only the scanned tensors as outputs (ModelSession.forwardAt).
-    const forward = await r.model.forwardAt(needed);
+    // The scan runs a copy of the model with only the scanned tensors (and the `also` ones) as outputs (ModelSession.forwardAt).
+    const outputs = info.outputs.map((o) => o.name);
+    const forward = await r.model.forwardAt([...needed, ...(r.also ?? []).filter((t) => !outputs.includes(t))]);
     // Only the layers this scan adds to are written; the others' files are already up to date.
     const changing = states.flatMap((s, i) => (diffListing(s, listing).todo.length > 0 ? [i] : []));
     const save = saver(r, changing.map((i) => keys[i]), changing.map((i) => states[i]));
@@ -155,6 +158,7 @@ export async function runTopk(r: TopkRun): Promise<TopkRunResult | null> {
         signal: r.signal,
         onProgress: r.onProgress,
         also: r.also,
+        means: r.means,
         onAlso: r.onAlso,
         afterBatch: () => checkpoints.maybe(),
       });

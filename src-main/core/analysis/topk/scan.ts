@@ -14,8 +14,10 @@ export interface TopkScanOptions {
   onProgress?: (done: number, total: number) => void;
   /** Fetched in the same passes and handed to `onAlso` whole (ModelSession output names). */
   also?: string[];
-  /** The `also` tensors of each batch, with the images of its rows in order. */
-  onAlso?: (images: ListedImage[], tensors: Record<string, OutputTensor>) => void;
+  /** Scanned tensors whose per-map means the scan also computes (a probe's features), handed to `onAlso`. */
+  means?: string[];
+  /** The `also` tensors of each batch and the `means` (n × C) of the scanned ones, with the images of its rows in order. */
+  onAlso?: (images: ListedImage[], tensors: Record<string, OutputTensor>, means: Record<string, Float32Array>) => void;
   /** Awaited after each batch is counted into the states (the checkpoint hook: states are consistent here). */
   afterBatch?: () => Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function scanTopk(
   const stream = scanMapMaxima(todo, load, forward, {
     layers: tensors,
     also: options.also,
+    means: options.means,
     inputSize: options.inputSize,
     batchSize: options.batchSize,
     signal: options.signal,
@@ -63,7 +66,10 @@ export async function scanTopk(
       const image = todo[index];
       states.forEach((s, i) => needs[i].has(image.path) && addImage(s, batch.layers[s.tensor], j, image));
     });
-    if (options.onAlso) options.onAlso(batch.indices.map((i) => todo[i]), batch.also);
+    if (options.onAlso) {
+      const means = Object.fromEntries(Object.entries(batch.layers).flatMap(([t, l]) => (l.mean ? [[t, l.mean]] : [])));
+      options.onAlso(batch.indices.map((i) => todo[i]), batch.also, means);
+    }
     await options.afterBatch?.();
   }
   return { scanned: todo.length, failed };
