@@ -28,6 +28,17 @@ describe('ridge system solve', () => {
     expect(Math.max(...residual.abs().to1DArray())).toBeLessThan(1e-9);
   });
 
+  it.each([[40, 128], [100, 32]])('solves a Gram matrix whose mirrored entries differ in the last bits, as a Gemm may give it (n = %i, block %i)', async (n, block) => {
+    const { A, B } = problem(7 + n, n, 2 * n, 2);
+    const exact = Float64Array.from(A);
+    // One ulp-scale difference above the diagonal only: ml-matrix alone refuses it as not symmetric.
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) A[i * n + j] *= 1 + 2 ** -50;
+    expect(() => new CholeskyDecomposition(Matrix.from1DArray(n, n, A))).toThrow(/not symmetric/);
+    const got = await solveRidgeSystem(A, n, B, 2, 0.5, 'x', block);
+    const want = await solveRidgeSystem(exact, n, B, 2, 0.5, 'x', block);
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want[i]))));
+  });
+
   it('names the layer when the system is not positive definite', async () => {
     const n = 40;
     const A = new Float64Array(n * n);

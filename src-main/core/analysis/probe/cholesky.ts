@@ -23,12 +23,28 @@ function slice(M: Float64Array, n: number, r0: number, r1: number, c0: number, c
 }
 
 /**
+ * `M` (n×n, row-major) made exactly symmetric, in place: each pair of mirrored entries set to its
+ * mean. A Gram matrix or a trailing update from a Gemm can differ from its mirror in the last bit,
+ * and ml-matrix's Cholesky refuses any asymmetry ("Matrix is not symmetric").
+ */
+export function symmetrize(M: Float64Array, n: number): Float64Array {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = (M[i * n + j] + M[j * n + i]) / 2;
+      M[i * n + j] = v;
+      M[j * n + i] = v;
+    }
+  }
+  return M;
+}
+
+/**
  * W (n×C, row-major) solving (A + λI) W = B for A n×n symmetric (both triangles filled) and B n×C.
  * `block`: the largest system solved whole by ml-matrix, and the block size above it.
  */
 export async function solveRidgeSystem(A: Float64Array, n: number, B: Float64Array, C: number, lambda: number, layer?: string, block = CHOLESKY_BLOCK): Promise<Float64Array> {
   if (n <= block) {
-    const a = Matrix.from1DArray(n, n, A);
+    const a = Matrix.from1DArray(n, n, symmetrize(Float64Array.from(A), n));
     for (let j = 0; j < n; j++) a.set(j, j, a.get(j, j) + lambda);
     const chol = new CholeskyDecomposition(a);
     if (!chol.isPositiveDefinite()) throw notPositiveDefinite(lambda, layer);
@@ -45,7 +61,7 @@ export async function solveRidgeSystem(A: Float64Array, n: number, B: Float64Arr
   for (let k0 = 0; k0 < n; k0 += block) {
     const m = n - k0;
     const b = Math.min(block, m);
-    const chol = new CholeskyDecomposition(Matrix.from1DArray(b, b, slice(T, m, 0, b, 0, b)));
+    const chol = new CholeskyDecomposition(Matrix.from1DArray(b, b, symmetrize(slice(T, m, 0, b, 0, b), b)));
     if (!chol.isPositiveDefinite()) throw notPositiveDefinite(lambda, layer);
     const Lkk = chol.lowerTriangularMatrix;
     const inv = Float64Array.from(inverse(Lkk).to1DArray());
