@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
+import { recordStages, stagesSeen } from './support/stage-recorder.ts';
 import { fillPath } from './support/file-browser.ts';
 import { savedPng, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
@@ -12,24 +13,12 @@ test.describe('the Probes view', () => {
     await app.getByTestId('view-probes').click();
     await expect(app.getByTestId('ProbeView')).toBeVisible();
     await app.getByTestId('probe-folds').fill('3');
-    // Every stage and count the run shows, as it shows them.
-    await app.evaluate(() => {
-      const seen: string[] = [];
-      (globalThis as unknown as { __probeSeen: string[] }).__probeSeen = seen;
-      const doc = (globalThis as unknown as { document: { body: unknown; querySelector(s: string): { textContent: string | null } | null } }).document;
-      const Observer = (globalThis as unknown as { MutationObserver: new (f: () => void) => { observe(t: unknown, o: Record<string, boolean>): void } }).MutationObserver;
-      new Observer(() => {
-        const stage = doc.querySelector('[data-testid="probe-progress"] [data-testid="run-stage"]')?.textContent?.trim();
-        const count = doc.querySelector('[data-testid="probe-progress"] .text')?.textContent?.trim().split(' · ')[0];
-        const line = stage ? `${stage} | ${count}` : '';
-        if (line && seen.at(-1) !== line) seen.push(line);
-      }).observe(doc.body, { subtree: true, childList: true, characterData: true, attributes: true });
-    });
+    await recordStages(app, 'probe-progress');
     await app.getByTestId('probe-run').click();
     // zf-mini: conv1…conv5 and the hidden fc6, fc7.
     await expect(app.getByTestId('probe-chart')).toHaveAttribute('data-layers', '7', { timeout: 60_000 });
     // Two numbered stages, each with its own count: the count going back to 0 is the next stage.
-    const seen = await app.evaluate(() => (globalThis as unknown as { __probeSeen: string[] }).__probeSeen);
+    const seen = await stagesSeen(app, 'probe-progress');
     expect(seen.some((l) => /^Stage 1\/2: features \| \d+ \/ 300 images$/.test(l)), seen.join('\n')).toBe(true);
     expect(seen.some((l) => /^Stage 2\/2: fits \(layer × fold\) \| \d+ \/ 21 fits$/.test(l)), seen.join('\n')).toBe(true);
     expect(seen.findIndex((l) => l.startsWith('Stage 2/2'))).toBeGreaterThan(seen.findIndex((l) => l.startsWith('Stage 1/2')));

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, SERVER_ONLY, test } from './fixtures.ts';
 import { paths } from './support/env.ts';
+import { recordStages, stagesSeen } from './support/stage-recorder.ts';
 import { fillPath } from './support/file-browser.ts';
 import { savedPng, savedSvg, SINGLE_PNG_EXTENSION } from './support/png.ts';
 
@@ -39,26 +40,14 @@ test.describe('the Training view', () => {
 
     await app.getByTestId('training-layer').selectOption('/conv2/Conv_output_0');
     await app.getByTestId('training-maps').fill('4');
-    // Every stage and count the run shows, as it shows them.
-    await app.evaluate(() => {
-      const seen: string[] = [];
-      (globalThis as unknown as { __trainingSeen: string[] }).__trainingSeen = seen;
-      const doc = (globalThis as unknown as { document: { body: unknown; querySelector(s: string): { textContent: string | null } | null } }).document;
-      const Observer = (globalThis as unknown as { MutationObserver: new (f: () => void) => { observe(t: unknown, o: Record<string, boolean>): void } }).MutationObserver;
-      new Observer(() => {
-        const stage = doc.querySelector('[data-testid="training-progress"] [data-testid="run-stage"]')?.textContent?.trim();
-        const count = doc.querySelector('[data-testid="training-progress"] .text')?.textContent?.trim().split(' · ')[0];
-        const line = stage ? `${stage} | ${count}` : '';
-        if (line && seen.at(-1) !== line) seen.push(line);
-      }).observe(doc.body, { subtree: true, childList: true, characterData: true, attributes: true });
-    });
+    await recordStages(app, 'training-progress');
     await app.getByTestId('training-run').click();
     const grid = app.getByTestId('training-grid');
     await expect(grid).toHaveAttribute('data-rows', '4', { timeout: 120_000 });
     await expect(grid).toHaveAttribute('data-cols', '5');
     await expect(app.getByTestId('training-cell')).toHaveCount(20);
     // Two numbered stages: the five checkpoints opened, then their 5 × 300 images.
-    const seen = await app.evaluate(() => (globalThis as unknown as { __trainingSeen: string[] }).__trainingSeen);
+    const seen = await stagesSeen(app, 'training-progress');
     expect(seen.some((l) => /^Stage 1\/2: opening checkpoints \| \d \/ 5 checkpoints$/.test(l)), seen.join('\n')).toBe(true);
     expect(seen.some((l) => /^Stage 2\/2: scanning \| [\d,]+ \/ 1,500 images$/.test(l)), seen.join('\n')).toBe(true);
     expect(seen.findIndex((l) => l.startsWith('Stage 2/2'))).toBeGreaterThan(seen.findIndex((l) => l.startsWith('Stage 1/2')));

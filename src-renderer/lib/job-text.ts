@@ -17,6 +17,38 @@ export function countsItems(job: Pick<ProgressEvent, 'stage' | 'step'>): boolean
 /** Where a run is when its page takes it up: nothing yet, or a kept job's state (a reload). */
 export type RunStart = Pick<ProgressEvent, 'done' | 'total' | 'stage' | 'step' | 'steps' | 'unit'>;
 
+/** What a view's state keeps of the job it runs (ProbeState, TrainingState, …). */
+export interface StagedRun {
+  running: boolean;
+  jobId: string | null;
+  done: number;
+  total: number;
+  /** The stage in words (`Stage 1/2: features`), and what its count counts. */
+  stage: string | null;
+  unit: string | null;
+  error: string | null;
+}
+
+/** A run of job `jobId` taken up where `start` says it is. */
+export function startRun(s: StagedRun, jobId: string, start: RunStart): void {
+  s.running = true;
+  s.jobId = jobId;
+  s.done = start.done;
+  s.total = start.total;
+  s.stage = start.stage !== undefined || start.step !== undefined ? stageText(start) : null;
+  s.unit = start.unit ?? null;
+  s.error = null;
+}
+
+/** A progress event of job `jobId` into a run's state: its count, and the stage it is in with its unit. */
+export function followStage(s: StagedRun, e: ProgressEvent, jobId: string): void {
+  if (e.jobId !== jobId || e.finished) return;
+  s.done = e.done;
+  s.total = e.total;
+  if (e.stage !== undefined || e.step !== undefined) s.stage = stageText(e);
+  if (e.unit !== undefined) s.unit = e.unit;
+}
+
 export function stageText(job: Pick<ProgressEvent, 'stage' | 'step' | 'steps'>): string {
   if (job.step !== undefined && job.steps !== undefined) return `Stage ${job.step}/${job.steps}${job.stage ? `: ${job.stage}` : ''}`;
   return job.stage ?? '';

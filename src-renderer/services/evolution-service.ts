@@ -8,7 +8,7 @@ import { pngUrl } from '../lib/blob-url.ts';
 import { downloadBytes } from '../lib/download.ts';
 import { evolutionJson } from '../lib/evolution-figure.ts';
 import { exportFileName } from '../lib/figure-text.ts';
-import { stageText, type RunStart } from '../lib/job-text.ts';
+import { followStage, startRun, type RunStart } from '../lib/job-text.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { rememberStartedJob } from '../lib/started-jobs.ts';
 import { notices } from '../state/notices.svelte.ts';
@@ -98,21 +98,9 @@ export async function reattachEvolution(job: JobInfo & { kind: 'evolution' }): P
 }
 
 async function follow(jobId: string, start: RunStart, result: () => Promise<EvolutionResult>): Promise<void> {
-  training.running = true;
+  startRun(training, jobId, start);
   training.cancelling = false;
-  training.jobId = jobId;
-  training.done = start.done;
-  training.total = start.total;
-  training.stage = start.stage !== undefined || start.step !== undefined ? stageText(start) : null;
-  training.unit = start.unit ?? null;
-  training.error = null;
-  const off = getApi().on('progress', (e) => {
-    if (e.jobId !== jobId || e.finished) return;
-    training.done = e.done;
-    training.total = e.total;
-    if (e.stage !== undefined || e.step !== undefined) training.stage = stageText(e);
-    if (e.unit !== undefined) training.unit = e.unit;
-  });
+  const off = getApi().on('progress', (e) => followStage(training, e, jobId));
   try {
     const r = await result();
     training.setResult(r, r.maps.map((m) => m.entries.map((e) => ({ projection: pngUrl(e.projection), patch: pngUrl(e.patch) }))));

@@ -1,11 +1,11 @@
 // The Probes view's calls: linear probes of the open model on the open folder (progress and cancel
 // by jobId, re-attached after a reload), and exports.
-import type { ArgOf, ProgressEvent } from '../../src-main/common/api.ts';
+import type { ArgOf } from '../../src-main/common/api.ts';
 import type { JobInfo } from '../../src-main/common/api-jobs.ts';
 import type { ProbeCheckpointsResult, ProbeResult } from '../../src-main/common/api-probe.ts';
 import { getApi } from '../lib/api-client.ts';
 import { downloadBytes } from '../lib/download.ts';
-import { stageText, type RunStart } from '../lib/job-text.ts';
+import { followStage, startRun, type RunStart } from '../lib/job-text.ts';
 import { isCancelled, toUserError } from '../lib/messages.ts';
 import { probeCsv, probeJson } from '../lib/probe-chart.ts';
 import { probeGridCsv, probeGridJson } from '../lib/probe-heatmap.ts';
@@ -49,26 +49,6 @@ export async function reattachProbe(job: JobInfo & { kind: 'probe' }): Promise<v
     if (r.kind !== 'probe') throw new Error(`job ${job.jobId} is not a probe`);
     return r.value;
   });
-}
-
-/** A progress event of job `jobId` into a run's state: its count, and the stage it is in with its unit. */
-function followStage(s: ProbeState | CheckpointProbeState, e: ProgressEvent, jobId: string): void {
-  if (e.jobId !== jobId || e.finished) return;
-  s.done = e.done;
-  s.total = e.total;
-  if (e.stage !== undefined || e.step !== undefined) s.stage = stageText(e);
-  if (e.unit !== undefined) s.unit = e.unit;
-}
-
-
-function startRun(s: ProbeState | CheckpointProbeState, jobId: string, start: RunStart): void {
-  s.running = true;
-  s.jobId = jobId;
-  s.done = start.done;
-  s.total = start.total;
-  s.stage = start.stage !== undefined || start.step !== undefined ? stageText(start) : null;
-  s.unit = start.unit ?? null;
-  s.error = null;
 }
 
 async function follow(jobId: string, start: RunStart, result: () => Promise<ProbeResult>): Promise<void> {

@@ -25,9 +25,14 @@ export class CheckpointSessions {
     return new CheckpointSessions(ctx, checkpoints[0], await ctx.workSession(checkpoints[0].file));
   }
 
-  /** The first checkpoint's session, for the checks before the job. */
-  get firstSession(): ModelSession {
-    return this.first!;
+  /** Runs the call's checks against the first checkpoint's session; when they throw, its session is closed too. */
+  async check(checks: (first: ModelSession) => void): Promise<void> {
+    try {
+      checks(this.first!);
+    } catch (e) {
+      await this.dispose();
+      throw e;
+    }
   }
 
   /** The job's `open`: the first checkpoint's session once, then the others. */
@@ -47,6 +52,15 @@ export class CheckpointSessions {
     if (!this.owned.delete(m)) return;
     await m.close();
   };
+
+  /** The call's job: the first session is closed after it if the job never took it. */
+  async during<T>(job: () => Promise<T>): Promise<T> {
+    try {
+      return await job();
+    } finally {
+      await this.dispose();
+    }
+  }
 
   /** After the call: the first session, when the job never took it (it failed its checks, or re-attached to a running job). */
   async dispose(): Promise<void> {

@@ -47,19 +47,15 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
       const checkpoints = await listCheckpoints(args.checkpoints);
       // Checked against the first checkpoint before the job starts, as every call checks its arguments.
       const sessions = await CheckpointSessions.start(ctx, checkpoints);
-      try {
-        const { info } = sessions.firstSession;
+      await sessions.check(({ info }) => {
         const { dims } = resolveScanLayer(info.layers, args.layer, info.name);
         args.channels?.forEach((c, i) => checkChannel('evolution', `channels[${i}]`, c, args.layer, dims));
-      } catch (e) {
-        await sessions.dispose();
-        throw e;
-      }
+      });
       const index = new Map(folder.entries.map((e, i) => [e.path, i]));
       const tiles: EvolutionTile[][] = [];
       const label = `Feature evolution of ${truncateText(args.layer)} over ${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`;
-      try {
-        return await ctx.jobs.runKept('evolution', args, label, checkpoints.length * folder.entries.length, async (job) => {
+      return sessions.during(() =>
+        ctx.jobs.runKept('evolution', args, label, checkpoints.length * folder.entries.length, async (job) => {
           const r = await runEvolution({
             checkpoints,
             open: sessions.open,
@@ -89,10 +85,7 @@ export function evolutionCalls(ctx: ServiceContext): EvolutionCalls {
             maps: r.maps.map((m, j) => ({ channel: m.channel, entries: tiles.map((row) => row[j]) })),
             images: r.images, failed: r.failed, seed: args.seed ?? DEFAULT_SEED, ms: r.ms,
           };
-        }, jobId, 'images');
-      } finally {
-        await sessions.dispose();
-      }
+        }, jobId, 'images'));
     },
   };
 }

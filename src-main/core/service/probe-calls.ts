@@ -61,16 +61,10 @@ export function probeCalls(ctx: ServiceContext): ProbeCalls {
       const images = probeImages(folder.entries, o.folds ?? DEFAULT_FOLDS, folder.root);
       // Layers checked against the first checkpoint before the job starts, as `probe` checks them.
       const sessions = await CheckpointSessions.start(ctx, checkpoints);
-      try {
-        const { info } = sessions.firstSession;
-        probePlan(info.layers, info.outputs.map((x) => x.name), info.name, options.layers);
-      } catch (e) {
-        await sessions.dispose();
-        throw e;
-      }
+      await sessions.check(({ info }) => probePlan(info.layers, info.outputs.map((x) => x.name), info.name, options.layers));
       const label = `Linear probes over ${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`;
-      try {
-        return await ctx.jobs.runKept('probeCheckpoints', o, label, checkpoints.length * images.paths.length, async (job) => {
+      return sessions.during(() =>
+        ctx.jobs.runKept('probeCheckpoints', o, label, checkpoints.length * images.paths.length, async (job) => {
           const r = await probeCheckpoints({
             checkpoints,
             // A session the app holds is reused (a second one of an open file would share, and release, its runtime key).
@@ -86,10 +80,7 @@ export function probeCalls(ctx: ServiceContext): ProbeCalls {
             signal: job.signal,
           });
           return { checkpoints: r.checkpoints, ms: r.ms };
-        }, jobId, 'images');
-      } finally {
-        await sessions.dispose();
-      }
+        }, jobId, 'images'));
     },
   };
 }
