@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { runEvolution, type EvolutionResult } from '../src-main/core/analysis/evolution/run.ts';
-import { defaultBatchSize } from '../src-main/core/analysis/topk/run.ts';
+import { defaultBatchSize } from '../src-main/core/analysis/map-maxima.ts';
 import { decodeImage, listImageFolder, preprocess } from '../src-main/core/images/index.ts';
 import { listCheckpoints } from '../src-main/core/model/checkpoints.ts';
 import { ModelSession } from '../src-main/core/model/model-session.ts';

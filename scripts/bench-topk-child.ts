@@ -4,7 +4,8 @@
 // the main thread's event-loop delay meanwhile (and while idle as long, the machine's own noise).
 import path from 'node:path';
 import { decodeImage, listImageFolder, preprocess } from '../src-main/core/images/index.ts';
-import { runTopk, defaultBatchSize } from '../src-main/core/analysis/topk/run.ts';
+import { runTopk } from '../src-main/core/analysis/topk/run.ts';
+import { defaultBatchSize } from '../src-main/core/analysis/map-maxima.ts';
 import { nodeRuntimeHost } from '../src-main/core/runtime/launch-node.ts';
 import { chooseProvider } from '../src-main/core/runtime/provider.ts';
 import { defaultPaths } from '../src-main/core/model/resources.ts';

@@ -43,13 +43,6 @@ export interface ScanOptions {
 }
 
 /**
- * Streams map maxima for `images` (anything `load` understands), a batch at a time. Three stages
- * overlap: loading batch k+1, the forward pass of batch k (in the runtime process) and the reduction
- * of batch k−1 (in a compute worker) with whatever the caller does with it. Forward passes run one
- * at a time, in order. Their outputs are the scan's: their buffers move to the worker. Cancelling
- * stops after the batch in flight.
- */
-/**
  * Images per forward pass: at most 16 and about 4 M input values, and for a small folder few enough
  * that the scan takes some 10 passes, so its progress moves (AlexNet, 40 images: 4 a pass, not 16).
  */
@@ -57,6 +50,13 @@ export function defaultBatchSize(inputSize: number, images = Infinity): number {
   return Math.max(1, Math.min(16, Math.floor(4_000_000 / inputSize), Math.ceil(images / 10)));
 }
 
+/**
+ * Streams map maxima for `images` (anything `load` understands), a batch at a time. Three stages
+ * overlap: loading batch k+1, the forward pass of batch k (in the runtime process) and the reduction
+ * of batch k−1 (in a compute worker) with whatever the caller does with it. Forward passes run one
+ * at a time, in order. Their outputs are the scan's: their buffers move to the worker. Cancelling
+ * stops after the batch in flight.
+ */
 export async function* scanMapMaxima<T>(
   images: readonly T[],
   load: (image: T) => Promise<Float32Array>,

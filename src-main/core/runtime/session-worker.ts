@@ -11,9 +11,10 @@ import type { Provider } from '../../common/api.ts';
 import { DeconvEngine, type Activations, type Projection, type ProjectionRequest } from '../deconv/index.ts';
 import {
   analyzeGraph, channelsFirstBytes, detachFromFile, findSwitches, loadModelFile, referencingFile, serializeModel, serveTapped, switchesModel, withDistances, withMeans, withOutputs,
-  type GraphSummary, type ModelByReference, type ReadFile, type Switches,
+  type GraphSummary, type ReadFile, type Switches,
 } from '../onnx/index.ts';
 import { CompiledProjector } from './compiled-projector.ts';
+import { byReference, fileKeyOf, keepByReference } from './opened-files.ts';
 import { createSessionOf, type SessionBytes } from './session-create.ts';
 import { outline } from './outline.ts';
 import {
@@ -83,38 +84,11 @@ async function install(key: string, bytes: SessionBytes, inline: () => Promise<U
   return { provider, providerReason, deconvBackend: backend, inputs, outputs: meta(session.outputMetadata), weightsByReference: referenced };
 }
 
-/** The key naming the file's content as `source` saw it; refuses a file gone or changed since. */
-async function fileKeyOf(source: ModelSource): Promise<string> {
-  const st = await stat(source.file).catch(() => null);
-  const name = path.basename(source.file);
-  if (!st) throw new AppError('MODEL_READ_FAILED', `${name}: the file is gone (${source.file})`, { file: source.file });
-  if (st.mtimeMs !== source.mtimeMs || st.size !== source.size) {
-    throw new AppError('MODEL_READ_FAILED', `${name} changed on disk since it was opened; open it again`, { file: source.file });
-  }
-  return `${source.file}|${st.mtimeMs}|${st.size}`;
-}
-
 /** The file read and parsed; `describe` followed by `open` of the same file parses it once. */
-async function parsedFile(source: ModelSource): Promise<{ model: ModelProto; fileKey: string; read: ReadFile | null }> {
-  const fileKey = await fileKeyOf(source);
+async function parsedFile(source: ModelSource, fileKey: string): Promise<{ model: ModelProto; fileKey: string; read: ReadFile | null }> {
   if (described?.fileKey === fileKey) return { model: described.model, fileKey, read: described.read };
   const { model, bytes } = await loadModelFile(source.file);
   return { model, fileKey, read: { file: source.file, bytes, mtimeMs: source.mtimeMs, size: source.size } };
-}
-
-/**
- * Opened files' models with their weights as references into the file, by file key: the copies an
- * analysis loads of an open model are made from it without reading the file again. A few kilobytes
- * each (the graph and its small constants); the last few files are kept.
- */
-const byReference = new Map<string, ModelByReference>();
-const BY_REFERENCE_KEEP = 4;
-
-function keepByReference(fileKey: string, m: ModelByReference | null): void {
-  byReference.delete(fileKey);
-  if (!m) return;
-  byReference.set(fileKey, m);
-  for (const k of byReference.keys()) if (byReference.size > BY_REFERENCE_KEEP) byReference.delete(k);
 }
 
 function weights(key: string, names: string[]): Record<string, TensorProto> {
@@ -149,13 +123,13 @@ async function open(req: Extract<RuntimeRequest, { type: 'open' }>, progress: (p
   const { rewrite } = source;
   const total = OPEN_STAGES;
   // A copy of a model already open is made from its graph by reference: the file is not read again.
-  const known = rewrite.kind === 'tap-all' ? undefined : byReference.get(await fileKeyOf(source));
+  const fileKey = await fileKeyOf(source);
+  const known = rewrite.kind === 'tap-all' ? undefined : byReference.get(fileKey);
   if (!known) progress({ stage: `reading ${name} (${Math.round(source.size / 1e6)} MB)`, done: 0, total });
-  const parsed = known ? null : await parsedFile(source);
-  const fileKey = parsed?.fileKey ?? (await fileKeyOf(source));
+  const parsed = known ? null : await parsedFile(source, fileKey);
   const light = known ?? (parsed?.read ? referencingFile(parsed.model, parsed.read) : null);
   if (parsed) keepByReference(fileKey, light);
-  const full = async () => parsed?.model ?? (await parsedFile(source)).model;
+  const full = async () => parsed?.model ?? (await parsedFile(source, await fileKeyOf(source))).model;
   progress({ stage: rewrite.kind === 'tap-all' ? 'adding the taps' : 'preparing the copy', done: 1, total });
   const keeps: Keeps = { bytes: null, fileKey };
   let graph: GraphSummary | null = null;
@@ -186,7 +160,8 @@ async function open(req: Extract<RuntimeRequest, { type: 'open' }>, progress: (p
 async function describe(file: string): Promise<GraphOutline> {
   const st = await stat(file).catch(() => null);
   if (!st) throw new AppError('MODEL_READ_FAILED', `${path.basename(file)}: no such file (${file})`, { file });
-  const { model, fileKey, read } = await parsedFile({ file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size });
+  const source: ModelSource = { file, rewrite: { kind: 'tap-all' }, mtimeMs: st.mtimeMs, size: st.size };
+  const { model, fileKey, read } = await parsedFile(source, await fileKeyOf(source));
   const graph = outline(analyzeGraph(model, file));
   described = { fileKey, model, read };
   // Not kept for long: a compare model of the Filters view is described and never opened.

@@ -13,7 +13,8 @@ import { checkCheckpointSet, type CheckpointFile } from '../../model/checkpoints
 import type { ModelSession } from '../../model/model-session.ts';
 import { modelContentHash } from '../topk/cache.ts';
 import { resolveScanLayer, type ScanLayer } from '../topk/layers.ts';
-import { defaultBatchSize, DEFAULT_K, runTopk, type TopkRun } from '../topk/run.ts';
+import { defaultBatchSize } from '../map-maxima.ts';
+import { DEFAULT_K, runTopk, type TopkRun } from '../topk/run.ts';
 import { listSignatures } from '../topk/signature.ts';
 import type { LayerTopkState, ListedImage } from '../topk/state.ts';
 import { accuracyOf, addPredictions, loadPredictions, missingPredictions, savePredictions, type PredictionKey, type Predictions } from './predictions.ts';

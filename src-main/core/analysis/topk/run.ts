@@ -84,8 +84,6 @@ function memoryKey(key: CacheKey): string {
   return JSON.stringify([key.modelHash, key.layer.tensor, key.k, key.preprocessing, key.folder]);
 }
 
-export { defaultBatchSize };
-
 /** The state of one layer as memory or the disk cache holds it, without listing the folder (for tiles). */
 export async function findState(r: Pick<TopkRun, 'model' | 'k' | 'cacheDir' | 'memory'> & { root: string; layer: string }): Promise<LayerTopkState | null> {
   const { info } = r.model;
